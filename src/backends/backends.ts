@@ -1,6 +1,8 @@
 import type { Config } from '../config/load.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { LogSource } from './capabilities.js';
 import { SearchEngine } from './elasticsearch/search-engine.js';
+import { ElasticsearchLogSource } from './elasticsearch/log-source.js';
 import { KibanaBackend } from './kibana/kibana.js';
 import { LogstashBackend } from './logstash/logstash.js';
 import { BeatsStatsBackend } from './beats/beats.js';
@@ -24,6 +26,8 @@ export interface Backends {
   logstash?: LogstashBackend;
   /** One Beat's HTTP stats endpoint when BEATS_STATS_URL is set. */
   beats?: BeatsStatsBackend;
+  /** The log backends the log tools read, by the name their `source` argument takes. */
+  logSources: ReadonlyMap<string, LogSource>;
   probes(): ReadinessProbe[];
   close(): Promise<void>;
 }
@@ -86,11 +90,16 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
       })
     : undefined;
   const beats = config.BEATS_STATS_URL ? new BeatsStatsBackend({ ...http, url: config.BEATS_STATS_URL, observe: observe('beats') }) : undefined;
+  const logSources = new Map<string, LogSource>();
+  if (search) {
+    logSources.set(search.kind, new ElasticsearchLogSource(search, { name: search.kind, defaultScope: config.LOG_INDEX_PATTERN, logFields: config.LOG_FIELDS, timeoutMs: config.BACKEND_TIMEOUT_MS }));
+  }
   return {
     search,
     kibana,
     logstash,
     beats,
+    logSources,
     probes: () => {
       const out: ReadinessProbe[] = [];
       if (search) out.push({ name: search.kind, check: (signal) => search.ping(signal) });

@@ -94,7 +94,7 @@ export const configSchema = z
     LOG_INDEX_PATTERN: z.string().min(1).default('logs-*'),
     /**
      * Field names for log documents when they are neither ECS nor the seed's flat names:
-     * `timestamp=ts,service=app,level=severity,message=msg,trace_id=trace` (any subset).
+     * `timestamp=ts,service=app,level=severity,message=msg,trace_id=trace,host=node` (any subset).
      */
     LOG_FIELDS: optionalString,
     FILEBEAT_INDEX_PATTERN: z.string().min(1).default('filebeat-*'),

@@ -19,7 +19,7 @@ function ctxWith(backends: Partial<Backends>): ToolContext {
   return {
     caller: { id: 'unit', role: 'elk_admin_readonly', transport: 'direct' },
     signal: new AbortController().signal,
-    backends: { probes: () => [], close: async () => {}, ...backends },
+    backends: { probes: () => [], close: async () => {}, logSources: new Map(), ...backends },
     config: testConfig({ BACKEND_TIMEOUT_MS: '1000' }),
     log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as ToolContext['log'],
     progress: () => {},

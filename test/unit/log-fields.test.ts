@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   fieldCapsRequestFields,
   levelFilter,
-  levelVariants,
   parseLogFieldsSetting,
   pickLogFields,
   readSource,
   valuesFilter,
   type FieldCaps,
 } from '../../src/backends/elasticsearch/log-fields.js';
+import { levelVariants } from '../../src/backends/log-levels.js';
 
 const kw = { keyword: { type: 'keyword' } };
 const text = { text: { type: 'text' } };

@@ -1,14 +1,16 @@
+import { TelemcpError } from '../../core/errors.js';
 import { SearchEngine } from './search-engine.js';
+import { levelVariants } from '../log-levels.js';
 
 /**
- * Which fields hold a log's time, service, level, message and trace id, per index pattern.
- * ECS (`@timestamp`, `service.name`, `log.level`, `message`, `trace.id`), the flat names of
- * seed 000 (`timestamp`, `service_name`, `log_level`, `trace_id`) and a few common others are
+ * Which fields hold a log's time, service, level, message, trace id and host, per index pattern.
+ * ECS (`@timestamp`, `service.name`, `log.level`, `message`, `trace.id`, `host.name`), the flat
+ * names of seed 000 (`timestamp`, `service_name`, `log_level`, `trace_id`) and a few common others are
  * recognised from `_field_caps`; LOG_FIELDS names fields explicitly. For text fields the keyword
  * sub-field (`message.keyword`) is found too, because filters and aggregations need it.
  */
-export type LogRole = 'timestamp' | 'service' | 'level' | 'message' | 'trace_id';
-export const LOG_ROLES: readonly LogRole[] = ['timestamp', 'service', 'level', 'message', 'trace_id'];
+export type LogRole = 'timestamp' | 'service' | 'level' | 'message' | 'trace_id' | 'host';
+export const LOG_ROLES: readonly LogRole[] = ['timestamp', 'service', 'level', 'message', 'trace_id', 'host'];
 
 const CANDIDATES: Record<LogRole, string[]> = {
   timestamp: ['@timestamp', 'timestamp', 'time', 'event.created'],
@@ -16,6 +18,7 @@ const CANDIDATES: Record<LogRole, string[]> = {
   level: ['log.level', 'log_level', 'level', 'severity', 'severity_text', 'loglevel'],
   message: ['message', 'msg', 'log.message', 'body'],
   trace_id: ['trace.id', 'trace_id', 'traceId', 'trace'],
+  host: ['host.name', 'host.hostname', 'hostname', 'host', 'agent.hostname'],
 };
 
 const KEYWORD_TYPES = new Set(['keyword', 'constant_keyword', 'wildcard']);
@@ -39,6 +42,7 @@ export interface LogFields {
   level?: LogField;
   message?: LogField;
   trace_id?: LogField;
+  host?: LogField;
   /** Problems worth telling the caller (a LOG_FIELDS name that does not exist, …). */
   notes: string[];
 }
@@ -53,17 +57,17 @@ export interface LogFieldOverrides {
   problems: string[];
 }
 
-const ROLE_ALIASES: Record<string, LogRole> = { timestamp: 'timestamp', time: 'timestamp', service: 'service', level: 'level', message: 'message', trace_id: 'trace_id', trace: 'trace_id' };
+const ROLE_ALIASES: Record<string, LogRole> = { timestamp: 'timestamp', time: 'timestamp', service: 'service', level: 'level', message: 'message', trace_id: 'trace_id', trace: 'trace_id', host: 'host' };
 const FIELD_NAME = /^[A-Za-z0-9@_][A-Za-z0-9@_.-]{0,127}$/;
 
-/** `timestamp=ts,service=app,level=severity,message=msg,trace_id=trace` (any subset). */
+/** `timestamp=ts,service=app,level=severity,message=msg,trace_id=trace,host=node` (any subset). */
 export function parseLogFieldsSetting(value: string | undefined): LogFieldOverrides {
   const out: LogFieldOverrides = { overrides: {}, problems: [] };
   for (const item of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [rawRole, field, extra] = item.split('=').map((s) => s.trim());
     const role = ROLE_ALIASES[rawRole?.toLowerCase() ?? ''];
     if (!role || !field || extra !== undefined || !FIELD_NAME.test(field)) {
-      out.problems.push(`LOG_FIELDS entry "${item.slice(0, 80)}" is not role=field with role one of timestamp, service, level, message, trace_id`);
+      out.problems.push(`LOG_FIELDS entry "${item.slice(0, 80)}" is not role=field with role one of timestamp, service, level, message, trace_id, host`);
       continue;
     }
     out.overrides[role] = field;
@@ -186,38 +190,6 @@ export function readSource(source: unknown, path: string, depth = 0): unknown {
   return undefined;
 }
 
-/** Common spellings of one level, so `warn` also finds `warning` and `WARN`. */
-const LEVEL_ALIASES: Record<string, string[]> = {
-  warn: ['warn', 'warning'],
-  warning: ['warn', 'warning'],
-  error: ['error', 'err'],
-  err: ['error', 'err'],
-  critical: ['critical', 'crit'],
-  crit: ['critical', 'crit'],
-  emergency: ['emergency', 'emerg'],
-  emerg: ['emergency', 'emerg'],
-  info: ['info', 'information', 'informational'],
-  fatal: ['fatal'],
-  debug: ['debug'],
-  trace: ['trace'],
-};
-
-/** Levels counted as errors by elk_detect_errors (case-insensitive). */
-export const ERROR_LEVELS = ['error', 'err', 'fatal', 'critical', 'crit', 'emergency', 'emerg', 'alert', 'panic', 'severe'];
-
-/** Every spelling and case a level is commonly written in (lower, UPPER, Title). */
-export function levelVariants(levels: string[]): string[] {
-  const out = new Set<string>();
-  for (const level of levels) {
-    for (const spelling of LEVEL_ALIASES[level.toLowerCase()] ?? [level.toLowerCase()]) {
-      out.add(spelling);
-      out.add(spelling.toUpperCase());
-      out.add(spelling[0].toUpperCase() + spelling.slice(1));
-    }
-  }
-  return [...out];
-}
-
 /** Filter on any of `values`: exact terms on a keyword field, phrase matches on a text-only one. */
 export function valuesFilter(field: LogField, values: string[]): Record<string, unknown> {
   if (field.keyword) return { terms: { [field.keyword]: values } };
@@ -229,6 +201,33 @@ export function levelFilter(field: LogField, levels: string[]): Record<string, u
   if (field.keyword) return { terms: { [field.keyword]: levelVariants(levels) } };
   const words = [...new Set(levelVariants(levels).map((l) => l.toLowerCase()))];
   return { match: { [field.text ?? field.name]: { query: words.join(' '), operator: 'or' } } };
+}
+
+const QUERY_FLAGS = 'AND|OR|NOT|PHRASE|PRECEDENCE|PREFIX|WHITESPACE|ESCAPE';
+
+/**
+ * Message words for simple_query_string. It never fails on syntax, but a leading wildcard scans
+ * the whole term dictionary and a one-letter prefix can expand to most of it, so both are refused.
+ */
+export function checkMessageQuery(query: string): string {
+  const terms = query.split(/\s+/).filter(Boolean);
+  if (terms.length > 32) throw new TelemcpError('invalid_input', `query has ${terms.length} terms; at most 32 are allowed.`, { hint: 'Use fewer, more specific words.' });
+  for (const raw of terms) {
+    const term = raw.replace(/^[+\-|("]+|[)"]+$/g, '');
+    if (!term.includes('*')) continue;
+    if (!/^[^*?]{3,}\*$/.test(term)) {
+      throw new TelemcpError('invalid_input', `query term ${JSON.stringify(raw.slice(0, 40))}: wildcards are only allowed at the end of a word of 3+ characters (timeo*).`, {
+        hint: 'Drop leading or inner wildcards; words match anywhere in the message already.',
+      });
+    }
+  }
+  return query;
+}
+
+/** All words of a query that passed checkMessageQuery, in the message field (every field when none was detected). */
+export function messageFilter(fields: LogFields, query: string): Record<string, unknown> {
+  const target = fields.message?.text ?? fields.message?.keyword;
+  return { simple_query_string: { query, ...(target ? { fields: [target] } : {}), default_operator: 'and', flags: QUERY_FLAGS, lenient: true, analyze_wildcard: false } };
 }
 
 /** Inclusive time range on the detected time field, as absolute UTC instants. */

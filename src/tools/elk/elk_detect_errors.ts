@@ -3,7 +3,6 @@ import { TelemcpError } from '../../core/errors.js';
 import { MINUTE_MS, describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import {
-  ERROR_LEVELS,
   detectLogFields,
   levelFilter,
   readSource,
@@ -13,6 +12,7 @@ import {
   valuesFilter,
   type LogFields,
 } from '../../backends/elasticsearch/log-fields.js';
+import { ERROR_LEVELS } from '../../backends/log-levels.js';
 import { groupByPattern, normalizeMessage, type MessageGroup, type MessagePattern } from '../../analysis/patterns/normalize.js';
 import { findRise } from '../../analysis/bursts/rising.js';
 import { sanitizeText } from '../../security/sanitize.js';

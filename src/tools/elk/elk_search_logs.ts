@@ -4,8 +4,10 @@ import { describeWindow, resolveWindow, type TimeWindow } from '../../core/time.
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { cursorCodec, fingerprint } from '../../backends/elasticsearch/cursor.js';
 import {
+  checkMessageQuery,
   detectLogFields,
   levelFilter,
+  messageFilter,
   readSource,
   scalarText,
   timeRangeFilter,
@@ -24,7 +26,6 @@ const PIT_KEEP_ALIVE = '1m';
 /** Documents sharing the last timestamp of a page that a cursor remembers (see below). */
 const MAX_SEEN = 300;
 const MAX_CURSOR_CHARS = 32_768;
-const QUERY_FLAGS = 'AND|OR|NOT|PHRASE|PRECEDENCE|PREFIX|WHITESPACE|ESCAPE';
 
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]+$/;
 const levelName = z.string().regex(/^[A-Za-z]{1,20}$/, 'a level name such as error, warn or info');
@@ -111,7 +112,7 @@ export const elkSearchLogs = defineTool({
     const es = searchEngine(ctx);
     const indices = ctx.guarded.indices ?? '';
     const levels = input.log_level === undefined ? undefined : [...new Set([input.log_level].flat().map((l) => l.toLowerCase()))].sort();
-    const query = input.query === undefined ? undefined : checkQuery(input.query);
+    const query = input.query === undefined ? undefined : checkMessageQuery(input.query);
     const filters = { service: input.service_name, trace: input.trace_id, levels, query };
     const fp = fingerprint({ indices, start: input.start_time, end: input.end_time, ...filters, sort: input.sort, fields: input.fields });
     const codec = cursorCodec(ctx.config.CURSOR_SECRET);
@@ -265,25 +266,6 @@ async function pitAvailable(es: SearchEngine, ctx: ToolContext): Promise<boolean
   return major > 7 || (major === 7 && minor >= 12);
 }
 
-/**
- * simple_query_string never fails on syntax, but a leading wildcard scans the whole term
- * dictionary and a one-letter prefix can expand to most of it, so both are refused.
- */
-function checkQuery(query: string): string {
-  const terms = query.split(/\s+/).filter(Boolean);
-  if (terms.length > 32) throw new TelemcpError('invalid_input', `query has ${terms.length} terms; at most 32 are allowed.`, { hint: 'Use fewer, more specific words.' });
-  for (const raw of terms) {
-    const term = raw.replace(/^[+\-|("]+|[)"]+$/g, '');
-    if (!term.includes('*')) continue;
-    if (!/^[^*?]{3,}\*$/.test(term)) {
-      throw new TelemcpError('invalid_input', `query term ${JSON.stringify(raw.slice(0, 40))}: wildcards are only allowed at the end of a word of 3+ characters (timeo*).`, {
-        hint: 'Drop leading or inner wildcards; words match anywhere in the message already.',
-      });
-    }
-  }
-  return query;
-}
-
 interface Filters {
   service?: string;
   trace?: string;
@@ -306,10 +288,7 @@ function filterClauses(fields: LogFields, { service, trace, levels, query }: Fil
     if (!fields.level) throw new TelemcpError('invalid_input', 'No level field (log.level, log_level, level, …) in this index pattern.', { hint: 'Drop log_level, or name the field with LOG_FIELDS=level=<field>.' });
     out.level = levelFilter(fields.level, levels);
   }
-  if (query !== undefined) {
-    const target = fields.message?.text ?? fields.message?.keyword;
-    out.query = { simple_query_string: { query, ...(target ? { fields: [target] } : {}), default_operator: 'and', flags: QUERY_FLAGS, lenient: true, analyze_wildcard: false } };
-  }
+  if (query !== undefined) out.query = messageFilter(fields, query);
   return out;
 }
 

@@ -1,0 +1,162 @@
+/**
+ * The interfaces analysis tools call, whatever backend answers them (DESIGN.md principle 3).
+ * A log tool (logs_patterns, logs_bursts, logs_correlate, incident_summary, …) never builds a
+ * backend query: it asks a LogSource for a bounded sample of normalised records and for
+ * server-side counts, so the same tool runs over Elasticsearch/OpenSearch today and over the
+ * embedded store, Loki or VictoriaLogs later.
+ */
+
+export type LogSourceKind = 'elasticsearch' | 'opensearch' | 'embedded' | 'loki' | 'victorialogs';
+
+/** A label records can be counted by. */
+export type LogLabel = 'service' | 'level' | 'host';
+
+/** One log line, normalised so analysis code never sees backend field names. */
+export interface LogRecord {
+  /** Epoch milliseconds. */
+  ts: number;
+  service?: string;
+  /** Lowercase, one spelling per level (`warning`/`WARN` → `warn`, `err` → `error`): see log-levels.ts. */
+  level?: string;
+  /** Control characters removed and capped in length; empty when the record has none. */
+  message: string;
+  traceId?: string;
+  host?: string;
+}
+
+/**
+ * Which records. Both ends of the window are inclusive, as every tool's window is
+ * (core/time.ts rounds an end such as `now/d` up to the unit's last millisecond).
+ */
+export interface LogQuery {
+  from: Date;
+  to: Date;
+  /** Any of these services (exact values). */
+  services?: string[];
+  /** Any of these levels, in any case and common spelling: `warn` also finds `WARNING`. */
+  levels?: string[];
+  /** Any of these trace ids (exact values). */
+  traceIds?: string[];
+  /** Message words, all required: `"phrase"`, `-not`, `a|b`, `prefix*` (3+ characters before the `*`). */
+  text?: string;
+  /**
+   * Where to look: an index pattern for Elasticsearch/OpenSearch (checked against
+   * ALLOWED_INDEX_PATTERNS like every tool's index_pattern), a dataset pattern elsewhere.
+   * Default: the source's defaultScope.
+   */
+  scope?: string;
+}
+
+/** What every answer says besides its data, for the tool to pass on. */
+export interface LogAnswerMeta {
+  /** The scope actually searched, in canonical form. */
+  scope: string;
+  /** Some shards or partitions failed or timed out: counts are lower bounds. */
+  partial: boolean;
+  /** Things worth telling the caller (a LOG_FIELDS name that does not exist, an empty scope, …). */
+  notes: string[];
+}
+
+/**
+ * `newest`: the most recent records of the window. `spread`: records spread evenly over the
+ * window, so a burst cannot crowd out the quiet minutes (what pattern mining needs): the window
+ * is cut into equal slices and each slice contributes at most an equal share, a share a sparse
+ * slice leaves unused going to the others.
+ */
+export type SampleStrategy = 'newest' | 'spread';
+
+export interface SampleOptions {
+  /** At most this many records; above the source's capabilities.maxSample is refused. */
+  limit: number;
+  strategy: SampleStrategy;
+}
+
+export interface LogSample extends LogAnswerMeta {
+  /** Newest first. */
+  records: LogRecord[];
+  /** Records matching the query in the window. */
+  total: number;
+  /** False when counting stopped at a bound: `total` is then a lower bound. */
+  totalExact: boolean;
+  strategy: SampleStrategy;
+}
+
+export interface HistogramOptions {
+  /** Bucket width; the window may hold at most capabilities.maxHistogramBuckets buckets. */
+  bucketMs: number;
+  /** Also count per value of this label. */
+  by?: LogLabel;
+  /** Values of `by` to count, the most frequent in the window (default 10, at most 20). */
+  top?: number;
+}
+
+export interface LogSeries {
+  value: string;
+  total: number;
+  /** Per bucket, aligned with LogHistogram.counts. */
+  counts: number[];
+}
+
+/**
+ * Counts per equal bucket, empty buckets included. Bucket i covers
+ * [start + i·bucketMs, start + (i+1)·bucketMs); the last one also holds records at exactly
+ * `to`, so the buckets add up to the window's total.
+ */
+export interface LogHistogram extends LogAnswerMeta {
+  /** The window's `from`, epoch ms: buckets are aligned to it, not to the epoch. */
+  start: number;
+  bucketMs: number;
+  counts: number[];
+  /** Exact: every matching record is counted. */
+  total: number;
+  /** With `by`: one series per top value, most frequent first. */
+  series?: LogSeries[];
+  /** With `by`: records beyond the top values or without the label. */
+  otherTotal?: number;
+}
+
+export interface CountByOptions {
+  by: LogLabel;
+  /** Values to list, the most frequent first (default 10, at most 100). */
+  limit?: number;
+}
+
+export interface LogCounts extends LogAnswerMeta {
+  by: LogLabel;
+  values: { value: string; count: number }[];
+  /** Records beyond the listed values or without the label. */
+  other: number;
+  /** Exact. */
+  total: number;
+}
+
+export interface LogSourceCapabilities {
+  /** Counts any retained past window (the same hour a day earlier), not only recent data. */
+  pastWindows: boolean;
+  /** Records can carry trace ids, and `traceIds` filters. */
+  traceIds: boolean;
+  /** `text` is matched server-side. */
+  textSearch: boolean;
+  /** Labels histogram(by) and countBy accept. */
+  labels: readonly LogLabel[];
+  maxSample: number;
+  maxHistogramBuckets: number;
+}
+
+/**
+ * A configured log backend. Every method is read-only, bounded, and honours the abort signal.
+ * Failures are TelemcpErrors with a fix hint: `invalid_input` for a query the source cannot
+ * answer (a label or filter whose field the scope lacks, a limit above the maximum),
+ * `index_pattern_denied` for a scope outside the allowlist, backend_* for the backend itself.
+ */
+export interface LogSource {
+  /** The configured name tools select it by with their `source` argument, e.g. "elasticsearch". */
+  readonly name: string;
+  readonly kind: LogSourceKind;
+  readonly capabilities: LogSourceCapabilities;
+  /** The scope used when a query names none (LOG_INDEX_PATTERN for Elasticsearch). */
+  readonly defaultScope: string;
+  sample(query: LogQuery, opts: SampleOptions, signal: AbortSignal): Promise<LogSample>;
+  histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram>;
+  countBy(query: LogQuery, opts: CountByOptions, signal: AbortSignal): Promise<LogCounts>;
+}

@@ -1,0 +1,381 @@
+import { TelemcpError } from '../../core/errors.js';
+import { sanitizeText } from '../../security/sanitize.js';
+import type {
+  CountByOptions,
+  HistogramOptions,
+  LogCounts,
+  LogHistogram,
+  LogLabel,
+  LogQuery,
+  LogRecord,
+  LogSample,
+  LogSeries,
+  LogSource,
+  LogSourceCapabilities,
+  SampleOptions,
+} from '../capabilities.js';
+import { canonicalLevel } from '../log-levels.js';
+import { checkLabel, checkLogQuery, checkSampleLimit, histogramBuckets, spreadQuotas } from '../log-query.js';
+import {
+  checkMessageQuery,
+  detectLogFields,
+  levelFilter,
+  messageFilter,
+  readSource,
+  scalarText,
+  timeRangeFilter,
+  timeSort,
+  valuesFilter,
+  type LogField,
+  type LogFields,
+} from './log-fields.js';
+import { SearchEngine } from './search-engine.js';
+
+/** Elasticsearch's and OpenSearch's default index.max_inner_result_window: the most one top_hits may return. */
+const MAX_TOP_HITS = 100;
+/** Slices a spread sample cuts the window into (fewer for small samples: about one record each). */
+const MAX_SLICES = 500;
+/** Counting the matches of a newest-first sample stops here; spread samples and counts are always exact. */
+const TOTAL_HITS_BOUND = 100_000;
+/** Spellings one level breakdown asks for before merging them (`ERROR`, `Error`, `err` → `error`). */
+const LEVEL_TERMS = 30;
+const DEFAULT_TOP = 10;
+const MAX_SERIES = 20;
+const MAX_COUNT_VALUES = 100;
+const MESSAGE_CHARS = 4000;
+const VALUE_CHARS = 256;
+/** Bounded searches a spread sample runs at once for slices too full for top_hits. */
+const SLICE_CONCURRENCY = 4;
+/** A sample whose messages overflow BACKEND_MAX_RESPONSE_BYTES is retried once at a tenth of its size, not below this. */
+const MIN_RETRY_LIMIT = 50;
+
+const CAPABILITIES: LogSourceCapabilities = {
+  pastWindows: true,
+  traceIds: true,
+  textSearch: true,
+  labels: ['service', 'level', 'host'],
+  maxSample: 5000,
+  maxHistogramBuckets: 1000,
+};
+
+const SEARCH_PARAMS = { expand_wildcards: 'open', ignore_unavailable: true, allow_partial_search_results: true } as const;
+const HITS_PATH = 'timed_out,_shards.failed,hits.total,hits.hits._source,hits.hits.sort';
+const COUNTS_PATH = 'timed_out,_shards.failed,hits.total,aggregations.**.key,aggregations.**.doc_count';
+const SLICE_HITS_PATH = 'timed_out,_shards.failed,aggregations.slices.buckets.key,aggregations.slices.buckets.hits.hits.hits._source,aggregations.slices.buckets.hits.hits.hits.sort';
+
+type Hit = { _source?: unknown; sort?: unknown[] };
+interface Bucket {
+  key: string | number;
+  doc_count: number;
+  over_time?: { buckets?: Bucket[] };
+  hits?: { hits?: { hits?: Hit[] } };
+}
+interface SearchResponse {
+  timed_out?: boolean;
+  _shards?: { failed?: number };
+  hits?: { total?: { value: number; relation: string }; hits?: Hit[] };
+  aggregations?: Record<string, { buckets?: Bucket[] } | undefined>;
+}
+
+export interface ElasticsearchLogSourceSettings {
+  /** The name tools select this source by. */
+  name: string;
+  /** LOG_INDEX_PATTERN. */
+  defaultScope: string;
+  /** LOG_FIELDS. */
+  logFields?: string;
+  /** BACKEND_TIMEOUT_MS: each search gets a server-side timeout just under it. */
+  timeoutMs: number;
+}
+
+/** A scope that passed the guard, with its fields and the query every request of a call shares. */
+interface Prepared {
+  scope: string;
+  fields: LogFields;
+  /** Absent only when the scope matches no index: there is nothing to search. */
+  timestamp?: { name: string; nanos: boolean };
+  query: { bool: { filter: Record<string, unknown>[] } };
+  notes: string[];
+  partial: boolean;
+}
+type Searchable = Prepared & { timestamp: NonNullable<Prepared['timestamp']> };
+
+function searchable(p: Prepared): p is Searchable {
+  return p.timestamp !== undefined;
+}
+
+/**
+ * LogSource over Elasticsearch 7.17/8.x/9.x and OpenSearch, through the SearchEngine's
+ * read-only client. Every call checks its scope with the engine's index guard (syntax, the
+ * allowlist, then what aliases and data streams resolve to), exactly as the pipeline checks a
+ * tool's index_pattern, because log tools select sources by name and may not declare indices.
+ * Fields come from detectLogFields (ECS, flat names, LOG_FIELDS), level aliases from
+ * log-levels, and every answer is bounded: sample sizes, bucket counts and term counts are
+ * capped, and responses are trimmed with filter_path.
+ */
+export class ElasticsearchLogSource implements LogSource {
+  readonly capabilities = CAPABILITIES;
+  readonly name: string;
+  readonly defaultScope: string;
+  private readonly timeout: string;
+
+  constructor(
+    private readonly es: SearchEngine,
+    private readonly settings: ElasticsearchLogSourceSettings,
+  ) {
+    this.name = settings.name;
+    this.defaultScope = settings.defaultScope;
+    this.timeout = `${Math.max(1, Math.floor(settings.timeoutMs / 1000) - 1)}s`;
+  }
+
+  get kind(): 'elasticsearch' | 'opensearch' {
+    return this.es.kind;
+  }
+
+  async sample(query: LogQuery, opts: SampleOptions, signal: AbortSignal): Promise<LogSample> {
+    checkLogQuery(query);
+    checkSampleLimit(opts.limit, this.capabilities);
+    const p = await this.prepare(query, signal);
+    const empty = { records: [], total: 0, totalExact: true, strategy: opts.strategy };
+    if (!searchable(p)) return { ...empty, ...meta(p) };
+    const run = (limit: number) => (opts.strategy === 'spread' ? this.spread(p, query, limit, signal) : this.newest(p, limit, signal));
+    let result: Omit<LogSample, 'scope' | 'partial' | 'notes' | 'strategy'>;
+    try {
+      result = await run(opts.limit);
+    } catch (err) {
+      // Sizes are the tool's, not the caller's: huge messages (stack traces) shrink the sample instead of failing the call.
+      if (!(err instanceof TelemcpError) || err.code !== 'response_too_large' || opts.limit <= MIN_RETRY_LIMIT) throw err;
+      const smaller = Math.max(MIN_RETRY_LIMIT, Math.floor(opts.limit / 10));
+      p.notes.push(`Messages are very large: sampled at most ${smaller} records instead of ${opts.limit}.`);
+      result = await run(smaller);
+    }
+    return { ...result, strategy: opts.strategy, ...meta(p) };
+  }
+
+  async histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram> {
+    checkLogQuery(query);
+    const n = histogramBuckets(query, opts.bucketMs, this.capabilities);
+    const top = checkTop(opts.top ?? DEFAULT_TOP, MAX_SERIES, 'top');
+    if (opts.by) checkLabel(opts.by, this.capabilities);
+    const from = query.from.getTime();
+    const p = await this.prepare(query, signal);
+    const zeros = () => new Array<number>(n).fill(0);
+    const base = { start: from, bucketMs: opts.bucketMs };
+    if (!searchable(p)) return { ...base, counts: zeros(), total: 0, ...(opts.by ? { series: [], otherTotal: 0 } : {}), ...meta(p) };
+    const byField = opts.by ? this.labelField(p, opts.by) : undefined;
+    const overTime = {
+      date_histogram: {
+        field: p.timestamp.name,
+        fixed_interval: `${opts.bucketMs}ms`,
+        ...alignedTo(from, opts.bucketMs),
+        min_doc_count: 0,
+        extended_bounds: { min: from, max: query.to.getTime() },
+      },
+    };
+    const aggs: Record<string, unknown> = { over_time: overTime };
+    if (byField) aggs.by = { terms: { field: byField, size: opts.by === 'level' ? Math.max(top, LEVEL_TERMS) : top }, aggs: { over_time: overTime } };
+    const res = await this.search(p, { size: 0, track_total_hits: false, query: p.query, aggs }, COUNTS_PATH, signal);
+    // Keys are from + i·bucketMs; records at exactly `to` land one bucket past the window and belong to the last.
+    const toCounts = (buckets: Bucket[] | undefined) => {
+      const counts = zeros();
+      for (const b of buckets ?? []) counts[Math.min(n - 1, Math.max(0, Math.floor((Number(b.key) - from) / opts.bucketMs)))] += b.doc_count;
+      return counts;
+    };
+    const counts = toCounts(res.aggregations?.over_time?.buckets);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (!opts.by) return { ...base, counts, total, ...meta(p) };
+    const series = mergeLabels(
+      opts.by,
+      (res.aggregations?.by?.buckets ?? []).map((b): LogSeries => ({ value: String(b.key), total: b.doc_count, counts: toCounts(b.over_time?.buckets) })),
+      (a, b) => ({ ...a, total: a.total + b.total, counts: a.counts.map((c, i) => c + b.counts[i]) }),
+      (s) => s.total,
+    ).slice(0, top);
+    return { ...base, counts, total, series, otherTotal: total - series.reduce((a, s) => a + s.total, 0), ...meta(p) };
+  }
+
+  async countBy(query: LogQuery, opts: CountByOptions, signal: AbortSignal): Promise<LogCounts> {
+    checkLogQuery(query);
+    checkLabel(opts.by, this.capabilities);
+    const limit = checkTop(opts.limit ?? DEFAULT_TOP, MAX_COUNT_VALUES, 'limit');
+    const p = await this.prepare(query, signal);
+    if (!searchable(p)) return { by: opts.by, values: [], other: 0, total: 0, ...meta(p) };
+    const field = this.labelField(p, opts.by);
+    const aggs = { by: { terms: { field, size: opts.by === 'level' ? Math.max(limit, LEVEL_TERMS) : limit } } };
+    const res = await this.search(p, { size: 0, track_total_hits: true, query: p.query, aggs }, COUNTS_PATH, signal);
+    const values = mergeLabels(
+      opts.by,
+      (res.aggregations?.by?.buckets ?? []).map((b) => ({ value: String(b.key), count: b.doc_count })),
+      (a, b) => ({ value: a.value, count: a.count + b.count }),
+      (v) => v.count,
+    ).slice(0, limit);
+    const total = res.hits?.total?.value ?? 0;
+    return { by: opts.by, values, other: total - values.reduce((a, v) => a + v.count, 0), total, ...meta(p) };
+  }
+
+  /** Guards the scope, detects its fields, and builds the filter every request of the call shares. */
+  private async prepare(query: LogQuery, signal: AbortSignal): Promise<Prepared> {
+    const scope = await this.es.guardIndices(query.scope ?? this.defaultScope, signal);
+    const fields = await detectLogFields(this.es, scope, this.settings.logFields, signal);
+    const p: Prepared = { scope, fields, query: { bool: { filter: [] } }, notes: [...fields.notes], partial: false };
+    if (fields.indexCount === 0) {
+      p.notes.push(`${scope} matches no open index.`);
+      return p;
+    }
+    if (!fields.timestamp) {
+      throw new TelemcpError('invalid_input', `No date field (@timestamp, timestamp, …) in ${scope}.`, { hint: 'Name it with LOG_FIELDS=timestamp=<field>, or choose another scope.' });
+    }
+    p.timestamp = fields.timestamp;
+    const filter = [timeRangeFilter(fields.timestamp.name, query.from, query.to)];
+    if (query.services) filter.push(valuesFilter(required(fields.service, 'service', scope), query.services));
+    if (query.levels) filter.push(levelFilter(required(fields.level, 'level', scope), query.levels));
+    if (query.traceIds) filter.push(valuesFilter(required(fields.trace_id, 'trace_id', scope), query.traceIds));
+    if (query.text !== undefined) filter.push(messageFilter(fields, checkMessageQuery(query.text)));
+    p.query.bool.filter = filter;
+    return p;
+  }
+
+  /** The exact-value field a label is counted on; text-only fields cannot be aggregated. */
+  private labelField(p: Prepared, label: LogLabel): string {
+    const field = required(p.fields[label], label, p.scope);
+    if (!field.keyword) throw new TelemcpError('invalid_input', `${field.name} in ${p.scope} is text-only, so records cannot be counted by ${label}.`, { hint: `Map ${field.name} as keyword (or give it a keyword sub-field), or count by another label.` });
+    return field.keyword;
+  }
+
+  private async search(p: Prepared, body: Record<string, unknown>, filterPath: string, signal: AbortSignal): Promise<SearchResponse> {
+    const res = await this.es.post<SearchResponse>(`/${SearchEngine.encodeIndices(p.scope)}/_search`, { timeout: this.timeout, ...body }, signal, { ...SEARCH_PARAMS, filter_path: filterPath });
+    if ((res._shards?.failed ?? 0) > 0 || res.timed_out === true) p.partial = true;
+    return res;
+  }
+
+  private sourceFields(p: Prepared): string[] {
+    const { timestamp, service, level, message, trace_id, host } = p.fields;
+    return [timestamp, service, level, message, trace_id, host].flatMap((f) => (f ? [f.name] : []));
+  }
+
+  private hitsBody(p: Searchable, size: number, query: Record<string, unknown>): Record<string, unknown> {
+    return { size, query, sort: [timeSort(p.timestamp, 'desc')], _source: { includes: this.sourceFields(p) } };
+  }
+
+  private async newest(p: Searchable, limit: number, signal: AbortSignal) {
+    const res = await this.search(p, { ...this.hitsBody(p, limit, p.query), track_total_hits: TOTAL_HITS_BOUND }, HITS_PATH, signal);
+    const total = res.hits?.total?.value ?? 0;
+    return { records: toRecords(res.hits?.hits ?? [], p.fields), total, totalExact: res.hits?.total?.relation !== 'gte' };
+  }
+
+  /**
+   * Two requests in the common case: the matches per slice (a date_histogram, exact), then,
+   * when they exceed the limit, each slice's share (spreadQuotas) in one date_histogram with a
+   * top_hits per slice. A share above top_hits' maximum (data packed into few slices) is read
+   * by its own bounded search over that slice instead, at most limit / 100 of them.
+   */
+  private async spread(p: Searchable, query: LogQuery, limit: number, signal: AbortSignal) {
+    const from = query.from.getTime();
+    const slices = Math.min(MAX_SLICES, limit);
+    // Slices cover [from, to] inclusive, so no record falls past the last one.
+    const sliceMs = Math.max(1, Math.ceil((query.to.getTime() - from + 1) / slices));
+    const histogram = { field: p.timestamp.name, fixed_interval: `${sliceMs}ms`, ...alignedTo(from, sliceMs), min_doc_count: 1 };
+    const res = await this.search(p, { size: 0, track_total_hits: false, query: p.query, aggs: { slices: { date_histogram: histogram } } }, COUNTS_PATH, signal);
+    const counts = new Array<number>(slices).fill(0);
+    for (const b of res.aggregations?.slices?.buckets ?? []) counts[sliceIndex(b.key, from, sliceMs, slices)] += b.doc_count;
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total <= limit) return { ...(await this.newest(p, limit, signal)), total, totalExact: true };
+
+    const quotas = spreadQuotas(counts, limit);
+    const crowded = quotas.flatMap((q, i) => (q > MAX_TOP_HITS ? [i] : []));
+    const sliceRange = (i: number) => ({ range: { [p.timestamp.name]: { gte: from + i * sliceMs, lt: from + (i + 1) * sliceMs, format: 'epoch_millis' } } });
+    const perSlice = new Map<number, Hit[]>();
+    const topHits = Math.max(0, ...quotas.filter((q) => q <= MAX_TOP_HITS));
+    if (topHits > 0) {
+      const outsideCrowded = crowded.length ? { bool: { filter: p.query.bool.filter, must_not: crowded.map(sliceRange) } } : p.query;
+      const hits = { top_hits: { size: topHits, sort: [timeSort(p.timestamp, 'desc')], _source: { includes: this.sourceFields(p) } } };
+      const sampled = await this.search(p, { size: 0, track_total_hits: false, query: outsideCrowded, aggs: { slices: { date_histogram: histogram, aggs: { hits } } } }, SLICE_HITS_PATH, signal);
+      for (const b of sampled.aggregations?.slices?.buckets ?? []) {
+        const i = sliceIndex(b.key, from, sliceMs, slices);
+        perSlice.set(i, [...(perSlice.get(i) ?? []), ...(b.hits?.hits?.hits ?? [])]);
+      }
+    }
+    await eachLimited(crowded, SLICE_CONCURRENCY, async (i) => {
+      const body = this.hitsBody(p, quotas[i], { bool: { filter: [...p.query.bool.filter, sliceRange(i)] } });
+      const sliced = await this.search(p, { ...body, track_total_hits: false }, HITS_PATH, signal);
+      perSlice.set(i, sliced.hits?.hits ?? []);
+    });
+    const hits = [...perSlice].flatMap(([i, list]) => list.slice(0, quotas[i]));
+    return { records: toRecords(hits, p.fields), total, totalExact: true };
+  }
+}
+
+function meta(p: Prepared): { scope: string; partial: boolean; notes: string[] } {
+  return { scope: p.scope, partial: p.partial, notes: p.notes };
+}
+
+const FIELD_NAMES: Record<'service' | 'level' | 'trace_id' | 'host', string> = {
+  service: 'service (service.name, service_name, …)',
+  level: 'level (log.level, log_level, level, …)',
+  trace_id: 'trace id (trace.id, trace_id, …)',
+  host: 'host (host.name, hostname, host, …)',
+};
+
+function required(field: LogField | undefined, role: keyof typeof FIELD_NAMES, scope: string): LogField {
+  if (!field) throw new TelemcpError('invalid_input', `No ${FIELD_NAMES[role]} field in ${scope}.`, { hint: `Drop that filter or label, or name the field with LOG_FIELDS=${role}=<field>.` });
+  return field;
+}
+
+function checkTop(value: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new TelemcpError('invalid_input', `${name} ${value} is outside 1-${max}.`, { hint: `Ask for at most ${max} values.` });
+  return value;
+}
+
+/** Buckets start at the window's start rather than at the epoch, so none is cut short at the front. */
+function alignedTo(from: number, intervalMs: number): { offset?: string } {
+  const offset = from % intervalMs;
+  return offset ? { offset: `${offset}ms` } : {};
+}
+
+function sliceIndex(key: string | number, from: number, sliceMs: number, slices: number): number {
+  return Math.min(slices - 1, Math.max(0, Math.floor((Number(key) - from) / sliceMs)));
+}
+
+/** Level spellings count as one level; other labels are kept as they are. Most frequent first. */
+function mergeLabels<T extends { value: string }>(label: LogLabel, items: T[], add: (a: T, b: T) => T, size: (t: T) => number): T[] {
+  if (label !== 'level') return items;
+  const merged = new Map<string, T>();
+  for (const item of items) {
+    const value = canonicalLevel(item.value);
+    const seen = merged.get(value);
+    merged.set(value, seen ? add(seen, item) : { ...item, value });
+  }
+  return [...merged.values()].sort((a, b) => size(b) - size(a) || a.value.localeCompare(b.value));
+}
+
+function text(source: unknown, field: LogField | undefined, max: number): string | undefined {
+  const value = field ? scalarText(readSource(source, field.name)) : undefined;
+  return value === undefined ? undefined : sanitizeText(value, max).text;
+}
+
+/** Newest first; the time comes from the sort value (epoch ms whatever the mapping: date, date_nanos, any string format). */
+function toRecords(hits: Hit[], fields: LogFields): LogRecord[] {
+  const records: LogRecord[] = [];
+  for (const h of hits) {
+    const ts = Number(h.sort?.[0]);
+    if (!Number.isFinite(ts)) continue;
+    const record: LogRecord = { ts, message: text(h._source, fields.message, MESSAGE_CHARS) ?? '' };
+    const service = text(h._source, fields.service, VALUE_CHARS);
+    const level = text(h._source, fields.level, VALUE_CHARS);
+    const traceId = text(h._source, fields.trace_id, VALUE_CHARS);
+    const host = text(h._source, fields.host, VALUE_CHARS);
+    if (service !== undefined) record.service = service;
+    if (level !== undefined) record.level = canonicalLevel(level);
+    if (traceId !== undefined) record.traceId = traceId;
+    if (host !== undefined) record.host = host;
+    records.push(record);
+  }
+  return records.sort((a, b) => b.ts - a.ts);
+}
+
+async function eachLimited<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

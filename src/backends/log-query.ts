@@ -1,0 +1,76 @@
+import { TelemcpError } from '../core/errors.js';
+import type { LogLabel, LogQuery, LogSourceCapabilities } from './capabilities.js';
+
+/**
+ * Checks and arithmetic every LogSource shares, so a query is refused (or sliced) the same
+ * way whichever backend answers it.
+ */
+
+const MAX_FILTER_VALUES = 1000;
+const MAX_VALUE_CHARS = 512;
+
+function invalid(message: string, hint: string): TelemcpError {
+  return new TelemcpError('invalid_input', message, { hint });
+}
+
+/** A window of real instants, start first, and bounded filter lists. */
+export function checkLogQuery(query: LogQuery): void {
+  const from = query.from?.getTime();
+  const to = query.to?.getTime();
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw invalid('The log query has no valid time window.', 'Pass start and end times (date math, ISO 8601 or epoch ms).');
+  if (from >= to) throw invalid(`The window start (${query.from.toISOString()}) must be before its end (${query.to.toISOString()}).`, 'Swap the two, or use a start such as now-1h with end now.');
+  for (const [name, values] of [['services', query.services], ['levels', query.levels], ['traceIds', query.traceIds]] as const) {
+    if (values === undefined) continue;
+    if (values.length === 0) throw invalid(`${name} is an empty list.`, `Omit ${name} to match every value, or name at least one.`);
+    if (values.length > MAX_FILTER_VALUES) throw invalid(`${name} lists ${values.length} values; at most ${MAX_FILTER_VALUES} are allowed.`, 'Filter on fewer values.');
+    if (values.some((v) => typeof v !== 'string' || v.length === 0 || v.length > MAX_VALUE_CHARS)) {
+      throw invalid(`${name} holds an empty value or one longer than ${MAX_VALUE_CHARS} characters.`, `Pass each of ${name} as a non-empty string.`);
+    }
+  }
+}
+
+export function checkSampleLimit(limit: number, caps: LogSourceCapabilities): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > caps.maxSample) {
+    throw invalid(`limit ${limit} is outside 1-${caps.maxSample}.`, `Ask for at most ${caps.maxSample} records; counts come from histogram and countBy, not from samples.`);
+  }
+}
+
+export function checkLabel(label: LogLabel, caps: LogSourceCapabilities): void {
+  if (!caps.labels.includes(label)) throw invalid(`This log source cannot count by ${label}.`, `Count by one of: ${caps.labels.join(', ')}.`);
+}
+
+/** How many buckets of bucketMs cover the window: the window's own length, never more than the maximum. */
+export function histogramBuckets(query: LogQuery, bucketMs: number, caps: LogSourceCapabilities): number {
+  if (!Number.isInteger(bucketMs) || bucketMs < 1) throw invalid(`bucketMs ${bucketMs} is not a whole number of milliseconds ≥ 1.`, 'Use a bucket width such as 60000 (one minute).');
+  const span = query.to.getTime() - query.from.getTime();
+  const buckets = Math.max(1, Math.ceil(span / bucketMs));
+  if (buckets > caps.maxHistogramBuckets) {
+    throw invalid(`A ${bucketMs} ms bucket cuts this window into ${buckets} buckets; at most ${caps.maxHistogramBuckets} are allowed.`, `Use buckets of at least ${Math.ceil(span / caps.maxHistogramBuckets)} ms, or a shorter window.`);
+  }
+  return buckets;
+}
+
+/**
+ * Per-slice shares of a `limit`-record sample spread over slices holding `counts` records:
+ * every slice gets the same share q, a slice with fewer records gives its unused share to the
+ * others (the largest q with Σ min(count, q) ≤ limit), and what rounding leaves goes one record
+ * each to full slices spaced evenly over the window. The shares add up to min(limit, Σ counts).
+ */
+export function spreadQuotas(counts: number[], limit: number): number[] {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total <= limit) return [...counts];
+  const taken = (q: number) => counts.reduce((sum, c) => sum + Math.min(c, q), 0);
+  let lo = 0;
+  let hi = Math.max(...counts);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (taken(mid) <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  const quotas = counts.map((c) => Math.min(c, lo));
+  // Fewer than the slices still holding more records, or lo + 1 would have fitted.
+  const left = limit - taken(lo);
+  const fuller = counts.flatMap((c, i) => (c > lo ? [i] : []));
+  for (let j = 0; j < left; j++) quotas[fuller[Math.floor(((2 * j + 1) * fuller.length) / (2 * left))]] += 1;
+  return quotas;
+}

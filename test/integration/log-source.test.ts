@@ -1,0 +1,368 @@
+/**
+ * The Elasticsearch/OpenSearch LogSource against every real engine (Elasticsearch 8, 9, 7 and
+ * OpenSearch 2), obtained the way a log tool obtains it (resolveLogSource over the app's
+ * backends). Each engine gets two uniquely named indices holding the same known hour of logs,
+ * one with ECS names and one with flat names (date_nanos, mixed time formats, other level
+ * spellings); every expected value below is computed from that dataset.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../src/app.js';
+import type { LogQuery, LogRecord, LogSource } from '../../src/backends/capabilities.js';
+import { spreadQuotas } from '../../src/backends/log-query.js';
+import { TelemcpError } from '../../src/core/errors.js';
+import { resolveLogSource } from '../../src/tools/logs/sources.js';
+import { testConfig } from '../helpers/config.js';
+import { ENGINES, EngineAdmin, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
+
+const FROM = Date.parse('2026-03-10T10:00:00.000Z');
+const TO = Date.parse('2026-03-10T11:00:00.000Z');
+const MINUTE = 60_000;
+const at = (minute: number, ms = 0) => FROM + minute * MINUTE + ms;
+
+interface Doc {
+  ts: number;
+  service: string;
+  /** Level as the ECS index spells it, as the flat one does, and as records report it. */
+  ecsLevel: string;
+  flatLevel: string;
+  level: string;
+  message: string;
+  traceId?: string;
+  host: string;
+}
+
+/**
+ * Steady api lines every minute except 10:40-10:50 (an empty stretch), a warning every ten
+ * minutes, a payment error burst at 10:20-10:22, a debug storm of 400 lines inside one second
+ * at 10:30, one line at exactly the window's end and two just outside it. No two lines share a
+ * millisecond, so every order is exact.
+ */
+function dataset(): Doc[] {
+  const docs: Doc[] = [];
+  for (let m = 0; m < 60; m++) {
+    if (m >= 40 && m < 50) continue;
+    docs.push({ ts: at(m, 30_000), service: 'api', ecsLevel: m % 2 ? 'INFO' : 'info', flatLevel: 'Information', level: 'info', message: `GET /orders/${m} 200`, host: 'node-a' });
+  }
+  for (const m of [5, 15, 25, 35, 55]) {
+    docs.push({ ts: at(m, 40_000), service: 'db', ecsLevel: 'WARNING', flatLevel: 'warn', level: 'warn', message: 'slow query on orders took 900ms', host: 'node-b' });
+  }
+  for (let k = 0; k < 300; k++) {
+    docs.push({
+      ts: at(20, 100 + k * 400),
+      service: 'payment',
+      ecsLevel: k % 2 ? 'ERROR' : 'error',
+      flatLevel: k % 2 ? 'Error' : 'err',
+      level: 'error',
+      message: `payment declined for order ${k}`,
+      traceId: `trace-pay-${k}`,
+      host: 'node-c',
+    });
+  }
+  for (let k = 0; k < 400; k++) {
+    docs.push({ ts: at(30, 1 + k * 2), service: 'batch', ecsLevel: 'DEBUG', flatLevel: 'debug', level: 'debug', message: `flushed batch ${k}`, host: 'node-d' });
+  }
+  docs.push({ ts: TO, service: 'api', ecsLevel: 'info', flatLevel: 'info', level: 'info', message: 'GET /health 200', host: 'node-a' });
+  for (const ts of [FROM - 1, TO + 1]) docs.push({ ts, service: 'payment', ecsLevel: 'error', flatLevel: 'error', level: 'error', message: 'payment declined outside', traceId: 'trace-pay-7', host: 'node-c' });
+  return docs;
+}
+
+const DOCS = dataset();
+const IN_WINDOW = DOCS.filter((d) => d.ts >= FROM && d.ts <= TO).sort((a, b) => b.ts - a.ts);
+
+const SHAPES = {
+  ecs: {
+    mappings: {
+      properties: {
+        '@timestamp': { type: 'date' },
+        service: { properties: { name: { type: 'keyword' } } },
+        log: { properties: { level: { type: 'keyword' } } },
+        message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+        trace: { properties: { id: { type: 'keyword' } } },
+        host: { properties: { name: { type: 'keyword' } } },
+      },
+    },
+    // info lines with dotted keys, the rest as nested objects: both are read
+    doc: (d: Doc): Record<string, unknown> =>
+      d.level === 'info'
+        ? { '@timestamp': new Date(d.ts).toISOString(), 'service.name': d.service, 'log.level': d.ecsLevel, message: d.message, 'host.name': d.host }
+        : { '@timestamp': new Date(d.ts).toISOString(), service: { name: d.service }, log: { level: d.ecsLevel }, message: d.message, ...(d.traceId ? { trace: { id: d.traceId } } : {}), host: { name: d.host } },
+  },
+  flat: {
+    mappings: {
+      properties: {
+        timestamp: { type: 'date_nanos' },
+        service_name: { type: 'keyword' },
+        log_level: { type: 'keyword' },
+        message: { type: 'text' },
+        trace_id: { type: 'keyword' },
+        hostname: { type: 'keyword' },
+      },
+    },
+    // epoch milliseconds, +02:00 strings and nanosecond strings within the same millisecond
+    doc: (d: Doc): Record<string, unknown> => ({
+      timestamp: d.ts % 3 === 0 ? d.ts : d.ts % 3 === 1 ? new Date(d.ts + 2 * 3_600_000).toISOString().replace('Z', '+02:00') : new Date(d.ts).toISOString().replace('Z', '000456Z'),
+      service_name: d.service,
+      log_level: d.flatLevel,
+      message: d.message,
+      ...(d.traceId ? { trace_id: d.traceId } : {}),
+      hostname: d.host,
+    }),
+  },
+} as const;
+
+/** A record as the source must return it for a dataset line. */
+function expected(d: Doc): LogRecord {
+  return { ts: d.ts, service: d.service, level: d.level, message: d.message, ...(d.traceId ? { traceId: d.traceId } : {}), host: d.host };
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + 1);
+  return out;
+}
+
+async function failure(promise: Promise<unknown>): Promise<TelemcpError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TelemcpError) return err;
+    throw err;
+  }
+  throw new Error('expected a TelemcpError');
+}
+
+const signal = () => AbortSignal.timeout(30_000);
+
+describe.each(ENGINES)('log source on $label', (engine) => {
+  let admin: EngineAdmin;
+  let app: App;
+  let source: LogSource;
+  const suffix = uniqueSuffix();
+  const index = { ecs: `logs-${suffix}-ecs`, flat: `logs-${suffix}-flat` };
+  const outside = `private-${suffix}`;
+  /** A time, a text-only service and a message: nothing else to filter or count on. */
+  const bare = `logs-${suffix}-bare`;
+  const sneakyAlias = `logs-${suffix}-alias`;
+
+  beforeAll(async () => {
+    const url = requireEngineUrl(engine.envVar);
+    admin = new EngineAdmin(url);
+    for (const shape of ['ecs', 'flat'] as const) {
+      await admin.createIndex(index[shape], { shards: 2, replicas: 0, mappings: SHAPES[shape].mappings });
+      await admin.waitForStatus(index[shape], 'green');
+      await admin.bulkIndex(index[shape], DOCS.map(SHAPES[shape].doc));
+    }
+    await admin.createIndex(bare, { replicas: 0, mappings: { properties: { '@timestamp': { type: 'date' }, service: { type: 'text' }, message: { type: 'text' } } } });
+    await admin.bulkIndex(bare, [{ '@timestamp': new Date(at(1)).toISOString(), service: 'api', message: 'hello' }]);
+    // An alias inside the allowlist that points at an index outside it.
+    await admin.createIndex(outside, { replicas: 0 });
+    await admin.must('POST', '/_aliases', { actions: [{ add: { index: outside, alias: sneakyAlias } }] });
+    app = buildApp(testConfig({ [engine.configKey]: url, ALLOWED_INDEX_PATTERNS: 'logs-*', LOG_INDEX_PATTERN: `logs-${suffix}-ecs` }));
+    source = resolveLogSource(app.rt, undefined);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await admin?.deleteIndices([...Object.values(index), bare, outside]);
+  });
+
+  it('is the one configured source, named after the engine, with its capabilities and default scope', async () => {
+    const kind = engine.configKey === 'ES_URL' ? 'elasticsearch' : 'opensearch';
+    expect([...app.rt.backends.logSources.keys()]).toEqual([kind]);
+    expect(source.name).toBe(kind);
+    expect(source.kind).toBe(kind);
+    expect(source.defaultScope).toBe(index.ecs);
+    expect(source.capabilities).toMatchObject({ pastWindows: true, traceIds: true, textSearch: true, labels: ['service', 'level', 'host'], maxSample: 5000, maxHistogramBuckets: 1000 });
+    expect(resolveLogSource(app.rt, kind)).toBe(source);
+    const counted = await source.countBy({ from: new Date(FROM), to: new Date(TO) }, { by: 'service', limit: 1 }, signal());
+    expect(counted).toMatchObject({ scope: index.ecs, total: IN_WINDOW.length, values: [{ value: 'batch', count: 400 }] });
+  });
+
+  it('refuses an unknown source name, listing the configured one', () => {
+    const err = (() => {
+      try {
+        resolveLogSource(app.rt, 'loki');
+      } catch (e) {
+        return e as TelemcpError;
+      }
+      throw new Error('expected a failure');
+    })();
+    expect(err.code).toBe('invalid_input');
+    expect(err.hint).toContain(source.name);
+  });
+
+  it('refuses scopes outside the allowlist, including an allowed-looking alias to a denied index', async () => {
+    const q = (scope: string): LogQuery => ({ from: new Date(FROM), to: new Date(TO), scope });
+    for (const scope of [outside, 'private-*', `${index.ecs},${outside}`, '_all', sneakyAlias]) {
+      expect((await failure(source.sample(q(scope), { limit: 1, strategy: 'newest' }, signal()))).code, scope).toBe('index_pattern_denied');
+    }
+    expect((await failure(source.histogram(q(outside), { bucketMs: MINUTE }, signal()))).code).toBe('index_pattern_denied');
+    expect((await failure(source.countBy(q(sneakyAlias), { by: 'service' }, signal()))).code).toBe('index_pattern_denied');
+  });
+
+  it('refuses queries it cannot answer, with the limit named', async () => {
+    const q: LogQuery = { from: new Date(FROM), to: new Date(TO) };
+    for (const limit of [0, 5001, 2.5]) expect((await failure(source.sample(q, { limit, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    const tooMany = await failure(source.histogram(q, { bucketMs: 1000 }, signal()));
+    expect(tooMany.code).toBe('invalid_input');
+    expect(tooMany.message).toContain('3600 buckets');
+    expect(tooMany.hint).toContain('3600 ms');
+    expect((await failure(source.sample({ from: new Date(TO), to: new Date(FROM) }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await failure(source.sample({ ...q, services: [] }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await failure(source.sample({ ...q, text: '*clined' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+  });
+
+  it('refuses filters and labels whose field the scope lacks or cannot aggregate, naming the LOG_FIELDS fix', async () => {
+    const q: LogQuery = { from: new Date(FROM), to: new Date(TO), scope: bare };
+    const traced = await failure(source.sample({ ...q, traceIds: ['t'] }, { limit: 1, strategy: 'newest' }, signal()));
+    expect(traced.code).toBe('invalid_input');
+    expect(traced.hint).toContain('LOG_FIELDS=trace_id=<field>');
+    expect((await failure(source.histogram({ ...q, levels: ['error'] }, { bucketMs: MINUTE }, signal()))).hint).toContain('LOG_FIELDS=level=<field>');
+    expect((await failure(source.countBy(q, { by: 'host' }, signal()))).hint).toContain('LOG_FIELDS=host=<field>');
+    const textOnly = await failure(source.countBy(q, { by: 'service' }, signal()));
+    expect(textOnly.code).toBe('invalid_input');
+    expect(textOnly.message).toContain('text-only');
+    const sample = await source.sample({ ...q, services: ['api'], text: 'hello' }, { limit: 5, strategy: 'newest' }, signal());
+    expect(sample.records).toEqual([{ ts: at(1), service: 'api', message: 'hello' }]);
+  });
+
+  it('answers an empty scope with nothing, and says so', async () => {
+    const q: LogQuery = { from: new Date(FROM), to: new Date(TO), scope: `logs-${suffix}-none*` };
+    const sample = await source.sample(q, { limit: 5, strategy: 'spread' }, signal());
+    expect(sample).toMatchObject({ records: [], total: 0, totalExact: true, partial: false });
+    expect(sample.notes).toEqual([`logs-${suffix}-none* matches no open index.`]);
+    const hist = await source.histogram(q, { bucketMs: 10 * MINUTE, by: 'level' }, signal());
+    expect(hist).toMatchObject({ counts: [0, 0, 0, 0, 0, 0], total: 0, series: [], otherTotal: 0 });
+  });
+
+  describe.each(['ecs', 'flat'] as const)('%s field names', (shape) => {
+    const query = (extra: Partial<LogQuery> = {}): LogQuery => ({ from: new Date(FROM), to: new Date(TO), scope: index[shape], ...extra });
+
+    it('samples the newest records first, normalised, with an exact total and the limit as a hard cap', async () => {
+      const res = await source.sample(query(), { limit: 5, strategy: 'newest' }, signal());
+      expect(res.records).toEqual(IN_WINDOW.slice(0, 5).map(expected));
+      expect(res.records[0].ts).toBe(TO);
+      expect(res).toMatchObject({ total: IN_WINDOW.length, totalExact: true, strategy: 'newest', scope: index[shape], partial: false, notes: [] });
+      const capped = await source.sample(query(), { limit: 3, strategy: 'newest' }, signal());
+      expect(capped.records).toHaveLength(3);
+    });
+
+    it('filters by level aliases in any case, by service, by trace id and by message words', async () => {
+      const errors = await source.sample(query({ levels: ['ERR'] }), { limit: 3, strategy: 'newest' }, signal());
+      const payment = IN_WINDOW.filter((d) => d.level === 'error');
+      expect(errors.total).toBe(300);
+      expect(errors.records).toEqual(payment.slice(0, 3).map(expected));
+      const warnings = await source.sample(query({ levels: ['Warning'] }), { limit: 10, strategy: 'newest' }, signal());
+      expect(warnings.records).toEqual(IN_WINDOW.filter((d) => d.level === 'warn').map(expected));
+      expect(warnings.records.every((r) => r.level === 'warn')).toBe(true);
+      const infos = await source.sample(query({ levels: ['info'], services: ['api'] }), { limit: 100, strategy: 'newest' }, signal());
+      expect(infos.total).toBe(51);
+      expect(infos.records.every((r) => r.level === 'info' && r.service === 'api')).toBe(true);
+
+      const traced = await source.sample(query({ traceIds: ['trace-pay-7', 'trace-pay-150', 'trace-none'] }), { limit: 10, strategy: 'newest' }, signal());
+      expect(traced.records).toEqual(IN_WINDOW.filter((d) => d.traceId === 'trace-pay-150' || d.traceId === 'trace-pay-7').map(expected));
+      expect(traced.records.map((r) => r.traceId)).toEqual(['trace-pay-150', 'trace-pay-7']);
+
+      const words = await source.sample(query({ text: 'declined order', services: ['payment', 'db'] }), { limit: 1, strategy: 'newest' }, signal());
+      expect(words.total).toBe(300);
+      const none = await source.sample(query({ services: ['nope'] }), { limit: 5, strategy: 'spread' }, signal());
+      expect(none).toMatchObject({ records: [], total: 0, totalExact: true });
+    });
+
+    it('spreads a sample evenly over the window: equal shares per slice, unused shares to the others', async () => {
+      const limit = 12;
+      const res = await source.sample(query(), { limit, strategy: 'spread' }, signal());
+      expect(res).toMatchObject({ total: IN_WINDOW.length, totalExact: true, strategy: 'spread' });
+      expect(res.records).toHaveLength(limit);
+      // Twelve slices of just over five minutes; the two of 10:40-10:50 are empty.
+      const sliceMs = Math.ceil((TO - FROM + 1) / limit);
+      const slice = (ts: number) => Math.floor((ts - FROM) / sliceMs);
+      const perSlice = Array.from({ length: limit }, (_, i) => IN_WINDOW.filter((d) => slice(d.ts) === i));
+      const quotas = spreadQuotas(perSlice.map((s) => s.length), limit);
+      expect(quotas).toEqual([1, 1, 2, 1, 1, 1, 1, 2, 0, 0, 1, 1]);
+      expect(res.records).toEqual(perSlice.flatMap((docs, i) => docs.slice(0, quotas[i])).sort((a, b) => b.ts - a.ts).map(expected));
+      // A newest-first sample of the same size sees only the last ten minutes.
+      const newest = await source.sample(query(), { limit, strategy: 'newest' }, signal());
+      expect(Math.min(...newest.records.map((r) => r.ts))).toBeGreaterThan(at(50));
+      expect(Math.min(...res.records.map((r) => r.ts))).toBeLessThan(at(5));
+    });
+
+    it('spreads a large sample exactly, reading a slice too full for top_hits with its own search', async () => {
+      const limit = 600;
+      const res = await source.sample(query(), { limit, strategy: 'spread' }, signal());
+      const sliceMs = Math.ceil((TO - FROM + 1) / 500);
+      const slice = (ts: number) => Math.floor((ts - FROM) / sliceMs);
+      const perSlice = Array.from({ length: 500 }, (_, i) => IN_WINDOW.filter((d) => slice(d.ts) === i));
+      const quotas = spreadQuotas(perSlice.map((s) => s.length), limit);
+      // The storm's 400 lines fall in two slices that get 122 each: more than one top_hits returns.
+      expect([quotas[slice(at(30))], quotas[slice(at(30)) + 1]]).toEqual([122, 122]);
+      expect(res.records).toHaveLength(limit);
+      expect(res.records).toEqual(perSlice.flatMap((docs, i) => docs.slice(0, quotas[i])).sort((a, b) => b.ts - a.ts).map(expected));
+      expect(countBy(res.records, (r) => r.service ?? '')).toEqual(new Map([['api', 51], ['db', 5], ['payment', 300], ['batch', 244]]));
+    });
+
+    it('shrinks a sample whose response would overflow BACKEND_MAX_RESPONSE_BYTES, and says so', async () => {
+      const small = buildApp(testConfig({ [engine.configKey]: requireEngineUrl(engine.envVar), ALLOWED_INDEX_PATTERNS: 'logs-*', BACKEND_MAX_RESPONSE_BYTES: '40000' }));
+      try {
+        const res = await resolveLogSource(small.rt, undefined).sample(query(), { limit: 600, strategy: 'newest' }, signal());
+        expect(res.records).toEqual(IN_WINDOW.slice(0, 60).map(expected));
+        expect(res.notes).toEqual(['Messages are very large: sampled at most 60 records instead of 600.']);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('returns everything when the window holds no more than the limit, whatever the strategy', async () => {
+      const res = await source.sample(query({ levels: ['warn', 'error'], services: ['db'] }), { limit: 50, strategy: 'spread' }, signal());
+      expect(res.records).toEqual(IN_WINDOW.filter((d) => d.service === 'db').map(expected));
+      expect(res).toMatchObject({ total: 5, totalExact: true });
+    });
+
+    it('counts per equal bucket from the window start, empty buckets included, records at the end in the last', async () => {
+      const res = await source.histogram(query(), { bucketMs: 10 * MINUTE }, signal());
+      expect(res).toMatchObject({ start: FROM, bucketMs: 10 * MINUTE, counts: [11, 11, 311, 411, 0, 12], total: IN_WINDOW.length, scope: index[shape], partial: false });
+      expect(res.series).toBeUndefined();
+      // Buckets aligned to a start that is not on the interval grid.
+      const shifted = await source.histogram(query({ from: new Date(at(5)), to: new Date(at(35)) }), { bucketMs: 7 * MINUTE }, signal());
+      const expectedShifted = [0, 0, 0, 0, 0];
+      for (const d of IN_WINDOW) if (d.ts >= at(5) && d.ts <= at(35)) expectedShifted[Math.min(4, Math.floor((d.ts - at(5)) / (7 * MINUTE)))] += 1;
+      expect(shifted.counts).toEqual(expectedShifted);
+      expect(shifted.start).toBe(at(5));
+    });
+
+    it('breaks a histogram down by level (spellings merged), service (top values) and host', async () => {
+      const byLevel = await source.histogram(query(), { bucketMs: 10 * MINUTE, by: 'level' }, signal());
+      expect(byLevel.series).toEqual([
+        { value: 'debug', total: 400, counts: [0, 0, 0, 400, 0, 0] },
+        { value: 'error', total: 300, counts: [0, 0, 300, 0, 0, 0] },
+        { value: 'info', total: 51, counts: [10, 10, 10, 10, 0, 11] },
+        { value: 'warn', total: 5, counts: [1, 1, 1, 1, 0, 1] },
+      ]);
+      expect(byLevel.otherTotal).toBe(0);
+      const byService = await source.histogram(query({ levels: ['error', 'info', 'warn'] }), { bucketMs: 20 * MINUTE, by: 'service', top: 2 }, signal());
+      expect(byService).toMatchObject({
+        counts: [22, 322, 12],
+        total: 356,
+        series: [
+          { value: 'payment', total: 300, counts: [0, 300, 0] },
+          { value: 'api', total: 51, counts: [20, 20, 11] },
+        ],
+        otherTotal: 5,
+      });
+      const byHost = await source.histogram(query({ services: ['db', 'api'] }), { bucketMs: 30 * MINUTE, by: 'host' }, signal());
+      expect(byHost.series).toEqual([
+        { value: 'node-a', total: 51, counts: [30, 21] },
+        { value: 'node-b', total: 5, counts: [3, 2] },
+      ]);
+    });
+
+    it('counts by label, spellings merged, with the rest as other', async () => {
+      const levels = await source.countBy(query(), { by: 'level' }, signal());
+      expect(levels).toMatchObject({ by: 'level', values: [{ value: 'debug', count: 400 }, { value: 'error', count: 300 }, { value: 'info', count: 51 }, { value: 'warn', count: 5 }], other: 0, total: IN_WINDOW.length });
+      const top = await source.countBy(query(), { by: 'service', limit: 1 }, signal());
+      expect(top).toMatchObject({ values: [{ value: 'batch', count: 400 }], other: IN_WINDOW.length - 400, total: IN_WINDOW.length });
+      const hosts = await source.countBy(query({ traceIds: ['trace-pay-1'] }), { by: 'host' }, signal());
+      expect(hosts).toMatchObject({ values: [{ value: 'node-c', count: 1 }], other: 0, total: 1 });
+    });
+  });
+});
