@@ -1,0 +1,72 @@
+/**
+ * Built-in masking for template mining: the parts of a message that are almost always variables
+ * (numbers, hex, addresses, ids, times, URLs, e-mails) become `<*>` before messages are compared,
+ * so the miner only has to decide about the words that remain. Masks never swallow whitespace,
+ * so token positions survive; extra patterns (`--regex`) may, and are applied first.
+ *
+ * What is deliberately NOT masked: digits inside words (`ssh2`, `jk2_init`, `utf8`, `r24=`), since
+ * they are usually part of the constant text; words that vary are found by the miner instead.
+ */
+export const WILDCARD = '<*>';
+
+const UNITS = 'ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib|bytes?';
+
+interface Rule {
+  re: RegExp;
+  /** A cheap test that must pass for the pattern to have any chance; most lines skip most rules. */
+  when: (text: string) => boolean;
+}
+const digit = (t: string): boolean => /\d/.test(t);
+const has = (needle: string) => (t: string) => t.includes(needle);
+const digitAnd = (needle: string) => (t: string) => t.includes(needle) && /\d/.test(t);
+
+/**
+ * Ordered: the wider shapes first, so the numbers inside them are not masked piecemeal. Extra
+ * patterns run between the wide shapes and the narrow ones, so they still see raw numbers.
+ */
+const WIDE: Rule[] = [
+  { re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, when: has('://') },
+  { re: /\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b/gi, when: has('@') },
+  { re: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, when: has('-') },
+  // C ctime / syslog dates with a weekday: "Fri Jun 17 20:55:07 2005"
+  {
+    re: /\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\s+(?:[A-Z]{3,4}\s+)?\d{4})?\b/g,
+    when: digitAnd(':'),
+  },
+  // ISO 8601 date-times and dates, clock times
+  { re: /\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w])/g, when: digitAnd('-') },
+  { re: /(?<![\w:])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\w:])/g, when: digitAnd(':') },
+];
+const NARROW: Rule[] = [
+  // IPv4 (the port, if any, is a number and masked on its own), IPv6 with at least one "::" or 7 colons
+  { re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g, when: digitAnd('.') },
+  {
+    re: /(?<![\w:])(?=[0-9a-f:]*::|(?:[0-9a-f]{1,4}:){7})(?=[0-9a-f:]*[0-9a-f])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi,
+    when: has(':'),
+  },
+  { re: /\b0x[0-9a-f]+\b/gi, when: (t) => /0[xX]/.test(t) },
+  // literal values of the common languages (not "none", which is also an English word)
+  { re: /(?<![\w-])(?:true|false|null|True|False|Null|TRUE|FALSE|NULL)(?![\w-])/g, when: (t) => /true|false|null/i.test(t) },
+  // hex strings (hashes, trace and span ids, addresses) mixing digits and letters
+  { re: /(?<![\w])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![\w])/gi, when: digit },
+  // numbers, signed or decimal, with an optional unit: 42, -7, 3.14, 250ms, 32K, 1.5GB
+  { re: new RegExp(`(?<![A-Za-z0-9])[-+]?\\d+(?:[.,]\\d+)*(?:${UNITS})?(?![A-Za-z0-9])`, 'gi'), when: digit },
+];
+
+export interface Masker {
+  (content: string): string;
+}
+
+/** Adjacent wildcards (`<*><*>`) become one: a variable split by masking is still one variable. */
+const ADJACENT = /(?:<\*>){2,}/g;
+
+export function createMasker(extra: readonly RegExp[] = []): Masker {
+  const always = (): boolean => true;
+  const extraRules = extra.map((r) => ({ re: new RegExp(r.source, r.flags.includes('g') ? r.flags : `${r.flags}g`), when: always }));
+  const rules = [...WIDE, ...extraRules, ...NARROW];
+  return (content) => {
+    let text = content;
+    for (const rule of rules) if (rule.when(text)) text = text.replace(rule.re, WILDCARD);
+    return text.includes('<*><*>') ? text.replace(ADJACENT, WILDCARD) : text;
+  };
+}

@@ -1,0 +1,276 @@
+import { WILDCARD, createMasker, type Masker } from './mask.js';
+import { clusterBucket } from './cluster.js';
+import { generalize } from './key.js';
+import { renderTemplate } from './render.js';
+import { slotValues } from './slots.js';
+
+/**
+ * Online template mining ("what kinds of messages are these?"), built to beat the Drain family
+ * with one configuration for every source:
+ *  1. mask the obvious variables (mask.ts), then tokenize on whitespace;
+ *  2. generalise the tokens into a clustering key (key.ts) and count lines per key ("shape");
+ *  3. on read, cluster the shapes of each key length (cluster.ts): shapes that differ in one
+ *     position merge when that position holds values, cascading; render each cluster's text
+ *     from the masked variants it has seen (render.ts).
+ * Reads re-cluster only the key lengths that changed since the last read, so a stream can be
+ * mined and read at any point. Deterministic: the same lines in the same order give the same
+ * templates and ids. Memory is bounded by the limits below, whatever the input length.
+ */
+export interface MinerOptions {
+  /** Extra masking patterns (`--regex`), applied after dates and URLs, before numbers. */
+  extraMasks?: readonly RegExp[];
+  /**
+   * Distinct shapes kept. Past it, a new shape joins the known template it matches, or is
+   * counted as overflow. Default 20,000.
+   */
+  maxShapes?: number;
+  /** Characters of a message that are mined; the rest of a very long line is ignored. Default 2,000. */
+  maxMessageLength?: number;
+  /** Tokens of a message that are mined; the rest become one `<*>`. Default 100. */
+  maxTokens?: number;
+}
+
+export interface TemplateSummary {
+  /** Stable for a template from one read to the next unless two templates merge (the lower id survives). */
+  id: number;
+  template: string;
+  count: number;
+  /** Epoch ms of the first / last line that carried a time. */
+  firstSeen?: number;
+  lastSeen?: number;
+  /** Up to two original messages (capped length). */
+  exemplars: string[];
+  /** For each `<*>` (in order), the values seen most often among the kept samples. */
+  slots: { values: { value: string; count: number }[] }[];
+}
+
+const DEFAULTS = { maxShapes: 20_000, maxMessageLength: 2_000, maxTokens: 100 };
+/** Masked variants kept per shape: enough to see which positions vary, bounded. */
+const MAX_VARIANTS = 32;
+/** Original messages kept per shape, for exemplars and slot values. */
+const MAX_SAMPLES = 8;
+const MAX_EXEMPLAR = 500;
+/** The masked-text cache is a speed-up only; it is dropped whole when it grows past this. */
+const MAX_CACHE = 50_000;
+const OVERFLOW_ID = -1;
+
+interface Shape {
+  index: number;
+  tokens: string[];
+  count: number;
+  variants: string[][];
+  variantKeys: Set<string>;
+  samples: string[];
+  first?: number;
+  last?: number;
+  /** Filled on read. */
+  clusterId: number;
+  template: string;
+}
+
+interface ClusterOfShapes {
+  /** The generalised template, `<*>` where the members differ. */
+  key: string[];
+  members: Shape[];
+}
+
+export class TemplateMiner {
+  private readonly mask: Masker;
+  private readonly opts: typeof DEFAULTS;
+  private readonly cache = new Map<string, Shape>();
+  private readonly shapes = new Map<string, Shape>();
+  private readonly byIndex: Shape[] = [];
+  private readonly buckets = new Map<number, Shape[]>();
+  /** Key lengths with shapes added since they were last clustered. */
+  private readonly unclustered = new Set<number>();
+  /** Key lengths whose texts may have changed (new clusters or new variants). */
+  private readonly unrendered = new Set<number>();
+  private readonly clusters = new Map<number, ClusterOfShapes[]>();
+  /** Clusters by length and first token, built once the shape limit is reached. */
+  private templateIndex?: Map<string, ClusterOfShapes[]>;
+  private overflowLines = 0;
+  private totalLines = 0;
+
+  constructor(opts: MinerOptions = {}) {
+    this.mask = createMasker(opts.extraMasks);
+    this.opts = {
+      maxShapes: opts.maxShapes ?? DEFAULTS.maxShapes,
+      maxMessageLength: opts.maxMessageLength ?? DEFAULTS.maxMessageLength,
+      maxTokens: opts.maxTokens ?? DEFAULTS.maxTokens,
+    };
+  }
+
+  get lines(): number {
+    return this.totalLines;
+  }
+
+  /** Lines that did not fit: new shapes after `maxShapes` was reached. */
+  get overflow(): number {
+    return this.overflowLines;
+  }
+
+  /**
+   * Adds one message (the content, without its header) and returns a handle for
+   * `templateOf` / `templateIdOf`; -1 when the line overflowed.
+   */
+  add(message: string, time?: number): number {
+    this.totalLines++;
+    const text = message.length > this.opts.maxMessageLength ? message.slice(0, this.opts.maxMessageLength) : message;
+    const masked = this.mask(text);
+    let shape = this.cache.get(masked);
+    if (!shape) {
+      shape = this.shapeFor(masked);
+      if (!shape) {
+        this.overflowLines++;
+        return OVERFLOW_ID;
+      }
+      if (this.cache.size >= MAX_CACHE) this.cache.clear();
+      this.cache.set(masked, shape);
+    }
+    shape.count++;
+    if (time !== undefined && Number.isFinite(time)) {
+      if (shape.first === undefined || time < shape.first) shape.first = time;
+      if (shape.last === undefined || time > shape.last) shape.last = time;
+    }
+    if (shape.samples.length < MAX_SAMPLES && !shape.samples.includes(text)) shape.samples.push(text);
+    return shape.index;
+  }
+
+  /** The template text for a handle from `add`. */
+  templateOf(handle: number): string {
+    if (handle === OVERFLOW_ID) return WILDCARD;
+    this.flush();
+    return this.byIndex[handle].template;
+  }
+
+  templateIdOf(handle: number): number {
+    if (handle === OVERFLOW_ID) return OVERFLOW_ID;
+    this.flush();
+    return this.byIndex[handle].clusterId;
+  }
+
+  /** Templates by count, most frequent first (ties: lower id first). */
+  templates(top = Infinity): TemplateSummary[] {
+    this.flush();
+    const byCluster = new Map<number, Shape[]>();
+    for (const s of this.byIndex) {
+      const list = byCluster.get(s.clusterId);
+      if (list) list.push(s);
+      else byCluster.set(s.clusterId, [s]);
+    }
+    const summaries = [...byCluster.entries()].map(([id, members]) => summarize(id, members));
+    summaries.sort((a, b) => b.count - a.count || a.id - b.id);
+    return summaries.slice(0, top);
+  }
+
+  private shapeFor(masked: string): Shape | undefined {
+    let tokens = masked.split(/\s+/).filter(Boolean);
+    if (tokens.length > this.opts.maxTokens) tokens = [...tokens.slice(0, this.opts.maxTokens - 1), WILDCARD];
+    const keyTokens = generalize(tokens);
+    const key = keyTokens.join(' ');
+    let shape = this.shapes.get(key);
+    if (!shape && this.byIndex.length >= this.opts.maxShapes) return this.matchTemplate(keyTokens);
+    if (!shape) {
+      shape = {
+        index: this.byIndex.length,
+        tokens: keyTokens,
+        count: 0,
+        variants: [],
+        variantKeys: new Set(),
+        samples: [],
+        clusterId: this.byIndex.length,
+        template: key,
+      };
+      this.shapes.set(key, shape);
+      this.byIndex.push(shape);
+      const bucket = this.buckets.get(keyTokens.length);
+      if (bucket) bucket.push(shape);
+      else this.buckets.set(keyTokens.length, [shape]);
+      this.unclustered.add(keyTokens.length);
+    }
+    const variantKey = tokens.join(' ');
+    if (shape.variants.length < MAX_VARIANTS && !shape.variantKeys.has(variantKey)) {
+      shape.variants.push(tokens);
+      shape.variantKeys.add(variantKey);
+      this.unrendered.add(keyTokens.length);
+    }
+    return shape;
+  }
+
+  /**
+   * Past the shape limit, a new shape may still belong to a known template: the first cluster
+   * of its length and first token whose template matches it token for token (`<*>` matches
+   * anything) takes it. No shape is added past the limit, so the clusters, and this index of
+   * them, no longer change.
+   */
+  private matchTemplate(tokens: string[]): Shape | undefined {
+    this.cluster();
+    if (!this.templateIndex) {
+      this.templateIndex = new Map();
+      for (const [length, clusters] of this.clusters) {
+        for (const c of clusters) {
+          const slot = `${length}\u0000${c.key[0]}`;
+          const list = this.templateIndex.get(slot);
+          if (list) list.push(c);
+          else this.templateIndex.set(slot, [c]);
+        }
+      }
+    }
+    for (const first of [tokens[0], WILDCARD]) {
+      for (const c of this.templateIndex.get(`${tokens.length}\u0000${first}`) ?? []) {
+        if (c.key.every((t, i) => t === WILDCARD || t === tokens[i])) return c.members[0];
+      }
+    }
+    return undefined;
+  }
+
+  /** Re-clusters the key lengths that gained shapes since the last read. */
+  private cluster(): void {
+    for (const length of this.unclustered) {
+      const shapes = this.buckets.get(length)!;
+      const clusters = clusterBucket(shapes).map((c) => {
+        const members = c.members.map((i) => shapes[i]);
+        const id = Math.min(...members.map((s) => s.index));
+        for (const s of members) s.clusterId = id;
+        return { key: c.template, members };
+      });
+      this.clusters.set(length, clusters);
+      this.unrendered.add(length);
+    }
+    this.unclustered.clear();
+  }
+
+  /** Brings clusters and their texts up to date with every line added so far. */
+  private flush(): void {
+    this.cluster();
+    for (const length of this.unrendered) {
+      for (const c of this.clusters.get(length)!) {
+        const template = renderTemplate(c.key, c.members.flatMap((s) => s.variants));
+        for (const s of c.members) s.template = template;
+      }
+    }
+    this.unrendered.clear();
+  }
+}
+
+function summarize(id: number, members: Shape[]): TemplateSummary {
+  let count = 0;
+  let first: number | undefined;
+  let last: number | undefined;
+  const samples: string[] = [];
+  for (const s of members) {
+    count += s.count;
+    if (s.first !== undefined && (first === undefined || s.first < first)) first = s.first;
+    if (s.last !== undefined && (last === undefined || s.last > last)) last = s.last;
+    samples.push(...s.samples);
+  }
+  const template = members[0].template;
+  return {
+    id,
+    template,
+    count,
+    ...(first !== undefined ? { firstSeen: first, lastSeen: last } : {}),
+    exemplars: samples.slice(0, 2).map((m) => (m.length > MAX_EXEMPLAR ? `${m.slice(0, MAX_EXEMPLAR)}…` : m)),
+    slots: slotValues(template, samples.slice(0, 4 * MAX_SAMPLES)),
+  };
+}
