@@ -42,13 +42,13 @@ const NARROW: Rule[] = [
   { re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g, when: digitAnd('.') },
   {
     re: /(?<![\w:])(?=[0-9a-f:]*::|(?:[0-9a-f]{1,4}:){7})(?=[0-9a-f:]*[0-9a-f])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi,
-    when: has(':'),
+    when: (t) => t.includes('::') || (t.match(/:/g)?.length ?? 0) >= 7,
   },
   { re: /\b0x[0-9a-f]+\b/gi, when: (t) => /0[xX]/.test(t) },
   // literal values of the common languages (not "none", which is also an English word)
   { re: /(?<![\w-])(?:true|false|null|True|False|Null|TRUE|FALSE|NULL)(?![\w-])/g, when: (t) => /true|false|null/i.test(t) },
   // hex strings (hashes, trace and span ids, addresses) mixing digits and letters
-  { re: /(?<![\w])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![\w])/gi, when: digit },
+  { re: /(?<![\w])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![\w])/gi, when: (t) => /\d[a-f]|[a-f]\d/i.test(t) },
   // numbers, signed or decimal, with an optional unit: 42, -7, 3.14, 250ms, 32K, 1.5GB
   { re: new RegExp(`(?<![A-Za-z0-9])[-+]?\\d+(?:[.,]\\d+)*(?:${UNITS})?(?![A-Za-z0-9])`, 'gi'), when: digit },
 ];

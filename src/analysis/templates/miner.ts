@@ -158,9 +158,9 @@ export class TemplateMiner {
       if (list) list.push(s);
       else byCluster.set(s.clusterId, [s]);
     }
-    const summaries = [...byCluster.entries()].map(([id, members]) => summarize(id, members));
-    summaries.sort((a, b) => b.count - a.count || a.id - b.id);
-    return summaries.slice(0, top);
+    const ranked = [...byCluster.entries()].map(([id, members]) => ({ id, members, count: members.reduce((n, s) => n + s.count, 0) }));
+    ranked.sort((a, b) => b.count - a.count || a.id - b.id);
+    return ranked.slice(0, top).map((c) => summarize(c.id, c.members));
   }
 
   private shapeFor(masked: string): Shape | undefined {

@@ -1,0 +1,66 @@
+import type { Correlation } from '../correlate/correlate.js';
+import { isElasticsearchSemantic } from '../correlate/semantics.js';
+import { toRecommendInput } from './recommend-input.js';
+import type { IncidentSummary, NextCheck } from './types.js';
+
+const MAX_CHECKS = 5;
+/** Start checks this long before the onset, so the calls show the baseline the burst rose from. */
+const LEAD_MS = 15 * 60_000;
+const QUERY_WORDS = 3;
+const STOP_WORDS = new Set(['with', 'from', 'that', 'this', 'after', 'before', 'for', 'the', 'and', 'into', 'while', 'when', 'request']);
+
+/** A few literal words of a template (its variable parts left out), for a message query that finds its lines. */
+export function queryWords(template: string): string | undefined {
+  const words = (template.replace(/<\*>/g, ' ').match(/[A-Za-z][A-Za-z]{3,}/g) ?? []).filter((w) => !STOP_WORDS.has(w.toLowerCase()));
+  const distinct = [...new Set(words)].slice(0, QUERY_WORDS);
+  return distinct.length ? distinct.join(' ') : undefined;
+}
+
+/**
+ * Read-only calls that confirm or refute the diagnosis, most telling first, with arguments
+ * ready to send: follow one failing trace, read the cause's own errors around the onset, its
+ * APM latency and error rate, the cluster when the cause is Elasticsearch, then the rule
+ * library's advice for the cause's pattern.
+ */
+export function nextChecks(summary: Omit<IncidentSummary, 'next_checks'>, correlation: Correlation): NextCheck[] {
+  const incident = correlation.incident;
+  const cause = summary.likely_cause;
+  if (!incident || !cause) {
+    return [
+      {
+        tool: 'elk_detect_errors',
+        args: { start_time: new Date(correlation.window.startMs).toISOString(), end_time: new Date(correlation.window.endMs).toISOString() },
+        why: 'no burst here: list the error patterns of the window to see whether anything else changed',
+      },
+    ];
+  }
+  const window = {
+    start_time: new Date(incident.onsetMs - LEAD_MS).toISOString(),
+    ...(incident.endMs === null ? {} : { end_time: new Date(Math.min(correlation.window.endMs, incident.endMs + LEAD_MS)).toISOString() }),
+  };
+  const checks: NextCheck[] = [];
+  const trace = incident.traces.sample[0];
+  if (trace) {
+    checks.push({
+      tool: 'elk_search_logs',
+      args: { trace_id: trace, ...window, sort: 'asc', limit: 50 },
+      why: `follow one failing request across ${summary.services.slice(0, 4).join(', ')} in the order the services logged`,
+    });
+  }
+  const query = queryWords(cause.template);
+  checks.push({
+    tool: 'elk_search_logs',
+    args: { service_name: cause.service, log_level: 'error', ...(query ? { query } : {}), ...window, sort: 'asc', limit: 20 },
+    why: `the first errors of ${cause.service}, the likely cause, from before its onset`,
+  });
+  checks.push({
+    tool: 'elk_apm_summary',
+    args: { service_name: cause.service, ...window },
+    why: `latency and failure rate of ${cause.service} before and since the onset`,
+  });
+  if (isElasticsearchSemantic(incident.ranked[0].semantic)) {
+    checks.push({ tool: 'elk_cluster_health', args: { include_shards: true }, why: 'the cause is an Elasticsearch cluster condition' });
+  }
+  checks.push({ tool: 'elk_recommend_fix', args: { ...toRecommendInput(summary) }, why: `safe fixes for ${cause.service}'s pattern` });
+  return checks.slice(0, MAX_CHECKS);
+}
