@@ -49,6 +49,8 @@ const NARROW: Rule[] = [
   { re: /(?<![\w-])(?:true|false|null|True|False|Null|TRUE|FALSE|NULL)(?![\w-])/g, when: (t) => /true|false|null/i.test(t) },
   // hex strings (hashes, trace and span ids, addresses) mixing digits and letters
   { re: /(?<![\w])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}(?![\w])/gi, when: (t) => /\d[a-f]|[a-f]\d/i.test(t) },
+  // generated ids: 8+ letters and digits with at least two digits (base-36 order ids, tokens)
+  { re: /(?<![A-Za-z0-9])(?=[A-Za-z]*\d[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}(?![A-Za-z0-9])/g, when: digit },
   // numbers, signed or decimal, with an optional unit: 42, -7, 3.14, 250ms, 32K, 1.5GB
   { re: new RegExp(`(?<![A-Za-z0-9])[-+]?\\d+(?:[.,]\\d+)*(?:${UNITS})?(?![A-Za-z0-9])`, 'gi'), when: digit },
 ];
