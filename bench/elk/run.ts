@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupByPattern, normalizeMessage, type MessageGroup } from '../../src/analysis/patterns/normalize.js';
+import { groupByTemplate, type MessageGroup } from '../../src/analysis/templates/group.js';
 import type { SeedRunManifest } from '../../src/cli/seed.js';
 import { startServerProcess, type RunningServer } from '../../test/helpers/server.js';
 
@@ -196,8 +196,8 @@ async function rawAggs(namespace: string): Promise<{ bytes: number; facts: Facts
       per_minute: { date_histogram: { field: '@timestamp', fixed_interval: '1m' } },
     },
   });
-  const top = groupByPattern(json.aggregations.messages.buckets.map((b) => ({ message: b.key, count: b.doc_count, firstSeen: b.first.value, lastSeen: b.last.value })))[0];
-  const traced = json.hits.hits.find((h) => h._source.trace?.id && normalizeMessage(h._source.message) === top?.pattern);
+  const top = groupByTemplate(json.aggregations.messages.buckets.map((b) => ({ message: b.key, count: b.doc_count, firstSeen: b.first.value, lastSeen: b.last.value })))[0];
+  const traced = json.hits.hits.find((h) => h._source.trace?.id && top?.messages.includes(h._source.message));
   return { bytes, facts: { total: json.hits.total.value, pattern: top?.pattern ?? '', count: top?.count ?? 0, first: top?.firstSeen, last: top?.lastSeen, traceId: traced?._source.trace?.id } };
 }
 
@@ -240,7 +240,7 @@ async function rawHits(namespace: string): Promise<{ bytes: number; pages: numbe
   } finally {
     await es('DELETE', '/_pit', { id: pit.json.id }).catch(() => undefined);
   }
-  const top = groupByPattern([...groups.values()])[0];
+  const top = groupByTemplate([...groups.values()])[0];
   return { bytes, pages, facts: { total, pattern: top?.pattern ?? '', count: top?.count ?? 0, first: top?.firstSeen, last: top?.lastSeen, traceId: top?.sample?.traceId } };
 }
 

@@ -14,6 +14,7 @@ import { isLoopbackBind } from '../server/origin-check.js';
 import { startupBanner } from './banner.js';
 import { serveStdio } from '../server/mcp/stdio.js';
 import { SEED_OPTIONS, runSeed } from './seed.js';
+import { PATTERNS_OPTIONS, PATTERNS_USAGE, runPatterns } from './patterns.js';
 
 const USAGE = `telemcp ${VERSION} — read-only MCP server for observability stacks
 
@@ -25,6 +26,8 @@ Usage:
   telemcp seed [--seed N] [--now ISO] [--hours H] [--scale K] [--es-url URL] [--prefix logs] [--json]
                                                         write a simulated stack with one incident into Elasticsearch
                                                         (the only command that writes; telemcp seed --help for all options)
+  ${PATTERNS_USAGE}
+                                                        mine a log file for its message templates (offline; telemcp patterns --help)
   telemcp --version
 
 Configuration comes from environment variables (see README), optionally a YAML file
@@ -50,11 +53,18 @@ async function main(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       ...SEED_OPTIONS,
+      ...PATTERNS_OPTIONS,
     },
   });
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
   const [command, ...rest] = positionals;
-  if ((values.help && command !== 'seed') || !command) return void process.stdout.write(`${USAGE}\n`);
+  if ((values.help && command !== 'seed' && command !== 'patterns') || !command) return void process.stdout.write(`${USAGE}\n`);
+  // Mining a file reaches no backend and serves nothing: it needs no configuration, and a broken
+  // backend setting in the environment must not stop an offline look at a log file.
+  if (command === 'patterns') {
+    process.exitCode = await runPatterns(values, rest);
+    return;
+  }
 
   // A process-wide TLS bypass would silently disable backend verification: refuse it.
   if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {

@@ -5,6 +5,7 @@ import { elkTools } from './elk/index.js';
 import { elkKibanaStatus } from './elk/elk_kibana_status.js';
 import { elkLogstashHealth } from './elk/elk_logstash_health.js';
 import { adviceTools } from './advice/index.js';
+import { logsTools } from './logs/index.js';
 
 export interface Toolset {
   name: string;
@@ -39,6 +40,12 @@ export const TOOLSETS: Toolset[] = [
     description: 'Logstash pipelines through its monitoring API',
     tools: [elkLogstashHealth],
     unavailableReason: (b) => (b.logstash ? undefined : 'set LOGSTASH_URL to enable it'),
+  },
+  {
+    name: 'logs',
+    description: 'Log analysis on any configured log source: templates, bursts, correlation, incident summary',
+    tools: logsTools,
+    unavailableReason: (b) => (b.logSources.size ? undefined : 'configure a log source (ES_URL or OPENSEARCH_URL) to enable it'),
   },
   {
     name: 'advice',

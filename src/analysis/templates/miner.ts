@@ -45,10 +45,10 @@ export interface TemplateSummary {
 }
 
 const DEFAULTS = { maxShapes: 20_000, maxMessageLength: 2_000, maxTokens: 100 };
-/** Masked variants kept per shape: enough to see which positions vary, bounded. */
-const MAX_VARIANTS = 32;
-/** Original messages kept per shape, for exemplars and slot values. */
-const MAX_SAMPLES = 8;
+/** Masked variants kept per shape (as text, split when rendered): enough to see which positions vary. */
+const MAX_VARIANTS = 16;
+/** Original messages kept per shape (each capped), for exemplars and slot values. */
+const MAX_SAMPLES = 4;
 const MAX_EXEMPLAR = 500;
 /** The masked-text cache is a speed-up only; it is dropped whole when it grows past this. */
 const MAX_CACHE = 50_000;
@@ -58,8 +58,7 @@ interface Shape {
   index: number;
   tokens: string[];
   count: number;
-  variants: string[][];
-  variantKeys: Set<string>;
+  variants: string[];
   samples: string[];
   first?: number;
   last?: number;
@@ -110,29 +109,33 @@ export class TemplateMiner {
   }
 
   /**
-   * Adds one message (the content, without its header) and returns a handle for
-   * `templateOf` / `templateIdOf`; -1 when the line overflowed.
+   * Adds one message (the content, without its header), or `count` lines of it (an
+   * aggregation bucket), and returns a handle for `templateOf` / `templateIdOf`; -1 when the
+   * line overflowed.
    */
-  add(message: string, time?: number): number {
-    this.totalLines++;
+  add(message: string, time?: number, count = 1): number {
+    this.totalLines += count;
     const text = message.length > this.opts.maxMessageLength ? message.slice(0, this.opts.maxMessageLength) : message;
     const masked = this.mask(text);
     let shape = this.cache.get(masked);
     if (!shape) {
       shape = this.shapeFor(masked);
       if (!shape) {
-        this.overflowLines++;
+        this.overflowLines += count;
         return OVERFLOW_ID;
       }
       if (this.cache.size >= MAX_CACHE) this.cache.clear();
       this.cache.set(masked, shape);
     }
-    shape.count++;
+    shape.count += count;
     if (time !== undefined && Number.isFinite(time)) {
       if (shape.first === undefined || time < shape.first) shape.first = time;
       if (shape.last === undefined || time > shape.last) shape.last = time;
     }
-    if (shape.samples.length < MAX_SAMPLES && !shape.samples.includes(text)) shape.samples.push(text);
+    if (shape.samples.length < MAX_SAMPLES) {
+      const sample = text.length > MAX_EXEMPLAR ? text.slice(0, MAX_EXEMPLAR) : text;
+      if (!shape.samples.includes(sample)) shape.samples.push(sample);
+    }
     return shape.index;
   }
 
@@ -176,7 +179,6 @@ export class TemplateMiner {
         tokens: keyTokens,
         count: 0,
         variants: [],
-        variantKeys: new Set(),
         samples: [],
         clusterId: this.byIndex.length,
         template: key,
@@ -188,10 +190,9 @@ export class TemplateMiner {
       else this.buckets.set(keyTokens.length, [shape]);
       this.unclustered.add(keyTokens.length);
     }
-    const variantKey = tokens.join(' ');
-    if (shape.variants.length < MAX_VARIANTS && !shape.variantKeys.has(variantKey)) {
-      shape.variants.push(tokens);
-      shape.variantKeys.add(variantKey);
+    const variant = tokens.join(' ');
+    if (shape.variants.length < MAX_VARIANTS && !shape.variants.includes(variant)) {
+      shape.variants.push(variant);
       this.unrendered.add(keyTokens.length);
     }
     return shape;
@@ -245,7 +246,7 @@ export class TemplateMiner {
     this.cluster();
     for (const length of this.unrendered) {
       for (const c of this.clusters.get(length)!) {
-        const template = renderTemplate(c.key, c.members.flatMap((s) => s.variants));
+        const template = renderTemplate(c.key, c.members.flatMap((s) => s.variants.map((v) => v.split(' '))));
         for (const s of c.members) s.template = template;
       }
     }
@@ -270,7 +271,7 @@ function summarize(id: number, members: Shape[]): TemplateSummary {
     template,
     count,
     ...(first !== undefined ? { firstSeen: first, lastSeen: last } : {}),
-    exemplars: samples.slice(0, 2).map((m) => (m.length > MAX_EXEMPLAR ? `${m.slice(0, MAX_EXEMPLAR)}…` : m)),
+    exemplars: samples.slice(0, 2),
     slots: slotValues(template, samples.slice(0, 4 * MAX_SAMPLES)),
   };
 }

@@ -13,8 +13,8 @@ import {
   type LogFields,
 } from '../../backends/elasticsearch/log-fields.js';
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
-import { groupByPattern, normalizeMessage, type MessageGroup, type MessagePattern } from '../../analysis/patterns/normalize.js';
-import { findRise } from '../../analysis/bursts/rising.js';
+import { groupByTemplate, type MessageGroup, type MessagePattern } from '../../analysis/templates/group.js';
+import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
 import { sanitizeText } from '../../security/sanitize.js';
 import { defineTool } from '../tool.js';
 import { num, searchEngine } from './common.js';
@@ -218,7 +218,7 @@ export const elkDetectErrors = defineTool({
       groups.push(...sampleGroups(recentDocs));
       if (totalErrors > recentDocs.length) notes.push(`${fields.message.name} is text-only (no keyword sub-field), so patterns are counted from the ${recentDocs.length} most recent of ${totalErrors} errors.`);
     }
-    const patterns = groupByPattern(groups);
+    const patterns = groupByTemplate(groups);
     // The newest traced document of each top pattern, fetched for those patterns only (one
     // filter per pattern over its distinct messages): a sample inside each of the message
     // buckets would cost more than the rest of the search on large indices.
@@ -226,13 +226,8 @@ export const elkDetectErrors = defineTool({
       const wanted = patterns.slice(0, input.top_n).filter((p) => !p.sample);
       const traceField = fields.trace_id?.keyword ?? fields.trace_id?.name;
       if (wanted.length) {
-        const members = new Map<string, string[]>();
-        for (const g of groups) {
-          const pattern = normalizeMessage(g.message);
-          members.set(pattern, [...(members.get(pattern) ?? []), g.message]);
-        }
         const byPattern = Object.fromEntries(
-          wanted.map((p, i) => [`p${i}`, { bool: { filter: [{ terms: { [msgKeyword]: members.get(p.pattern) ?? [p.example] } }, ...(traceField ? [{ exists: { field: traceField } }] : [])] } }]),
+          wanted.map((p, i) => [`p${i}`, { bool: { filter: [{ terms: { [msgKeyword]: p.messages } }, ...(traceField ? [{ exists: { field: traceField } }] : [])] } }]),
         );
         const traced = await search({
           size: 0,
@@ -250,8 +245,11 @@ export const elkDetectErrors = defineTool({
 
     const detection = aggsOut.detection?.buckets ?? [];
     const overTime = aggsOut.over_time?.buckets ?? detection;
-    const rise = findRise(detection.map((b) => b.doc_count));
-    const risingSince = rise ? new Date(detection[rise.index].key).toISOString() : null;
+    // The current burst if errors are still up, else the largest one of the window.
+    const bursts = detection.length ? detectBursts({ startMs: detection[0].key, bucketMs: detMs, counts: detection.map((b) => b.doc_count) }) : undefined;
+    const burst = bursts?.ongoing ?? bursts?.bursts.reduce<Burst | undefined>((best, b) => (!best || b.excess >= best.excess ? b : best), undefined);
+    const rise = burst ? { baseline: burst.baseline, peak: burst.peakCount, ongoing: burst.status === 'ongoing' } : undefined;
+    const risingSince = burst ? new Date(burst.onsetMs).toISOString() : null;
 
     const byService = (aggsOut.by_service?.buckets ?? []).map((b) => ({ service: String(b.key), count: b.doc_count }));
     const otherServices = num(aggsOut.by_service?.sum_other_doc_count);
@@ -294,7 +292,7 @@ export const elkDetectErrors = defineTool({
               interval: detInterval,
               baseline_per_interval: Math.round(rise.baseline * 10) / 10,
               peak_per_interval: rise.peak,
-              peak_at: new Date(detection[rise.peakIndex].key).toISOString(),
+              peak_at: new Date(burst!.peakMs).toISOString(),
               ongoing: rise.ongoing,
             },
           }
@@ -321,7 +319,7 @@ function toSample(source: Source | undefined, fields: LogFields): SampleDoc {
   };
 }
 
-/** Groups sampled documents by exact message, so groupByPattern treats them like aggregation buckets. */
+/** Groups sampled documents by exact message, so groupByTemplate treats them like aggregation buckets. */
 function sampleGroups(docs: SampleDoc[]): MessageGroup<SampleDoc>[] {
   const byMessage = new Map<string, MessageGroup<SampleDoc> & { serviceCounts: Map<string, number> }>();
   for (const d of docs) {

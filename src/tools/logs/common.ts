@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { resolveWindow, describeWindow, type TimeWindow } from '../../core/time.js';
+import type { LogQuery, LogRecord, LogSample, LogSource } from '../../backends/capabilities.js';
+import type { LogEvent } from '../../analysis/correlate/correlate.js';
+import { TemplateMiner } from '../../analysis/templates/miner.js';
+import type { ToolContext } from '../tool.js';
+import { resolveLogSource } from './sources.js';
+
+/** Inputs every log-analysis tool shares, so the model learns them once. */
+export const logScopeInput = {
+  source: z.string().min(1).max(64).optional().describe('Needed when several log sources exist'),
+  scope: z.string().min(1).max(512).optional().describe('Index or dataset pattern'),
+  start_time: z.string().min(1).max(64).optional().describe('Default now-1h'),
+  end_time: z.string().min(1).max(64).optional().describe('Default now'),
+  service_name: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/).optional(),
+};
+
+export const sourceOut = z.object({ name: z.string(), kind: z.string(), scope: z.string() });
+export const windowOut = z.object({ start: z.string(), end: z.string(), server_now: z.string() });
+
+export interface ScopedRequest {
+  source: LogSource;
+  window: TimeWindow;
+  query: LogQuery;
+}
+
+export function scopedRequest(
+  ctx: ToolContext,
+  input: { source?: string; scope?: string; start_time?: string; end_time?: string; service_name?: string },
+  extra: Partial<LogQuery> = {},
+): ScopedRequest {
+  const source = resolveLogSource(ctx, input.source);
+  const window = resolveWindow(input.start_time, input.end_time, { defaultStart: 'now-1h', maxDays: 31 });
+  const query: LogQuery = {
+    from: window.from,
+    to: window.to,
+    ...(input.scope ? { scope: input.scope } : {}),
+    ...(input.service_name ? { services: [input.service_name] } : {}),
+    ...extra,
+  };
+  return { source, window, query };
+}
+
+export function describeSource(source: LogSource, scope: string): z.infer<typeof sourceOut> {
+  return { name: source.name, kind: source.kind, scope };
+}
+
+export { describeWindow };
+
+/** A sampled record with the template the miner gave its message. */
+export interface MinedRecord extends LogRecord {
+  templateId: number;
+  template: string;
+}
+
+/**
+ * Templates for a set of samples mined together, so the same message gets the same id in each
+ * (today's window and the day before, for instance). Records keep their sample's order.
+ */
+export function mineSamples(samples: readonly LogSample[]): { mined: MinedRecord[][]; miner: TemplateMiner } {
+  const miner = new TemplateMiner();
+  const handles = samples.map((s) => s.records.map((r) => miner.add(r.message, r.ts)));
+  const mined = samples.map((s, k) =>
+    s.records.map((r, i) => ({ ...r, templateId: miner.templateIdOf(handles[k][i]), template: miner.templateOf(handles[k][i]) })),
+  );
+  return { mined, miner };
+}
+
+/** The correlation engine's view of a mined record. */
+export function toLogEvent(r: MinedRecord): LogEvent {
+  return {
+    ts: r.ts,
+    service: r.service ?? 'unknown',
+    level: r.level ?? 'unknown',
+    templateId: String(r.templateId),
+    template: r.template,
+    ...(r.traceId ? { traceId: r.traceId } : {}),
+    ...(r.host ? { host: r.host } : {}),
+  };
+}
+
+/** How a tool says its counts come from a sample. */
+export function sampleNote(sample: LogSample): string | undefined {
+  if (sample.records.length >= sample.total) return undefined;
+  return `Templates come from ${sample.records.length} of ${sample.total}${sample.totalExact ? '' : '+'} matching records, sampled evenly over the window (${sample.strategy}); counts are scaled estimates.`;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** The same query one day earlier, for baselines that know about daily rhythm. */
+export function dayEarlier(query: LogQuery): LogQuery {
+  return { ...query, from: new Date(query.from.getTime() - DAY_MS), to: new Date(query.to.getTime() - DAY_MS) };
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { summarizeIncident } from '../../analysis/incident/index.js';
+import { defineTool } from '../tool.js';
+import { describeSource, describeWindow, sourceOut, windowOut } from './common.js';
+import { incidentInput, readIncidentEvents } from './incident-events.js';
+
+const templateCount = z.object({ template: z.string(), count: z.number() });
+
+export const incidentSummary = defineTool({
+  name: 'incident_summary',
+  title: 'Incident summary',
+  description:
+    'What is going wrong and why: since when, how many, which services, likely cause with evidence, symptoms, what is not the incident (steady warnings, resolved spikes), and next read-only checks. Feed it to elk_recommend_fix.',
+  toolset: 'logs',
+  leastRole: 'elk_viewer',
+  input: z.object(incidentInput).strict(),
+  output: z.object({
+    what: z.string(),
+    since: z.string().nullable(),
+    status: z.enum(['ongoing', 'resolved', 'none']),
+    count: z.number(),
+    services: z.array(z.string()),
+    likely_cause: z
+      .object({
+        service: z.string(),
+        template: z.string(),
+        signature: z.string().nullable(),
+        role: z.string(),
+        count: z.number(),
+        onset: z.string(),
+        confidence: z.number(),
+        evidence: z.array(z.string()),
+        other_templates: z.array(templateCount),
+      })
+      .nullable(),
+    symptoms: z.array(
+      z.object({
+        service: z.string(),
+        template: z.string(),
+        signature: z.string().nullable(),
+        count: z.number(),
+        lag_s: z.number(),
+        shared_traces: z.number(),
+        confidence: z.number(),
+        evidence: z.array(z.string()),
+      }),
+    ),
+    evidence: z.array(z.string()),
+    next_checks: z.array(z.object({ tool: z.string(), args: z.record(z.string(), z.unknown()), why: z.string() })),
+    non_incidents: z.array(z.object({ kind: z.string(), service: z.string(), template: z.string(), count: z.number(), note: z.string() })),
+    other_bursts: z.array(z.object({ services: z.array(z.string()), template: z.string(), count: z.number(), since: z.string() })),
+    source: sourceOut,
+    window: windowOut,
+    sampled: z.number(),
+    total: z.number(),
+    truncated: z.boolean(),
+    notes: z.array(z.string()).optional(),
+    partial: z.boolean().optional(),
+  }),
+  async handler(input, ctx) {
+    const read = await readIncidentEvents(ctx, input);
+    const summary = summarizeIncident(read.events, {
+      windowStartMs: read.window.from.getTime(),
+      windowEndMs: read.window.to.getTime(),
+      ...(read.dayEarlier ? { dayEarlier: read.dayEarlier } : {}),
+    });
+    const { window: _engineWindow, truncated, ...findings } = summary;
+    return {
+      ...findings,
+      source: describeSource(read.source, read.sample.scope),
+      window: describeWindow(read.window),
+      sampled: read.events.length,
+      total: read.sample.total,
+      truncated: truncated || read.events.length < read.sample.total,
+      ...(read.notes.length ? { notes: read.notes } : {}),
+      ...(read.sample.partial ? { partial: true } : {}),
+    };
+  },
+});

@@ -1,0 +1,8 @@
+import type { AnyTool } from '../tool.js';
+import { incidentSummary } from './incident_summary.js';
+import { logsBursts } from './logs_bursts.js';
+import { logsCorrelate } from './logs_correlate.js';
+import { logsPatterns } from './logs_patterns.js';
+
+/** Log analysis over any configured log source (LogSource): the same tools whatever the backend. */
+export const logsTools: AnyTool[] = [logsPatterns, logsBursts, logsCorrelate, incidentSummary];

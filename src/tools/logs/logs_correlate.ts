@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { correlate, type BurstGroup, type RankedService } from '../../analysis/correlate/correlate.js';
+import { defineTool } from '../tool.js';
+import { burstOut, toBurstOut } from './burst-output.js';
+import { describeSource, describeWindow, sourceOut, windowOut } from './common.js';
+import { incidentInput, readIncidentEvents } from './incident-events.js';
+
+const MAX_TEMPLATE = 200;
+const cut = (s: string): string => (s.length > MAX_TEMPLATE ? `${s.slice(0, MAX_TEMPLATE - 1)}…` : s);
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const rankedOut = z.object({
+  service: z.string(),
+  template: z.string(),
+  role: z.string(),
+  signature: z.string().nullable(),
+  count: z.number(),
+  onset: z.string(),
+  status: z.enum(['ongoing', 'resolved']),
+  confidence: z.number(),
+  shared_traces: z.number(),
+  lag_s: z.number().optional(),
+  evidence: z.array(z.string()),
+});
+const groupOut = z.object({ services: z.array(z.string()), template: z.string(), count: z.number(), onset: z.string(), end: z.string().nullable(), status: z.enum(['ongoing', 'resolved']) });
+
+function rankedOf(r: RankedService): z.infer<typeof rankedOut> {
+  return {
+    service: r.service,
+    template: cut(r.template),
+    role: r.role,
+    signature: r.semantic ?? null,
+    count: r.count,
+    onset: new Date(r.onsetMs).toISOString(),
+    status: r.status,
+    confidence: r.confidence,
+    shared_traces: r.sharedTraces,
+    ...(r.lagS !== undefined ? { lag_s: r.lagS } : {}),
+    evidence: r.evidence,
+  };
+}
+
+function groupOf(g: BurstGroup): z.infer<typeof groupOut> {
+  return { services: g.services, template: cut(g.template), count: g.count, onset: new Date(g.onsetMs).toISOString(), end: iso(g.endMs), status: g.status };
+}
+
+export const logsCorrelate = defineTool({
+  name: 'logs_correlate',
+  title: 'Correlate errors across services',
+  description:
+    'Evidence behind an incident: bursting error templates joined across services by trace id and time lag, ranked cause then symptoms, template links, sample traces, and unrelated bursts, spikes and steady noise.',
+  toolset: 'logs',
+  leastRole: 'elk_viewer',
+  input: z.object(incidentInput).strict(),
+  output: z.object({
+    summary: z.string(),
+    source: sourceOut,
+    window: windowOut,
+    bucket_seconds: z.number(),
+    events: z.object({ sampled: z.number(), total: z.number(), errors: z.number(), warnings: z.number(), with_trace: z.number() }),
+    error_bursts: z.array(burstOut),
+    incident: z
+      .object({
+        status: z.enum(['ongoing', 'resolved']),
+        onset: z.string(),
+        end: z.string().nullable(),
+        count: z.number(),
+        ranked: z.array(rankedOut),
+        links: z.array(z.object({ leader: z.string(), follower: z.string(), lag_s: z.number(), correlation: z.number(), shared_traces: z.number() })),
+        precursors: z.array(z.object({ service: z.string(), template: z.string(), onset: z.string(), count: z.number() })),
+        traces: z.object({ joined: z.number(), cross_service: z.number(), sample: z.array(z.string()) }),
+      })
+      .nullable(),
+    other_bursts: z.array(groupOut),
+    resolved_spikes: z.array(groupOut),
+    steady: z.array(z.object({ service: z.string(), template: z.string(), severity: z.string(), count: z.number(), per_bucket: z.number(), presence: z.number() })),
+    truncated: z.boolean(),
+    notes: z.array(z.string()).optional(),
+    partial: z.boolean().optional(),
+  }),
+  async handler(input, ctx) {
+    const read = await readIncidentEvents(ctx, input);
+    const c = correlate(read.events, {
+      windowStartMs: read.window.from.getTime(),
+      windowEndMs: read.window.to.getTime(),
+      ...(read.dayEarlier ? { dayEarlier: read.dayEarlier } : {}),
+    });
+    const incident = c.incident;
+    const cause = incident?.ranked[0];
+    const summary = cause
+      ? `Likely cause: ${cause.service} ("${cut(cause.template).slice(0, 100)}"), from ${new Date(cause.onsetMs).toISOString()}; ${incident.ranked.length - 1} dependent service(s); ${incident.traces.crossService} traces cross services.`
+      : `No correlated error burst: ${c.events.errors} errors and ${c.events.warnings} warnings read, ${c.resolvedSpikes.length} resolved spike(s), ${c.steady.length} steady stream(s).`;
+    return {
+      summary,
+      source: describeSource(read.source, read.sample.scope),
+      window: describeWindow(read.window),
+      bucket_seconds: c.window.bucketMs / 1000,
+      events: { sampled: read.events.length, total: read.sample.total, errors: c.events.errors, warnings: c.events.warnings, with_trace: c.events.withTrace },
+      error_bursts: c.overall.bursts.map(toBurstOut),
+      incident: incident
+        ? {
+            status: incident.status,
+            onset: new Date(incident.onsetMs).toISOString(),
+            end: iso(incident.endMs),
+            count: incident.count,
+            ranked: incident.ranked.map(rankedOf),
+            links: incident.links.map((l) => ({
+              leader: `${l.leader.service}: ${cut(l.leader.template)}`,
+              follower: `${l.follower.service}: ${cut(l.follower.template)}`,
+              lag_s: l.lagS,
+              correlation: l.correlation,
+              shared_traces: l.sharedTraces,
+            })),
+            precursors: incident.precursors.map((p) => ({ service: p.service, template: cut(p.template), onset: new Date(p.onsetMs).toISOString(), count: p.count })),
+            traces: { joined: incident.traces.joined, cross_service: incident.traces.crossService, sample: incident.traces.sample },
+          }
+        : null,
+      other_bursts: c.otherBursts.map(groupOf),
+      resolved_spikes: c.resolvedSpikes.map(groupOf),
+      steady: c.steady.map((s) => ({ service: s.service, template: cut(s.template), severity: s.severity, count: s.count, per_bucket: s.level, presence: s.presence })),
+      truncated: c.truncated || c.overall.truncated || read.events.length < read.sample.total,
+      ...(read.notes.length ? { notes: read.notes } : {}),
+      ...(read.sample.partial ? { partial: true } : {}),
+    };
+  },
+});
