@@ -102,6 +102,30 @@ if has elk_cluster_health; then
   execute "$VIEWER" elk_indices_summary '{"index_pattern":".security-7"}' 403
   check 'r.error.code === "index_pattern_denied"' "a system index is 403 index_pattern_denied"
 fi
+if has incident_summary; then
+  # The seeded window when a manifest is given (one-minute buckets), else the last 24 hours.
+  WINDOW='"start_time":"now-24h","end_time":"now"'
+  if [ -n "$MANIFEST" ]; then
+    WINDOW=$(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(`"start_time":"${m.window.start}","end_time":"${m.window.end}"`)' "$MANIFEST")
+  fi
+  execute "$VIEWER" logs_patterns "{$WINDOW,\"log_level\":\"error\",\"top_n\":5}" 200
+  check 'Array.isArray(r.data.patterns) && typeof r.data.total === "number" && r.data.source.name' "logs_patterns"
+  if [ -n "$MANIFEST" ]; then
+    check 'r.data.patterns[0].template === "timeout to fraud-service after <*>" && r.data.total === m.logs.per_level.error' "logs_patterns names the seeded top error template"
+  fi
+  execute "$VIEWER" logs_bursts "{$WINDOW}" 200
+  check 'Array.isArray(r.data.bursts) && typeof r.data.bucket_seconds === "number"' "logs_bursts"
+  if [ -n "$MANIFEST" ]; then
+    check 'r.data.bursts.some(b => b.status === "ongoing" && Math.abs(Date.parse(b.onset) - Date.parse(m.incident.start)) <= 120000)' "logs_bursts finds the seeded incident ongoing from its minute"
+  fi
+  execute "$VIEWER" logs_correlate "{$WINDOW}" 200
+  check 'Array.isArray(r.data.steady) && "incident" in r.data' "logs_correlate"
+  execute "$VIEWER" incident_summary "{$WINDOW}" 200
+  check '["ongoing","resolved","none"].includes(r.data.status) && Array.isArray(r.data.next_checks)' "incident_summary"
+  if [ -n "$MANIFEST" ]; then
+    check 'r.data.likely_cause.service === m.incident.root_cause.service && r.data.symptoms[0].service === m.incident.top_error_pattern.service && Math.abs(Date.parse(r.data.since) - Date.parse(m.incident.start)) <= 60000' "incident_summary names the seeded cause first, the symptom second, the onset within a minute"
+  fi
+fi
 if has elk_kibana_status; then
   execute "$VIEWER" elk_kibana_status '{"include_plugins":true}' 200
   check '["available","degraded","unavailable","critical"].includes(r.data.status)' "elk_kibana_status"

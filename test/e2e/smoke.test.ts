@@ -57,6 +57,9 @@ describe('scripts/smoke_test.sh against seeded data', () => {
     });
     expect(stdout).toMatch(/elk_detect_errors names the seeded top pattern with its exact count/);
     expect(stdout).toMatch(/elk_filebeat_status finds the seeded delayed host/);
+    expect(stdout).toMatch(/logs_patterns names the seeded top error template/);
+    expect(stdout).toMatch(/logs_bursts finds the seeded incident ongoing from its minute/);
+    expect(stdout).toMatch(/incident_summary names the seeded cause first, the symptom second, the onset within a minute/);
     expect(stdout).toMatch(/smoke test passed/);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { normalise, signaturesOf, type SignatureId } from '../recommend/signatures.js';
+import { signaturesOf, type SignatureId } from '../recommend/signatures.js';
 
 /**
  * What a template says about where a failure sits, read with the recommend rule library's
@@ -12,10 +12,7 @@ import { normalise, signaturesOf, type SignatureId } from '../recommend/signatur
  */
 export type Role = 'resource' | 'origin' | 'dependency' | 'unknown';
 
-/** "disk full" is not among the rule library's signatures yet (only Elasticsearch's flood stage is). */
-export type Semantic = SignatureId | 'disk_full';
-
-const DISK_FULL = /no space left on device|\benospc\b|disk (is )?full|disk quota exceeded|(file ?system|volume|partition|device) (is )?full|not enough (free )?(disk )?space|insufficient disk space/;
+export type Semantic = SignatureId;
 
 const ROLE: Record<Semantic, Role> = {
   pool_exhausted: 'resource',
@@ -62,7 +59,6 @@ export interface Meaning {
 /** The most cause-like meaning a template carries. */
 export function meaningOf(template: string): Meaning {
   const semantics: Semantic[] = signaturesOf(template);
-  if (DISK_FULL.test(normalise(template))) semantics.unshift('disk_full');
   let best: Meaning = { role: 'unknown' };
   for (const semantic of semantics) {
     if (ROLE_WEIGHT[ROLE[semantic]] > ROLE_WEIGHT[best.role] || best.role === 'unknown') best = { role: ROLE[semantic], semantic };

@@ -56,6 +56,16 @@ export const APP_RULES: Rule[] = [
     fix: 'A process ran out of memory. Compare its memory limit with the heap it may use (-Xmx, --max-old-space-size: keep heap below the container limit), then find what grows (heap dump or profiler in staging, recent deploys, unbounded caches or batch sizes). Raise the limit only with that evidence, in your deployment config.',
   }),
   signatureRule({
+    id: 'app_disk_full',
+    signature: 'disk_full',
+    covers: 'signature: disk full / ENOSPC',
+    label: 'Disk full',
+    severity: 'high',
+    specificity: 3,
+    check: 'On the host that logs it: df -h and df -i (space and inodes per mount), then du -xh --max-depth=1 <mount> | sort -h | tail to see what grew; for a pod, kubectl describe pod <pod> -n <ns> (volumes, evictions for ephemeral storage)',
+    fix: 'A volume is out of space (or inodes), so writes fail. Find what grew (logs without rotation, temp files, a runaway queue or dataset) and free or move it, fix log rotation or retention, then resize the volume if the growth is legitimate — changes you make yourself, after checking what each file is.',
+  }),
+  signatureRule({
     id: 'app_pool_exhausted',
     signature: 'pool_exhausted',
     covers: 'signature: connection pool exhaustion',

@@ -12,6 +12,7 @@ export type SignatureId =
   | 'es_circuit_breaker'
   | 'es_rejected_execution'
   | 'out_of_memory'
+  | 'disk_full'
   | 'pool_exhausted'
   | 'tls_handshake'
   | 'dns_failure'
@@ -43,6 +44,12 @@ const SIGNATURES: Signature[] = [
     specificity: 3,
     pattern:
       /out ?of ?memory|java heap space|gc overhead limit exceeded|oom ?kill|heap out of memory|cannot allocate memory|\benomem\b|memoryerror|memory limit exceeded|allocation failed (.*)?javascript heap/,
+  },
+  {
+    id: 'disk_full',
+    specificity: 3,
+    pattern:
+      /no space left on device|\benospc\b|disk (is )?full|disk quota exceeded|(file ?system|volume|partition|device) (is )?full|not enough (free )?(disk )?space|insufficient disk space/,
   },
   {
     id: 'pool_exhausted',
