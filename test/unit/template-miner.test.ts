@@ -16,6 +16,7 @@ describe('masking', () => {
     ['size 512MB after 1.5s, 32K free, -7 delta', 'size <*> after <*>, <*> free, <*> delta'],
     ['enabled=true cached=False value=null', 'enabled=<*> cached=<*> value=<*>'],
     ['Fri Jun 17 20:55:07 2005 login', '<*> login'],
+    [`user "alice smith" can't open 'report.pdf'`, `user "<*>" can't open '<*>'`],
   ])('%s', (input, expected) => {
     expect(mask(input)).toBe(expected);
   });

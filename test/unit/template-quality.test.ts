@@ -14,7 +14,7 @@ const FLOORS: Record<string, { ga: number; fga: number; pa: number }> = {
   HDFS: { ga: 0.99, fga: 0.99, pa: 0.55 },
   Hadoop: { ga: 0.98, fga: 0.94, pa: 0.55 },
   Linux: { ga: 0.92, fga: 0.97, pa: 0.9 },
-  Android: { ga: 0.94, fga: 0.9, pa: 0.88 },
+  Android: { ga: 0.96, fga: 0.92, pa: 0.85 },
   Apache: { ga: 0.99, fga: 0.99, pa: 0.69 },
 };
 

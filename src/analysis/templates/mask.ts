@@ -13,6 +13,8 @@ const UNITS = 'ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|b|k|kb|kib|m|mb|mib
 
 interface Rule {
   re: RegExp;
+  /** What a match becomes; `<*>` unless the rule keeps a frame (quotes). */
+  replace?: string;
   /** A cheap test that must pass for the pattern to have any chance; most lines skip most rules. */
   when: (text: string) => boolean;
 }
@@ -38,6 +40,10 @@ const WIDE: Rule[] = [
   { re: /(?<![\w:])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\w:])/g, when: digitAnd(':') },
 ];
 const NARROW: Rule[] = [
+  // quoted values keep their quotes (an apostrophe inside a word, as in "can't", is not a quote);
+  // an empty or over-long quote is left alone
+  { re: /"(?:[^"\\\n]|\\.){1,200}"/g, when: has('"'), replace: `"${WILDCARD}"` },
+  { re: /(?<![\w])'(?:[^'\\\n]|\\.){1,200}'(?![\w])/g, when: has("'"), replace: `'${WILDCARD}'` },
   // IPv4 (the port, if any, is a number and masked on its own), IPv6 with at least one "::" or 7 colons
   { re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g, when: digitAnd('.') },
   {
@@ -68,7 +74,7 @@ export function createMasker(extra: readonly RegExp[] = []): Masker {
   const rules = [...WIDE, ...extraRules, ...NARROW];
   return (content) => {
     let text = content;
-    for (const rule of rules) if (rule.when(text)) text = text.replace(rule.re, WILDCARD);
+    for (const rule of rules) if (rule.when(text)) text = text.replace(rule.re, rule.replace ?? WILDCARD);
     return text.includes('<*><*>') ? text.replace(ADJACENT, WILDCARD) : text;
   };
 }
