@@ -7,7 +7,7 @@ import { VERSION } from '../core/version.js';
 import { frontDoorMaxDepth, parseStrictJson } from '../security/strict-json.js';
 import { redactString } from '../security/redact.js';
 import { TelemcpError } from '../core/errors.js';
-import { ROLES, type Role } from '../security/roles.js';
+import { TOOL_ROLES, type ToolRole } from '../security/roles.js';
 import { invokeTool, recordRefusal } from '../tools/invoke.js';
 import { createHttpServer } from '../server/http.js';
 import { isLoopbackBind } from '../server/origin-check.js';
@@ -77,8 +77,8 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) fail(`telemcp: invalid configuration\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
     throw err;
   }
-  const role = (values.role ?? config.STDIO_ROLE) as Role;
-  if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+  const role = (values.role ?? config.STDIO_ROLE) as ToolRole;
+  if (!TOOL_ROLES.includes(role)) fail(`--role must be one of ${TOOL_ROLES.join(', ')}`);
 
   switch (command) {
     case 'serve': {

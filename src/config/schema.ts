@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES, type Role } from '../security/roles.js';
+import { ROLES, TOOL_ROLES, type Role } from '../security/roles.js';
 
 /** Env values are strings; YAML may give real types. Both go through these. */
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
@@ -58,7 +58,7 @@ export const configSchema = z
     API_KEYS: apiKeys.optional(),
     /** Re-read on change so keys can be rotated or revoked without a restart. */
     API_KEYS_FILE: optionalString,
-    STDIO_ROLE: z.enum(ROLES).default('elk_admin_readonly'),
+    STDIO_ROLE: z.enum(TOOL_ROLES).default('elk_admin_readonly'),
     ALLOWED_INDEX_PATTERNS: list.default(['logs-*', 'filebeat-*', 'logstash-*', 'metricbeat-*', 'apm-*', 'traces-apm*', 'metrics-*']),
     ALLOWED_ORIGINS: list.default([]),
     ALLOWED_HOSTS: list.default([]),

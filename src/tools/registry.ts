@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Backends } from '../backends/backends.js';
-import { roleAllows, type Role } from '../security/roles.js';
+import { roleAllows, type Role, type ToolRole } from '../security/roles.js';
 import type { AnyTool, ToolDefinition } from './tool.js';
 import type { Toolset } from './toolsets.js';
 
@@ -12,7 +12,7 @@ export interface ToolListing {
   outputSchema: Record<string, unknown>;
   annotations: ToolDefinition['annotations'];
   /** Least role that may call the tool (seed 000's RBAC, shown to callers). */
-  role: Role;
+  role: ToolRole;
 }
 
 /**

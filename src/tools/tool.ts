@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Role } from '../security/roles.js';
+import type { Role, ToolRole } from '../security/roles.js';
 import type { Config } from '../config/load.js';
 import type { Backends } from '../backends/backends.js';
 import type { Logger } from '../core/logger.js';
@@ -55,7 +55,7 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   description: string;
   /** Toolset folder this tool belongs to; visibility is decided per toolset. */
   toolset: string;
-  leastRole: Role;
+  leastRole: ToolRole;
   input: I;
   output: O;
   annotations: ToolAnnotations;

@@ -16,6 +16,8 @@ const GOLDEN: Record<string, string[]> = {
   elk_viewer: ['telemcp_status', ...ELK, 'elk_kibana_status', ...LOGS, 'elk_recommend_fix'],
   elk_operator: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix'],
   elk_admin_readonly: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix'],
+  // A shipper's key writes logs and reads nothing back.
+  ingest: [],
 };
 
 /**

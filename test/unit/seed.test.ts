@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSeed, seedPlan } from '../../src/seed/generate.js';
 import type { SeedManifest, SeedRecord } from '../../src/seed/manifest.js';
 import { SERVICES, SeedOptionError, type SeedInput } from '../../src/seed/plan.js';
+import { seedToIngest } from '../../src/seed/to-ingest.js';
 
 const NOW = new Date('2026-04-26T10:00:00Z');
 const MINUTE = 60_000;
@@ -281,5 +282,29 @@ describe('seed options', () => {
     expect(plan.indices.apmErrors).toBe('logs-apm.error-qa1');
     expect(plan.indices.filebeat).toEqual(['filebeat-qa1-2026.04.25', 'filebeat-qa1-2026.04.26']);
     expect(seedPlan({ now: NOW }).indices.filebeat).toEqual(['filebeat-2026.04.26']);
+  });
+});
+
+describe('the seed as embedded-store records', () => {
+  it('maps every log document, keeps its index as the dataset, and skips Filebeat and APM documents', () => {
+    const gen = generateSeed({ now: new Date('2026-04-26T10:00:00Z'), seed: 3, hours: 1, scale: 0.2 });
+    let logs = 0;
+    let mapped = 0;
+    for (;;) {
+      const step = gen.next();
+      if (step.done) {
+        expect(mapped).toBe(step.value.logs.total);
+        break;
+      }
+      const r = seedToIngest(step.value);
+      if (step.value.kind === 'logs') {
+        logs++;
+        expect(r).toMatchObject({ ts: step.value.at, dataset: step.value.index });
+        expect(r!.message.length).toBeGreaterThan(0);
+        expect(['debug', 'info', 'warn', 'error']).toContain(r!.level);
+        if (r) mapped++;
+      } else expect(r).toBeUndefined();
+    }
+    expect(logs).toBe(mapped);
   });
 });

@@ -70,7 +70,7 @@ const ADJACENT = /(?:<\*>){2,}/g;
 
 export function createMasker(extra: readonly RegExp[] = []): Masker {
   const always = (): boolean => true;
-  const extraRules = extra.map((r) => ({ re: new RegExp(r.source, r.flags.includes('g') ? r.flags : `${r.flags}g`), when: always }));
+  const extraRules: Rule[] = extra.map((r) => ({ re: new RegExp(r.source, r.flags.includes('g') ? r.flags : `${r.flags}g`), when: always }));
   const rules = [...WIDE, ...extraRules, ...NARROW];
   return (content) => {
     let text = content;
