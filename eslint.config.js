@@ -35,6 +35,22 @@ export default tseslint.config(
       ],
     },
   },
+  // ingest/ is pure too: bytes and lines in, records out; the HTTP layer, the CLI and the store do the I/O.
+  {
+    files: ['src/ingest/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            sdk,
+            fastify,
+            { group: ['**/backends/**', '!**/backends/log-levels.js', '**/server/**', '**/tools/**', '**/cli/**', '**/store/**', '**/seed/**', 'undici', 'node:fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'fs', 'net', 'http', 'https'], message: 'src/ingest is pure: parsers only, no I/O, no store, servers or backends (log-levels excepted).' },
+          ],
+        },
+      ],
+    },
+  },
   // The seed writer is telemcp's only write path to a backend: nothing that serves tools may reach it.
   // (A separate rule name, so it adds to the per-folder restrictions above instead of replacing them.)
   {

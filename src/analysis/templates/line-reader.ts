@@ -1,5 +1,5 @@
 import type { LogFormat } from './log-format.js';
-import { formatLogfmtPair, parseLogfmt } from './logfmt.js';
+import { formatLogfmtPair, parseLogfmt, type LogfmtPairs } from './logfmt.js';
 import { leadingTimestamp, timeValue } from './timestamp.js';
 
 /**
@@ -22,6 +22,9 @@ import { leadingTimestamp, timeValue } from './timestamp.js';
  *    timestamp, the level from `<Level>`.
  * A line its format cannot read (not JSON in a JSON file, a header that does not match) is mined
  * whole and flagged `parsed: false`, so no line is lost and the caller can count them.
+ *
+ * readJsonDocument and readLogfmtPairs expose the same field picking with the key each field came
+ * from, for callers that keep the other fields (`telemcp ingest` stores them as attributes).
  */
 export type DetectedFormat = 'json' | 'logfmt' | 'plain';
 export type LineFormat = DetectedFormat | 'log-format';
@@ -68,7 +71,40 @@ const BARE_LEVEL = new RegExp(`(${LEVEL_WORDS})(?=\\s|:|$)`, 'y');
 const SEPARATOR = /\s*(?:[-|:](?=\s|$)\s*)?/y;
 const NON_BLANK = /\S/;
 
-type Doc = Record<string, unknown>;
+export type Doc = Record<string, unknown>;
+
+/** A field of a structured line and the (dotted) key it was read from. */
+export interface PickedField<T> {
+  key: string;
+  value: T;
+}
+
+/** Time, level and service of a structured line, each with its key; absent when the line has none. */
+export interface HeaderFields {
+  time?: PickedField<number>;
+  level?: PickedField<string>;
+  service?: PickedField<string>;
+}
+
+/** A JSON log document as readJson reads it. */
+export interface JsonDocumentFields {
+  /** The document the fields come from: the one the message field wraps (Docker's `log`), else the line's own. */
+  doc: Doc;
+  /** The key of the line's object that carried the wrapped document, when doc is a wrapped one. */
+  carrier?: string;
+  /** Its key is dotted when the text sits in an object (`body.message`). */
+  message?: PickedField<string>;
+  /** Looked up in doc first, then in the wrapper. */
+  header: HeaderFields;
+}
+
+/** logfmt pairs as readLogfmt reads them. */
+export interface LogfmtFields {
+  message: string;
+  /** The pair the message came from; undefined when it was composed from the pairs. */
+  messageKey?: string;
+  header: HeaderFields;
+}
 
 function withoutBom(line: string): string {
   return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
@@ -79,7 +115,7 @@ function isObject(value: unknown): value is Doc {
 }
 
 /** The line as a JSON object, or undefined (not JSON, or JSON but not an object). */
-function jsonObject(text: string): Doc | undefined {
+export function jsonObject(text: string): Doc | undefined {
   const start = text.search(NON_BLANK);
   if (text[start] !== '{') return undefined;
   try {
@@ -91,22 +127,32 @@ function jsonObject(text: string): Doc | undefined {
 }
 
 /** `a.b` as a flat key (`{"a.b":…}`, as Filebeat and many shippers write) or nested (`{"a":{"b":…}}`). */
-function field(doc: Doc, path: string): unknown {
+export function documentField(doc: Doc, path: string): unknown {
   if (Object.hasOwn(doc, path)) return doc[path];
   let value: unknown = doc;
-  for (const part of path.split('.')) {
+  let start = 0;
+  // Walked without splitting the path: this runs for every candidate key of every line.
+  while (start <= path.length) {
+    const dot = path.indexOf('.', start);
+    const part = dot === -1 ? path.slice(start) : path.slice(start, dot);
     if (!isObject(value) || !Object.hasOwn(value, part)) return undefined;
     value = value[part];
+    if (dot === -1) break;
+    start = dot + 1;
   }
   return value;
 }
 
-function firstString(get: (key: string) => unknown, keys: readonly string[]): string | undefined {
+function pick<T>(get: (key: string) => unknown, keys: readonly string[], read: (value: unknown) => T | undefined): PickedField<T> | undefined {
   for (const key of keys) {
-    const value = get(key);
-    if (typeof value === 'string') return value;
+    const value = read(get(key));
+    if (value !== undefined) return { key, value };
   }
   return undefined;
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function levelName(value: unknown): string | undefined {
@@ -114,20 +160,20 @@ function levelName(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value.toUpperCase() : undefined;
 }
 
-function firstTime(get: (key: string) => unknown, year: number): number | undefined {
-  for (const key of TIME_KEYS) {
-    const time = timeValue(get(key), year);
-    if (time !== undefined) return time;
-  }
-  return undefined;
+/** The time, level and service of a structured line, from the first key of each kind that holds a usable value. */
+export function readHeaderFields(get: (key: string) => unknown, year: number): HeaderFields {
+  const time = pick(get, TIME_KEYS, (value) => timeValue(value, year));
+  const level = pick(get, LEVEL_KEYS, levelName);
+  const service = pick(get, SERVICE_KEYS, nonEmptyString);
+  return { ...(time ? { time } : {}), ...(level ? { level } : {}), ...(service ? { service } : {}) };
 }
 
-/** The message field's text, and the document it holds when the text is itself a JSON object. */
-function messageField(doc: Doc): { text: string; wrapped?: Doc } | undefined {
+/** The message field's text and key, and the document it holds when the text is itself a JSON object. */
+function messageField(doc: Doc): (PickedField<string> & { wrapped?: Doc }) | undefined {
   for (const key of MESSAGE_KEYS) {
-    const value = field(doc, key);
-    if (typeof value === 'string') return { text: value, wrapped: jsonObject(value) };
-    if (isObject(value) && typeof value.message === 'string') return { text: value.message };
+    const value = documentField(doc, key);
+    if (typeof value === 'string') return { key, value, wrapped: jsonObject(value) };
+    if (isObject(value) && typeof value.message === 'string') return { key: `${key}.message`, value: value.message };
   }
   return undefined;
 }
@@ -137,34 +183,55 @@ function headerFields(time: number | undefined, level: string | undefined, servi
   return { ...(time !== undefined ? { time } : {}), ...(level ? { level } : {}), ...(service ? { service } : {}) };
 }
 
-function readJson(line: string, year: number): ParsedLine {
-  const outer = jsonObject(line);
-  if (!outer) return { message: line, parsed: false };
+function pickedHeader(header: HeaderFields): Pick<ParsedLine, 'time' | 'level' | 'service'> {
+  return headerFields(header.time?.value, header.level?.value, header.service?.value);
+}
+
+/** The message and header fields of a JSON log line's object. */
+export function readJsonDocument(outer: Doc, year: number): JsonDocumentFields {
   const found = messageField(outer);
   // A wrapped document with a message of its own is the real line: its fields come first, the
   // wrapper's fill the gaps. One without (`"msg":"{\"a\":1}"`) is just the message text.
   const inner = found?.wrapped && messageField(found.wrapped);
   const doc = inner ? found.wrapped! : outer;
-  const message = inner ? inner.text : found?.text;
-  const get = (key: string): unknown => field(doc, key) ?? field(outer, key);
-  const header = headerFields(firstTime(get, year), levelName(LEVEL_KEYS.map(get).find((v) => v !== undefined)), firstString(get, SERVICE_KEYS));
+  const get = doc === outer ? (key: string): unknown => documentField(doc, key) : (key: string): unknown => documentField(doc, key) ?? documentField(outer, key);
+  const message = inner || found;
+  return {
+    doc,
+    ...(inner ? { carrier: found.key } : {}),
+    ...(message ? { message: { key: message.key, value: message.value } } : {}),
+    header: readHeaderFields(get, year),
+  };
+}
+
+function readJson(line: string, year: number): ParsedLine {
+  const outer = jsonObject(line);
+  if (!outer) return { message: line, parsed: false };
+  const { message, header } = readJsonDocument(outer, year);
   // Shippers keep the line's newline in the message (Docker's `log`); it is not part of the text.
-  return message === undefined ? { message: line, ...header, parsed: false } : { message: message.trimEnd(), ...header, parsed: true };
+  return message === undefined ? { message: line, ...pickedHeader(header), parsed: false } : { message: message.value.trimEnd(), ...pickedHeader(header), parsed: true };
+}
+
+/** The message and header fields of a logfmt line's pairs (the first of a repeated key counts). */
+export function readLogfmtPairs(pairs: LogfmtPairs, year: number): LogfmtFields {
+  const values = new Map<string, string>();
+  for (const [key, value] of pairs) if (!values.has(key)) values.set(key, value);
+  const get = (key: string): unknown => values.get(key);
+  const header = readHeaderFields(get, year);
+  const found = pick(get, LOGFMT_MESSAGE_KEYS, (value) => (typeof value === 'string' ? value : undefined));
+  if (found) return { message: found.value, messageKey: found.key, header };
+  const message = pairs
+    .filter(([key]) => !LOGFMT_HEADER_KEYS.has(key))
+    .map(([key, value]) => formatLogfmtPair(key, value))
+    .join(' ');
+  return { message, header };
 }
 
 function readLogfmt(line: string, year: number): ParsedLine {
   const pairs = parseLogfmt(line);
   if (!pairs) return { message: line, parsed: false };
-  const values = new Map<string, string>();
-  for (const [key, value] of pairs) if (!values.has(key)) values.set(key, value);
-  const get = (key: string): unknown => values.get(key);
-  const message =
-    firstString(get, LOGFMT_MESSAGE_KEYS) ??
-    pairs
-      .filter(([key]) => !LOGFMT_HEADER_KEYS.has(key))
-      .map(([key, value]) => formatLogfmtPair(key, value))
-      .join(' ');
-  return { message, ...headerFields(firstTime(get, year), levelName(firstString(get, LEVEL_KEYS)), firstString(get, SERVICE_KEYS)), parsed: true };
+  const { message, header } = readLogfmtPairs(pairs, year);
+  return { message, ...pickedHeader(header), parsed: true };
 }
 
 function stickyMatch(re: RegExp, text: string, at: number): RegExpExecArray | null {

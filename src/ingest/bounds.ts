@@ -1,0 +1,160 @@
+/**
+ * The limits every ingest parser applies, so that no request, line or document can make one
+ * record (a row in the store) or one parse arbitrarily large: a record's message is at most
+ * 32 KiB of UTF-8, its attributes at most 64 keys and 8 KiB, a request at most 100,000 records.
+ * What is cut says so: a message ends with TRUNCATED_MARKER, dropped attributes are counted in
+ * `telemcp.dropped_attrs`.
+ */
+
+export const MAX_RECORDS_PER_REQUEST = 100_000;
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+export const MAX_ATTR_KEYS = 64;
+/** The attributes as JSON text (how the store keeps them), telemcp's own notes included. */
+export const MAX_ATTR_BYTES = 8 * 1024;
+/** What the notes (`telemcp.time_inferred`, `telemcp.dropped_attrs`) may take of MAX_ATTR_BYTES. */
+const RESERVED_BYTES = 96;
+/** One attribute value; longer ones are cut with the marker so one field cannot take the whole budget. */
+export const MAX_ATTR_VALUE_BYTES = 2 * 1024;
+/** Dataset, service, host, level, trace id and attribute keys: names, not text. */
+export const MAX_NAME_CHARS = 256;
+export const MAX_DATASET_CHARS = 255;
+/** Objects nested deeper than this are kept as JSON text instead of being walked further. */
+export const MAX_DEPTH = 16;
+export const TRUNCATED_MARKER = '…[truncated]';
+
+/** Attribute keys telemcp itself adds; they always fit (the budget keeps room for them). */
+export const TIME_INFERRED_ATTR = 'telemcp.time_inferred';
+export const DROPPED_ATTRS_ATTR = 'telemcp.dropped_attrs';
+const RESERVED_KEYS = 2;
+
+export type AttrValue = string | number | boolean;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A request body as text. Invalid UTF-8 becomes U+FFFD (the decoder is not fatal), so a damaged
+ * body is read, not refused; a leading byte-order mark is dropped.
+ */
+export function decodeBody(body: string | Uint8Array): string {
+  const text = typeof body === 'string' ? body : decoder.decode(body);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Lone UTF-16 surrogates (JSON may carry `"\ud800"`) replaced by U+FFFD, so the text is valid UTF-8 when stored. */
+export function wellFormed(text: string): string {
+  return ANY_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
+}
+
+/** UTF-8 length, computed only when the text could be over `max`. */
+function fitsBytes(text: string, max: number): boolean {
+  return text.length * 3 <= max || Buffer.byteLength(text, 'utf8') <= max;
+}
+
+/** `text` cut to at most `maxBytes` of UTF-8, ending with the marker when cut; never splits a character. */
+export function capText(text: string, maxBytes = MAX_MESSAGE_BYTES): string {
+  const clean = wellFormed(text);
+  if (fitsBytes(clean, maxBytes)) return clean;
+  const room = new Uint8Array(Math.max(0, maxBytes - encoder.encode(TRUNCATED_MARKER).length));
+  // encodeInto writes whole characters only, so `read` ends on a character boundary.
+  const { read } = encoder.encodeInto(clean, room);
+  return clean.slice(0, read) + TRUNCATED_MARKER;
+}
+
+/** A name-like field (service, host, dataset, level, trace id): trimmed, bounded, undefined when empty. */
+export function capName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = wellFormed(value.trim());
+  if (trimmed === '') return undefined;
+  return trimmed.length <= MAX_NAME_CHARS ? trimmed : trimmed.slice(0, MAX_NAME_CHARS);
+}
+
+/**
+ * A dataset name taken from what a sender wrote (a Loki label, an OTLP attribute): characters a
+ * scope cannot select alone (`,` and `*`, which scopes use as list and glob) and control
+ * characters become `-`; trimmed and bounded. Undefined when nothing is left.
+ */
+export function datasetName(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const name = wellFormed(raw)
+    .replace(/[,*\u0000-\u001f\u007f]/g, '-')
+    .trim()
+    .slice(0, MAX_DATASET_CHARS)
+    .trim();
+  return name === '' ? undefined : name;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON text of a value, bounded; for arrays and too-deep objects kept as one attribute. */
+export function boundedJson(value: unknown, maxBytes = MAX_ATTR_VALUE_BYTES): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return capText(text, maxBytes);
+}
+
+/**
+ * Collects a record's attributes within the bounds: nested objects are flattened to dotted
+ * keys, arrays kept as JSON text, nulls skipped. The first value given for a key wins (callers add
+ * the most specific source first), and what does not fit is counted, not silently lost.
+ */
+export class AttrCollector {
+  /** Created on the first attribute: most plain-text records have none. */
+  private values: Map<string, AttrValue> | undefined;
+  /** JSON size of the attributes so far, braces included. */
+  private bytes = 2;
+  private dropped = 0;
+
+  constructor(private readonly skip?: ReadonlySet<string>) {}
+
+  /** One field; an object value is walked (`a: {b: 1}` → `a.b`). */
+  add(key: string, value: unknown, depth = 0): void {
+    if (value === null || value === undefined || this.skip?.has(key)) return;
+    if (isPlainObject(value)) {
+      if (depth >= MAX_DEPTH) return this.put(key, boundedJson(value));
+      for (const child of Object.keys(value)) this.add(`${key}.${child}`, value[child], depth + 1);
+      return;
+    }
+    if (Array.isArray(value)) return this.put(key, boundedJson(value));
+    if (typeof value === 'string') return this.put(key, capText(value, MAX_ATTR_VALUE_BYTES));
+    if (typeof value === 'number') return this.put(key, Number.isFinite(value) ? value : String(value));
+    if (typeof value === 'boolean') return this.put(key, value);
+    this.put(key, String(value));
+  }
+
+  /** Every field of an object, flattened. */
+  addAll(doc: Record<string, unknown>): void {
+    for (const key of Object.keys(doc)) this.add(key, doc[key]);
+  }
+
+  private put(key: string, value: AttrValue): void {
+    this.values ??= new Map();
+    if (this.values.has(key)) return;
+    // Counted as the store writes it: `"key":value,` in JSON, quotes and escapes included.
+    const size = Buffer.byteLength(JSON.stringify(key), 'utf8') + (typeof value === 'string' ? Buffer.byteLength(JSON.stringify(value), 'utf8') : String(value).length) + 2;
+    if (key.length > MAX_NAME_CHARS || this.values.size >= MAX_ATTR_KEYS - RESERVED_KEYS || this.bytes + size > MAX_ATTR_BYTES - RESERVED_BYTES) {
+      this.dropped++;
+      return;
+    }
+    this.bytes += size;
+    this.values.set(wellFormed(key), value);
+  }
+
+  /** The attributes (plus telemcp's own notes), or undefined when there are none. */
+  result(notes?: Record<string, AttrValue>): Record<string, AttrValue> | undefined {
+    if (!this.values?.size && !this.dropped && !notes) return undefined;
+    const out: [string, AttrValue][] = this.values ? [...this.values] : [];
+    if (this.dropped > 0) out.push([DROPPED_ATTRS_ATTR, this.dropped]);
+    if (notes) for (const key of Object.keys(notes)) out.push([key, notes[key]]);
+    // fromEntries defines own properties, so a `__proto__` key stays a plain key.
+    return out.length ? Object.fromEntries(out) : undefined;
+  }
+}
