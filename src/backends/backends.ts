@@ -6,6 +6,8 @@ import { ElasticsearchLogSource } from './elasticsearch/log-source.js';
 import { KibanaBackend } from './kibana/kibana.js';
 import { LogstashBackend } from './logstash/logstash.js';
 import { BeatsStatsBackend } from './beats/beats.js';
+import { EmbeddedLogSource } from './embedded/log-source.js';
+import { openLogStore, type LogStore } from '../store/log-store.js';
 
 /** A backend that /readyz probes. */
 export interface ReadinessProbe {
@@ -26,10 +28,17 @@ export interface Backends {
   logstash?: LogstashBackend;
   /** One Beat's HTTP stats endpoint when BEATS_STATS_URL is set. */
   beats?: BeatsStatsBackend;
+  /** The embedded log store (SQLite under DATA_DIR) when it is on: see embeddedStoreOn. */
+  store?: LogStore;
   /** The log backends the log tools read, by the name their `source` argument takes. */
   logSources: ReadonlyMap<string, LogSource>;
   probes(): ReadinessProbe[];
   close(): Promise<void>;
+}
+
+/** `auto` keeps logs in the embedded store exactly when no Elasticsearch/OpenSearch is configured. */
+export function embeddedStoreOn(config: Pick<Config, 'EMBEDDED_STORE' | 'ES_URL' | 'OPENSEARCH_URL'>): boolean {
+  return config.EMBEDDED_STORE === 'on' || (config.EMBEDDED_STORE === 'auto' && !config.ES_URL && !config.OPENSEARCH_URL);
 }
 
 export function buildBackends(config: Config, metrics?: Metrics): Backends {
@@ -94,8 +103,12 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
   if (search) {
     logSources.set(search.kind, new ElasticsearchLogSource(search, { name: search.kind, defaultScope: config.LOG_INDEX_PATTERN, logFields: config.LOG_FIELDS, timeoutMs: config.BACKEND_TIMEOUT_MS }));
   }
+  // Opened once here, holding the DATA_DIR lock for the life of the process (a second process is refused).
+  const store = embeddedStoreOn(config) ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;
+  if (store) logSources.set('embedded', new EmbeddedLogSource(store));
   return {
     search,
+    store,
     kibana,
     logstash,
     beats,
@@ -110,6 +123,7 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
     },
     close: async () => {
       await Promise.all([search?.close(), kibana?.close(), logstash?.close(), beats?.close()]);
+      store?.close();
     },
   };
 }

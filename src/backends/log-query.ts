@@ -9,6 +9,16 @@ import type { LogLabel, LogQuery, LogSourceCapabilities } from './capabilities.j
 const MAX_FILTER_VALUES = 1000;
 const MAX_VALUE_CHARS = 512;
 
+/** Limits every source shares, so a tool gets the same answer size whichever backend serves it. */
+export const LOG_SOURCE_LIMITS = { maxSample: 5000, maxHistogramBuckets: 1000 } as const;
+/** Values a histogram breakdown (`top`) and a countBy (`limit`) list by default, and at most. */
+export const DEFAULT_TOP = 10;
+export const MAX_SERIES = 20;
+export const MAX_COUNT_VALUES = 100;
+/** A record's message and label values as a source returns them, at most. */
+export const RECORD_MESSAGE_CHARS = 4000;
+export const RECORD_VALUE_CHARS = 256;
+
 function invalid(message: string, hint: string): TelemcpError {
   return new TelemcpError('invalid_input', message, { hint });
 }
@@ -35,6 +45,12 @@ export function checkSampleLimit(limit: number, caps: LogSourceCapabilities): vo
   }
 }
 
+/** A `top` or `limit` count of values: a whole number from 1 to max. */
+export function checkTop(value: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw invalid(`${name} ${value} is outside 1-${max}.`, `Ask for at most ${max} values.`);
+  return value;
+}
+
 export function checkLabel(label: LogLabel, caps: LogSourceCapabilities): void {
   if (!caps.labels.includes(label)) throw invalid(`This log source cannot count by ${label}.`, `Count by one of: ${caps.labels.join(', ')}.`);
 }
@@ -48,6 +64,19 @@ export function histogramBuckets(query: LogQuery, bucketMs: number, caps: LogSou
     throw invalid(`A ${bucketMs} ms bucket cuts this window into ${buckets} buckets; at most ${caps.maxHistogramBuckets} are allowed.`, `Use buckets of at least ${Math.ceil(span / caps.maxHistogramBuckets)} ms, or a shorter window.`);
   }
   return buckets;
+}
+
+/** The most slices a spread sample cuts the window into. */
+const MAX_SPREAD_SLICES = 500;
+
+/**
+ * The slices of a spread sample: about one per record asked for, at most 500, of equal width
+ * from the window's start and covering [from, to] inclusive, so no record falls past the last.
+ * Slice i is [from + i·sliceMs, from + (i+1)·sliceMs).
+ */
+export function spreadSlices(query: LogQuery, limit: number): { slices: number; sliceMs: number } {
+  const slices = Math.min(MAX_SPREAD_SLICES, limit);
+  return { slices, sliceMs: Math.max(1, Math.ceil((query.to.getTime() - query.from.getTime() + 1) / slices)) };
 }
 
 /**

@@ -6,12 +6,13 @@ import type { App } from '../app.js';
  * Start-up text for a human at a terminal: where the server listens, what is configured,
  * and (only when a key was generated just now) the key with paste-ready client configs.
  */
-export function startupBanner(app: App, url: string): string {
+export function startupBanner(app: App, url: string, extra: string[] = []): string {
   const mcpUrl = `${url}/mcp`;
   const { registry } = app.rt;
   const lines = [`telemcp ${VERSION} listening on ${url}  (MCP Streamable HTTP: ${mcpUrl}, legacy SSE: ${url}/sse, REST: ${url}/mcp/tools)`];
   lines.push(`tools: ${registry.all().map((t) => t.name).join(', ')}`);
   for (const hidden of registry.hiddenToolsets) lines.push(`toolset ${hidden.name} hidden: ${hidden.reason}`);
+  lines.push(...extra);
   for (const setting of app.insecure) lines.push(`WARNING insecure setting enabled: ${setting}`);
   const key = app.localKey;
   if (!key) return `${lines.join('\n')}\n`;

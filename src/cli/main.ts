@@ -12,9 +12,11 @@ import { invokeTool, recordRefusal } from '../tools/invoke.js';
 import { createHttpServer } from '../server/http.js';
 import { isLoopbackBind } from '../server/origin-check.js';
 import { startupBanner } from './banner.js';
+import { embeddedBannerLines, startEmbeddedStore } from './embedded.js';
 import { serveStdio } from '../server/mcp/stdio.js';
 import { SEED_OPTIONS, runSeed } from './seed.js';
 import { PATTERNS_OPTIONS, PATTERNS_USAGE, runPatterns } from './patterns.js';
+import { INGEST_OPTIONS, INGEST_USAGE, runIngest } from './ingest.js';
 
 const USAGE = `telemcp ${VERSION} — read-only MCP server for observability stacks
 
@@ -25,9 +27,11 @@ Usage:
   telemcp call TOOL --input JSON [--role ROLE]          run one tool through the same pipeline
   telemcp seed [--seed N] [--now ISO] [--hours H] [--scale K] [--es-url URL] [--prefix logs] [--json]
                                                         write a simulated stack with one incident into Elasticsearch
-                                                        (the only command that writes; telemcp seed --help for all options)
+                                                        (the only command that writes to a backend; telemcp seed --help)
   ${PATTERNS_USAGE}
                                                         mine a log file for its message templates (offline; telemcp patterns --help)
+  ${INGEST_USAGE}
+                                                        load log files into the embedded store under DATA_DIR (telemcp ingest --help)
   telemcp --version
 
 Configuration comes from environment variables (see README), optionally a YAML file
@@ -54,11 +58,12 @@ async function main(argv: string[]): Promise<void> {
       version: { type: 'boolean', short: 'v' },
       ...SEED_OPTIONS,
       ...PATTERNS_OPTIONS,
+      ...INGEST_OPTIONS,
     },
   });
   if (values.version) return void process.stdout.write(`${VERSION}\n`);
   const [command, ...rest] = positionals;
-  if ((values.help && command !== 'seed' && command !== 'patterns') || !command) return void process.stdout.write(`${USAGE}\n`);
+  if ((values.help && command !== 'seed' && command !== 'patterns' && command !== 'ingest') || !command) return void process.stdout.write(`${USAGE}\n`);
   // Mining a file reaches no backend and serves nothing: it needs no configuration, and a broken
   // backend setting in the environment must not stop an offline look at a log file.
   if (command === 'patterns') {
@@ -84,12 +89,15 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       if (values.stdio) {
         const app = buildApp(config);
+        // stdout carries the protocol: the store's start-up goes to the log (stderr) only.
+        startEmbeddedStore(app, app.rt.log);
         await serveStdio(app);
         await app.close();
         return;
       }
       const log = createLogger(config.LOG_LEVEL);
       const app = buildApp(config, { logger: log, needKeys: true });
+      const embedded = startEmbeddedStore(app, log);
       if (!isLoopbackBind(config.HOST)) {
         log.warn({ host: config.HOST }, 'binding to a non-loopback address: put TLS in front (ingress/proxy) and keep API keys secret');
       }
@@ -117,7 +125,8 @@ async function main(argv: string[]): Promise<void> {
       process.on('SIGINT', () => void stop('SIGINT'));
       // Only now announce the server: a supervisor may signal as soon as it reads the banner,
       // and a signal before the handlers exist would kill the process without draining.
-      process.stdout.write(startupBanner(app, url.replace('[::1]', 'localhost')));
+      const shownUrl = url.replace('[::1]', 'localhost');
+      process.stdout.write(startupBanner(app, shownUrl, embedded ? embeddedBannerLines(embedded, shownUrl) : []));
       return;
     }
     case 'tools': {
@@ -158,6 +167,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'seed': {
       process.exitCode = await runSeed(values, rest, config);
+      return;
+    }
+    case 'ingest': {
+      process.exitCode = await runIngest(values, rest, config);
       return;
     }
     default:

@@ -5,9 +5,11 @@ import { compileLogFormat, type LogFormat } from '../analysis/templates/log-form
 import { DETECT_SAMPLE_LINES, createLineReader, createLogFormatReader, detectFormat, type LineReader } from '../analysis/templates/line-reader.js';
 import { TemplateMiner } from '../analysis/templates/miner.js';
 import { HandleList, writeAssignments } from './assignments.js';
+import { OpenError, openFailure } from './open-failure.js';
 import { renderJson, renderTable, type PatternsSummary } from './patterns-report.js';
 import { ProgressBar } from './progress.js';
 import { MAX_LINE_CHARS, forEachLine } from './read-lines.js';
+import { Tally } from './tally.js';
 
 export const PATTERNS_USAGE = 'telemcp patterns <file|-> [--log-format FMT] [--regex R]... [--top N] [--assignments OUT.csv] [--json]';
 
@@ -62,20 +64,8 @@ interface PatternsArgs {
 
 class UsageError extends Error {}
 
-/** A file that cannot be opened: a usage problem (exit 2), told with how to fix it. */
-class OpenError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
-}
-
 /** A line for the handle list that is no template: blank lines get an empty EventTemplate. */
 const BLANK_LINE = -2;
-/** Distinct levels or services counted; a file with more (ids in the service field) lumps the rest together. */
-const MAX_DISTINCT = 1000;
 const COUNTS_SHOWN = 10;
 const PROGRESS_EVERY = 8192;
 /** Lines held for format detection when the file starts with many blank lines. */
@@ -117,14 +107,6 @@ function parsePatternsArgs(values: PatternsArgValues, positionals: string[]): Pa
   return { input: positionals[0], logFormat, masks: (values.regex ?? []).map(mask), top, assignments: values.assignments, json: values.json ?? false };
 }
 
-function openFailure(path: string, err: unknown, what: 'read' | 'write'): OpenError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reasons: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'a part of the path is not a directory' };
-  const reason = (code && reasons[code]) ?? (err as Error).message;
-  const hint = what === 'read' ? 'check the path, or pass - and pipe the log into standard input' : 'choose a path in a directory you can write to';
-  return new OpenError(`cannot ${what} ${path}: ${reason}`, hint);
-}
-
 interface Input {
   chunks: AsyncIterable<string>;
   /** Bytes in the file, for the progress bar; undefined for standard input. */
@@ -159,20 +141,6 @@ async function openOutput(path: string): Promise<WriteStream> {
     return (await open(path, 'w')).createWriteStream({ encoding: 'utf8' });
   } catch (err) {
     throw openFailure(path, err, 'write');
-  }
-}
-
-/** Counts per key with a bounded number of keys. */
-class Tally {
-  private readonly counts = new Map<string, number>();
-
-  add(key: string): void {
-    const k = this.counts.has(key) || this.counts.size < MAX_DISTINCT ? key : '(other)';
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
-  }
-
-  top(n: number): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n));
   }
 }
 

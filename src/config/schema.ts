@@ -53,6 +53,17 @@ export const configSchema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: int(0, 65535).default(8080),
     DATA_DIR: z.string().default('./data'),
+    /** Days the embedded log store keeps records; older ones are pruned in the background. 0 keeps them forever. */
+    RETENTION_DAYS: int(0, 36_500).default(7),
+    /**
+     * The embedded log store (SQLite under DATA_DIR): `auto` keeps logs in it when no
+     * Elasticsearch/OpenSearch is configured, `on` always (beside them, as source "embedded"), `off` never.
+     */
+    EMBEDDED_STORE: z.enum(['auto', 'on', 'off']).default('auto'),
+    /** Load the demo dataset (the `telemcp seed` generator's) into an empty embedded store at start-up. */
+    DEMO_DATA: bool.default(true),
+    /** Largest ingest request body (POST /_bulk, /loki/api/v1/push, /v1/logs) after decompression, bytes. */
+    INGEST_MAX_BYTES: int(1024, 1024 ** 3).default(32 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     API_KEYS: apiKeys.optional(),

@@ -70,6 +70,12 @@ export interface FileRecordAssembler {
   push(line: string, lineNumber: number): void;
   /** Emits the last record (and, for `auto`, everything held for detection). */
   end(): void;
+  /**
+   * For `auto`: decides the format from the lines held so far instead of waiting for 50, and
+   * passes them on. A slow stream (`tail -f | telemcp ingest -`) calls it when lines have waited
+   * long enough, so they are stored as they come rather than once 50 have arrived.
+   */
+  detectNow(): void;
   /** The format lines are read as; undefined while `auto` is still sampling. */
   readonly format: ResolvedFileFormat | undefined;
 }
@@ -311,6 +317,9 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
     end() {
       if (!format && held.length) settle();
       flush();
+    },
+    detectNow() {
+      if (!format && held.length) settle();
     },
   };
 }

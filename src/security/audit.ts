@@ -17,6 +17,13 @@ export interface AuditRecord {
   result_bytes?: number;
   /** Redacted and cut to a few KB: enough to see what was asked, never a secret. */
   input?: unknown;
+  /** Ingest requests (tool `(ingest)`): the endpoint and counts, never the records' contents. */
+  event?: 'ingest';
+  endpoint?: string;
+  records_stored?: number;
+  records_rejected?: number;
+  /** The body after decompression. */
+  request_bytes?: number;
 }
 
 export interface AuditSink {

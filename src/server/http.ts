@@ -14,6 +14,9 @@ import { registerRestRoutes } from './rest/routes.js';
 import { registerStreamableHttp } from './mcp/streamable.js';
 import { registerLegacySse } from './mcp/sse.js';
 import { jsonRpcCodeFor, sendJsonRpcError } from './mcp/jsonrpc.js';
+import { INGEST_AUTH_HINT, authenticateIngest } from './ingest/auth.js';
+import { sendIngestFailure, toIngestFailure } from './ingest/failure.js';
+import { ingestProtocolOf, registerIngestRoutes } from './ingest/routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -71,20 +74,23 @@ export function createHttpServer(app: App): HttpServer {
   fastify.addHook('onRequest', async (req, reply) => {
     const path = pathOf(req.url);
     if (PUBLIC_ROUTES.has(path)) return;
+    // Ingest routes answer in their shippers' protocols and also take ApiKey/Basic credentials.
+    const ingest = ingestProtocolOf(req);
+    const refuse = (err: TelemcpError) => (ingest ? sendIngestFailure(reply, ingest, toIngestFailure(err)) : sendError(reply, path, err));
     const refused = origin.check(req.headers.host, req.headers.origin);
     if (refused) {
       rt.metrics.httpRejections.labels(refused).inc();
-      return sendError(reply, path, new TelemcpError('permission_denied', refused === 'host' ? 'Host header not allowed (DNS rebinding protection).' : 'Origin not allowed.', {
+      return refuse(new TelemcpError('permission_denied', refused === 'host' ? 'Host header not allowed (DNS rebinding protection).' : 'Origin not allowed.', {
         hint: refused === 'host' ? 'Add the host to ALLOWED_HOSTS.' : 'Add the origin to ALLOWED_ORIGINS.',
       }));
     }
     const transport = path === '/mcp' ? 'mcp_http' : path === '/sse' || path === '/messages' ? 'mcp_sse' : 'rest';
-    const caller = authenticate(app, req, transport);
+    const caller = ingest ? authenticateIngest(app, req) : authenticate(app, req, transport);
     if (!caller) {
       rt.metrics.httpRejections.labels('authentication').inc();
       reply.header('www-authenticate', 'Bearer realm="telemcp"');
-      return sendError(reply, path, new TelemcpError('authentication_failed', 'Missing or invalid API key.', {
-        hint: 'Send the key in the X-API-Key header (or Authorization: Bearer <key>); query-string keys are ignored.',
+      return refuse(new TelemcpError('authentication_failed', 'Missing or invalid API key.', {
+        hint: ingest ? INGEST_AUTH_HINT : 'Send the key in the X-API-Key header (or Authorization: Bearer <key>); query-string keys are ignored.',
       }));
     }
     req.caller = caller;
@@ -111,6 +117,7 @@ export function createHttpServer(app: App): HttpServer {
   registerRestRoutes(fastify, rt, callerOf);
   registerStreamableHttp(fastify, rt, callerOf);
   const sse = registerLegacySse(fastify, rt, callerOf);
+  registerIngestRoutes(fastify, { app, store: () => rt.backends.store });
 
   return {
     fastify,

@@ -27,6 +27,10 @@ export class Metrics {
   readonly insecureSetting = new Gauge({ name: 'mcp_insecure_setting', help: 'Insecure settings that are enabled (1)', labelNames: ['name'], registers: [this.registry] });
   readonly sseSessions = new Gauge({ name: 'telemcp_sse_sessions', help: 'Open legacy SSE sessions', registers: [this.registry] });
   readonly httpRejections = new Counter({ name: 'telemcp_http_rejections_total', help: 'HTTP requests refused before reaching a tool', labelNames: ['reason'], registers: [this.registry] });
+  /** Ingest endpoints (`bulk`, `loki_push`, `otlp_logs`) and the HTTP status answered: both bounded, server-chosen. */
+  readonly ingestRequests = new Counter({ name: 'telemcp_ingest_requests_total', help: 'Ingest requests by endpoint and HTTP status', labelNames: ['endpoint', 'status'], registers: [this.registry] });
+  readonly ingestRecords = new Counter({ name: 'telemcp_ingest_records_total', help: 'Log records received on the ingest endpoints, by endpoint and result (stored, rejected)', labelNames: ['endpoint', 'result'], registers: [this.registry] });
+  readonly ingestBytes = new Counter({ name: 'telemcp_ingest_bytes_total', help: 'Ingest request bodies in bytes, after decompression', labelNames: ['endpoint'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'telemcp_' });

@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 
-/** A config from explicit settings only: the test's own environment never leaks in. */
+/**
+ * A config from explicit settings only: the test's own environment never leaks in. The embedded
+ * store is off unless a test turns it on (EMBEDDED_STORE=on/auto), so a test sees exactly the
+ * backends it names.
+ */
 export function testConfig(settings: Record<string, string> = {}): Config {
   const dataDir = mkdtempSync(join(tmpdir(), 'telemcp-test-'));
-  return loadConfig({ env: { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...settings } });
+  return loadConfig({ env: { DATA_DIR: dataDir, LOG_LEVEL: 'silent', EMBEDDED_STORE: 'off', ...settings } });
 }

@@ -27,7 +27,8 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   const ownDataDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'telemcp-e2e-'));
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...env },
+    // The embedded store stays off unless the test turns it on, so each test sees only the backends it names.
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, EMBEDDED_STORE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -75,7 +76,7 @@ export interface InProcessServer {
 
 /** The same HTTP app in this process: for tests that need to inspect or swap internals. */
 export async function startServerInProcess(settings: Record<string, string> = {}): Promise<InProcessServer> {
-  const config = loadConfig({ env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'telemcp-inproc-')), PORT: '0', LOG_LEVEL: 'silent', ...settings } });
+  const config = loadConfig({ env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'telemcp-inproc-')), PORT: '0', LOG_LEVEL: 'silent', EMBEDDED_STORE: 'off', ...settings } });
   const app = buildApp(config, { logger: createLogger(config.LOG_LEVEL), needKeys: true });
   const http = createHttpServer(app);
   const url = (await http.listen()).replace('[::1]', 'localhost');

@@ -15,7 +15,21 @@ import type {
   SampleOptions,
 } from '../capabilities.js';
 import { canonicalLevel } from '../log-levels.js';
-import { checkLabel, checkLogQuery, checkSampleLimit, histogramBuckets, spreadQuotas } from '../log-query.js';
+import {
+  DEFAULT_TOP,
+  LOG_SOURCE_LIMITS,
+  MAX_COUNT_VALUES,
+  MAX_SERIES,
+  RECORD_MESSAGE_CHARS,
+  RECORD_VALUE_CHARS,
+  checkLabel,
+  checkLogQuery,
+  checkSampleLimit,
+  checkTop,
+  histogramBuckets,
+  spreadQuotas,
+  spreadSlices,
+} from '../log-query.js';
 import {
   checkMessageQuery,
   detectLogFields,
@@ -33,17 +47,10 @@ import { SearchEngine } from './search-engine.js';
 
 /** Elasticsearch's and OpenSearch's default index.max_inner_result_window: the most one top_hits may return. */
 const MAX_TOP_HITS = 100;
-/** Slices a spread sample cuts the window into (fewer for small samples: about one record each). */
-const MAX_SLICES = 500;
 /** Counting the matches of a newest-first sample stops here; spread samples and counts are always exact. */
 const TOTAL_HITS_BOUND = 100_000;
 /** Spellings one level breakdown asks for before merging them (`ERROR`, `Error`, `err` → `error`). */
 const LEVEL_TERMS = 30;
-const DEFAULT_TOP = 10;
-const MAX_SERIES = 20;
-const MAX_COUNT_VALUES = 100;
-const MESSAGE_CHARS = 4000;
-const VALUE_CHARS = 256;
 /** Bounded searches a spread sample runs at once for slices too full for top_hits. */
 const SLICE_CONCURRENCY = 4;
 /** A sample whose messages overflow BACKEND_MAX_RESPONSE_BYTES is retried once at a tenth of its size, not below this. */
@@ -54,8 +61,7 @@ const CAPABILITIES: LogSourceCapabilities = {
   traceIds: true,
   textSearch: true,
   labels: ['service', 'level', 'host'],
-  maxSample: 5000,
-  maxHistogramBuckets: 1000,
+  ...LOG_SOURCE_LIMITS,
 };
 
 const SEARCH_PARAMS = { expand_wildcards: 'open', ignore_unavailable: true, allow_partial_search_results: true } as const;
@@ -270,9 +276,7 @@ export class ElasticsearchLogSource implements LogSource {
    */
   private async spread(p: Searchable, query: LogQuery, limit: number, signal: AbortSignal) {
     const from = query.from.getTime();
-    const slices = Math.min(MAX_SLICES, limit);
-    // Slices cover [from, to] inclusive, so no record falls past the last one.
-    const sliceMs = Math.max(1, Math.ceil((query.to.getTime() - from + 1) / slices));
+    const { slices, sliceMs } = spreadSlices(query, limit);
     const histogram = { field: p.timestamp.name, fixed_interval: `${sliceMs}ms`, ...alignedTo(from, sliceMs), min_doc_count: 1 };
     const res = await this.search(p, { size: 0, track_total_hits: false, query: p.query, aggs: { slices: { date_histogram: histogram } } }, COUNTS_PATH, signal);
     const counts = new Array<number>(slices).fill(0);
@@ -320,11 +324,6 @@ function required(field: LogField | undefined, role: keyof typeof FIELD_NAMES, s
   return field;
 }
 
-function checkTop(value: number, max: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new TelemcpError('invalid_input', `${name} ${value} is outside 1-${max}.`, { hint: `Ask for at most ${max} values.` });
-  return value;
-}
-
 /** Buckets start at the window's start rather than at the epoch, so none is cut short at the front. */
 function alignedTo(from: number, intervalMs: number): { offset?: string } {
   const offset = from % intervalMs;
@@ -358,11 +357,11 @@ function toRecords(hits: Hit[], fields: LogFields): LogRecord[] {
   for (const h of hits) {
     const ts = Number(h.sort?.[0]);
     if (!Number.isFinite(ts)) continue;
-    const record: LogRecord = { ts, message: text(h._source, fields.message, MESSAGE_CHARS) ?? '' };
-    const service = text(h._source, fields.service, VALUE_CHARS);
-    const level = text(h._source, fields.level, VALUE_CHARS);
-    const traceId = text(h._source, fields.trace_id, VALUE_CHARS);
-    const host = text(h._source, fields.host, VALUE_CHARS);
+    const record: LogRecord = { ts, message: text(h._source, fields.message, RECORD_MESSAGE_CHARS) ?? '' };
+    const service = text(h._source, fields.service, RECORD_VALUE_CHARS);
+    const level = text(h._source, fields.level, RECORD_VALUE_CHARS);
+    const traceId = text(h._source, fields.trace_id, RECORD_VALUE_CHARS);
+    const host = text(h._source, fields.host, RECORD_VALUE_CHARS);
     if (service !== undefined) record.service = service;
     if (level !== undefined) record.level = canonicalLevel(level);
     if (traceId !== undefined) record.traceId = traceId;

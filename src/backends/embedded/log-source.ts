@@ -1,0 +1,178 @@
+import { TelemcpError } from '../../core/errors.js';
+import { sanitizeText } from '../../security/sanitize.js';
+import type { Filter, LogStoreReader, StoredLog } from '../../store/log-store.js';
+import type {
+  CountByOptions,
+  HistogramOptions,
+  LogAnswerMeta,
+  LogCounts,
+  LogHistogram,
+  LogQuery,
+  LogRecord,
+  LogSample,
+  LogSeries,
+  LogSource,
+  LogSourceCapabilities,
+  SampleOptions,
+} from '../capabilities.js';
+import { checkMessageQuery } from '../elasticsearch/log-fields.js';
+import {
+  DEFAULT_TOP,
+  LOG_SOURCE_LIMITS,
+  MAX_COUNT_VALUES,
+  MAX_SERIES,
+  RECORD_MESSAGE_CHARS,
+  RECORD_VALUE_CHARS,
+  checkLabel,
+  checkLogQuery,
+  checkSampleLimit,
+  checkTop,
+  histogramBuckets,
+  spreadQuotas,
+  spreadSlices,
+} from '../log-query.js';
+
+const CAPABILITIES: LogSourceCapabilities = {
+  pastWindows: true,
+  traceIds: true,
+  textSearch: true,
+  labels: ['service', 'level', 'host'],
+  ...LOG_SOURCE_LIMITS,
+};
+
+export interface EmbeddedLogSourceSettings {
+  /** The name tools select this source by (default `embedded`). */
+  name?: string;
+}
+
+/**
+ * LogSource over the embedded store, answering exactly as the Elasticsearch source does for the
+ * same records: the same checks and limits (log-query.ts), the same message syntax
+ * (checkMessageQuery, then FTS5), the same spread slices and shares, histograms aligned to the
+ * window's start with records at exactly `to` in the last bucket. A scope is a dataset pattern
+ * (`*`, `logs-*`, `app,web-*`). Levels are stored in their canonical spelling, so filters
+ * and counts by level need no merging. The store is synchronous: the abort signal is checked
+ * between its statements.
+ */
+export class EmbeddedLogSource implements LogSource {
+  readonly kind = 'embedded' as const;
+  readonly capabilities = CAPABILITIES;
+  readonly defaultScope = '*';
+  readonly name: string;
+
+  constructor(
+    private readonly store: LogStoreReader,
+    settings: EmbeddedLogSourceSettings = {},
+  ) {
+    this.name = settings.name ?? 'embedded';
+  }
+
+  async sample(query: LogQuery, opts: SampleOptions, signal: AbortSignal): Promise<LogSample> {
+    checkLogQuery(query);
+    checkSampleLimit(opts.limit, this.capabilities);
+    const f = this.filter(query, signal);
+    if (f.none) return { records: [], total: 0, totalExact: true, strategy: opts.strategy, ...meta(f) };
+    const { records, total } = opts.strategy === 'spread' ? this.spread(f, query, opts.limit, signal) : { records: this.store.newest(f, opts.limit), total: this.store.count(f) };
+    return { records: records.map(toRecord), total, totalExact: true, strategy: opts.strategy, ...meta(f) };
+  }
+
+  async histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram> {
+    checkLogQuery(query);
+    const n = histogramBuckets(query, opts.bucketMs, this.capabilities);
+    const top = checkTop(opts.top ?? DEFAULT_TOP, MAX_SERIES, 'top');
+    if (opts.by) checkLabel(opts.by, this.capabilities);
+    const f = this.filter(query, signal);
+    const zeros = () => new Array<number>(n).fill(0);
+    const base = { start: f.from, bucketMs: opts.bucketMs };
+    // Records at exactly `to` fall one bucket past the window when it divides evenly: they belong to the last.
+    const index = (bucket: number) => Math.min(n - 1, bucket);
+    const counts = zeros();
+    if (!opts.by) {
+      for (const b of this.store.bucketCounts(f, f.from, opts.bucketMs)) counts[index(b.bucket)] += b.count;
+      return { ...base, counts, total: sum(counts), ...meta(f) };
+    }
+    const values = this.store.topValues(f, opts.by, top).map((v) => v.value);
+    checkAborted(signal);
+    const series = new Map<string, LogSeries>(values.map((value) => [value, { value, total: 0, counts: zeros() }]));
+    for (const b of this.store.bucketCounts(f, f.from, opts.bucketMs, { label: opts.by, values })) {
+      counts[index(b.bucket)] += b.count;
+      const s = b.value === null ? undefined : series.get(b.value);
+      if (!s) continue;
+      s.counts[index(b.bucket)] += b.count;
+      s.total += b.count;
+    }
+    const total = sum(counts);
+    const list = [...series.values()];
+    return { ...base, counts, total, series: list, otherTotal: total - list.reduce((a, s) => a + s.total, 0), ...meta(f) };
+  }
+
+  async countBy(query: LogQuery, opts: CountByOptions, signal: AbortSignal): Promise<LogCounts> {
+    checkLogQuery(query);
+    checkLabel(opts.by, this.capabilities);
+    const limit = checkTop(opts.limit ?? DEFAULT_TOP, MAX_COUNT_VALUES, 'limit');
+    const f = this.filter(query, signal);
+    const values = this.store.topValues(f, opts.by, limit);
+    checkAborted(signal);
+    const total = this.store.count(f);
+    return { by: opts.by, values, other: total - values.reduce((a, v) => a + v.count, 0), total, ...meta(f) };
+  }
+
+  private filter(query: LogQuery, signal: AbortSignal): Filter {
+    checkAborted(signal);
+    return this.store.filter({
+      from: query.from.getTime(),
+      to: query.to.getTime(),
+      scope: query.scope ?? this.defaultScope,
+      services: query.services,
+      levels: query.levels,
+      traceIds: query.traceIds,
+      text: query.text === undefined ? undefined : checkMessageQuery(query.text),
+    });
+  }
+
+  /**
+   * The matches per slice (one GROUP BY over the window), then, when they exceed the limit,
+   * each slice's share of its newest records (spreadQuotas), one bounded statement per slice
+   * that has a share. Slices are read newest first, so the records come out newest first.
+   */
+  private spread(f: Filter, query: LogQuery, limit: number, signal: AbortSignal): { records: StoredLog[]; total: number } {
+    const { slices, sliceMs } = spreadSlices(query, limit);
+    const counts = new Array<number>(slices).fill(0);
+    for (const b of this.store.bucketCounts(f, f.from, sliceMs)) counts[b.bucket] += b.count;
+    const total = sum(counts);
+    if (total <= limit) return { records: this.store.newest(f, limit), total };
+    const quotas = spreadQuotas(counts, limit);
+    const records: StoredLog[] = [];
+    for (let i = slices - 1; i >= 0; i--) {
+      if (quotas[i] === 0) continue;
+      checkAborted(signal);
+      const start = f.from + i * sliceMs;
+      records.push(...this.store.newest(f, quotas[i], { from: start, to: Math.min(f.to, start + sliceMs - 1) }));
+    }
+    return { records, total };
+  }
+}
+
+function meta(f: Filter): LogAnswerMeta {
+  return { scope: f.scope, partial: false, notes: f.notes };
+}
+
+function sum(counts: number[]): number {
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+function checkAborted(signal: AbortSignal): void {
+  if (!signal.aborted) return;
+  const reason = signal.reason as unknown;
+  if (reason instanceof TelemcpError) throw reason;
+  throw new TelemcpError('backend_timeout', 'The embedded store did not answer before the deadline.', { hint: 'Narrow the request (shorter time range, fewer datasets) and retry.' });
+}
+
+function toRecord(log: StoredLog): LogRecord {
+  const record: LogRecord = { ts: log.ts, message: sanitizeText(log.message, RECORD_MESSAGE_CHARS).text };
+  if (log.service !== undefined) record.service = sanitizeText(log.service, RECORD_VALUE_CHARS).text;
+  if (log.level !== undefined) record.level = sanitizeText(log.level, RECORD_VALUE_CHARS).text;
+  if (log.traceId !== undefined) record.traceId = sanitizeText(log.traceId, RECORD_VALUE_CHARS).text;
+  if (log.host !== undefined) record.host = sanitizeText(log.host, RECORD_VALUE_CHARS).text;
+  return record;
+}

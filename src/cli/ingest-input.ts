@@ -1,0 +1,103 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { openFailure } from './open-failure.js';
+import { STDIN } from './ingest-args.js';
+
+/**
+ * One input of `telemcp ingest`, opened before anything is ingested (so a wrong path fails at
+ * once, not after an hour of another file) and read later as a stream of text. Gzip is told by
+ * its magic bytes, not the file name, so `zcat`-less pipes (`curl … | telemcp ingest -`) and
+ * misnamed files work alike.
+ */
+export interface IngestInput {
+  /** The path as given, `-` for standard input. */
+  readonly path: string;
+  /** Bytes in the file, for the progress bar; undefined for standard input and pipes. */
+  readonly size?: number;
+  /** Raw bytes read so far (compressed ones, for gzip). */
+  bytesRead(): number;
+  /** Whether the data is gzip; known once reading started. */
+  readonly gzip: boolean;
+  /** The text, UTF-8 decoded (invalid bytes become U+FFFD), gunzipped when it is gzip. Read once. */
+  text(): AsyncIterable<string>;
+  /** Ends the reading: a read waiting for data ends too, and the iteration of text() stops. */
+  stop(): void;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+export async function openInput(path: string): Promise<IngestInput> {
+  if (path === STDIN) return streamInput(path, process.stdin, undefined);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw openFailure(path, err, 'read');
+  }
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw openFailure(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' }), 'read');
+  }
+  // A FIFO or process substitution (`<(zcat a.gz)`) has no size to measure progress by.
+  return streamInput(path, handle.createReadStream({ highWaterMark: 1 << 16 }), stat.isFile() ? stat.size : undefined);
+}
+
+function streamInput(path: string, raw: Readable, size: number | undefined): IngestInput {
+  let bytes = 0;
+  let gzip = false;
+
+  async function* counted(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+    yield head;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) {
+      bytes += next.value.length;
+      yield next.value;
+    }
+  }
+
+  async function* text(): AsyncGenerator<string> {
+    const chunks: AsyncIterator<Buffer> = raw[Symbol.asyncIterator]();
+    // Enough bytes to tell gzip from text; a pipe may hand them over one at a time.
+    let head = Buffer.alloc(0);
+    while (head.length < GZIP_MAGIC.length) {
+      const next = await chunks.next();
+      if (next.done) break;
+      bytes += next.value.length;
+      head = Buffer.concat([head, next.value]);
+    }
+    if (head.length === 0) return;
+    gzip = GZIP_MAGIC.every((b, i) => head[i] === b);
+    const body = counted(head, chunks);
+    // pipeline destroys the gunzip stream with any error of the file read, so both end the loop below.
+    const data: AsyncIterable<Buffer> = gzip ? pipeline(Readable.from(body), createGunzip(), () => {}) : body;
+    const decoder = new StringDecoder('utf8');
+    for await (const chunk of data) {
+      const decoded = decoder.write(chunk);
+      if (decoded) yield decoded;
+    }
+    const tail = decoder.end();
+    if (tail) yield tail;
+  }
+
+  return {
+    path,
+    size,
+    bytesRead: () => bytes,
+    get gzip() {
+      return gzip;
+    },
+    text,
+    stop: () => raw.destroy(),
+  };
+}
+
+/** What went wrong reading, in words: zlib's own ("unexpected end of file") does not say it is the file's fault. */
+export function describeReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'Z_BUF_ERROR') return 'the gzip data ends early: the file is truncated';
+  if (code === 'Z_DATA_ERROR') return `the gzip data is corrupt (${message})`;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}

@@ -1,0 +1,39 @@
+import type { IngestRecord } from '../../ingest/record.js';
+import type { IngestProtocol } from './failure.js';
+
+/** The ingest endpoints, as the `endpoint` label of the ingest metrics and audit records name them. */
+export type IngestEndpoint = 'bulk' | 'loki_push' | 'otlp_logs';
+
+/** What the store did with a request's records: those it refused, by their index in the request. */
+export interface Written {
+  stored: number;
+  rejected: Map<number, string>;
+}
+
+/** Writes records durably (returns once committed); throws when the store cannot take them. */
+export type WriteRecords = (records: readonly IngestRecord[]) => Written;
+
+/** An answer in the endpoint's own protocol: sent as is. */
+export interface Answer {
+  status: number;
+  body?: unknown;
+  /** Default application/json for a body that is not a string. */
+  contentType?: string;
+  stored: number;
+  rejected: number;
+}
+
+export interface EndpointRequest {
+  /** `{index}` of `/{index}/_bulk`. */
+  index?: string;
+  /** Milliseconds since the request arrived (the bulk answer's `took`). */
+  elapsedMs: () => number;
+}
+
+/** One data endpoint: how it refuses a content type it cannot read, and how it turns a body into records and an answer. */
+export interface EndpointSpec {
+  name: IngestEndpoint;
+  protocol: IngestProtocol;
+  contentTypeProblem(contentType: string | undefined): Pick<Answer, 'status' | 'body'> | undefined;
+  handle(body: Buffer, write: WriteRecords, request: EndpointRequest): Answer;
+}

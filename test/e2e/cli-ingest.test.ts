@@ -1,0 +1,441 @@
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openLogStore, type StoredLog } from '../../src/store/log-store.js';
+import { tempDir, waitFor, type CliResult } from '../helpers/e2e.js';
+import { CLI } from '../helpers/server.js';
+
+/**
+ * `telemcp ingest` as a user runs it: the built CLI (dist/, built by scripts/test.sh) loading
+ * real files into a temporary DATA_DIR, checked by opening the store read-only afterwards.
+ */
+
+const ALL_TIME = { from: -8.64e15, to: 8.64e15 };
+const ms = (iso: string): number => Date.parse(iso);
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  done: Promise<CliResult>;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Starts the CLI with an environment holding only PATH and DATA_DIR; stdin stays open until written and ended. */
+function start(args: string[], dataDir: string): Running {
+  const child = spawn(process.execPath, [CLI, 'ingest', ...args], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolveRun, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+function ingest(args: string[], dataDir: string, stdin: string | Buffer = ''): Promise<CliResult> {
+  const run = start(args, dataDir);
+  run.child.stdin.end(stdin);
+  return run.done;
+}
+
+interface JsonFile {
+  input: string;
+  dataset: string;
+  format: string | null;
+  gzip: boolean;
+  status: string;
+  error?: string;
+  lines: number;
+  records: number;
+  truncated: number;
+  time_inferred: number;
+  bad_lines: number;
+  bad_line_samples: { line: number; reason: string }[];
+  rejected: number;
+  rejected_samples: { line: number; reason: string }[];
+  time_range: { first: string | null; last: string | null };
+  services: Record<string, number>;
+  elapsed_ms: number;
+}
+
+interface JsonReport {
+  status: string;
+  signal?: string;
+  data_dir: string;
+  total: Omit<JsonFile, 'input' | 'dataset' | 'format' | 'gzip' | 'status' | 'error' | 'bad_line_samples' | 'rejected_samples'> & { files: number; lines_per_s: number };
+  files: JsonFile[];
+  datasets: { name: string; records: number; first: string; last: string }[];
+  next_tool_input: Record<string, string> | null;
+}
+
+function report(run: CliResult): JsonReport {
+  return JSON.parse(run.stdout) as JsonReport;
+}
+
+/** Every record of the scope, oldest first, read the way the log tools read the store. */
+function stored(dataDir: string, scope = '*'): StoredLog[] {
+  const store = openLogStore({ dataDir, readonly: true });
+  try {
+    const out: StoredLog[] = [];
+    let after: { ts: number; id: number } | undefined;
+    do {
+      const page = store.searchPage({ ...ALL_TIME, scope }, { limit: 1000, order: 'asc', ...(after ? { after } : {}) });
+      out.push(...page.records);
+      after = page.next;
+    } while (after);
+    return out;
+  } finally {
+    store.close();
+  }
+}
+
+/** Records in the store right now, or 0 while it does not exist yet (read next to the writing process). */
+function storedCount(dataDir: string): number {
+  let store;
+  try {
+    store = openLogStore({ dataDir, readonly: true });
+  } catch {
+    return 0;
+  }
+  try {
+    return store.datasets().reduce((sum, d) => sum + d.records, 0);
+  } catch {
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir('telemcp-ingest-');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fresh DATA_DIR inside the test's directory, removed with it. */
+function newDataDir(): string {
+  return mkdtempSync(join(dir, 'data-'));
+}
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const JAVA_LOG = [
+  '2024-05-01 10:00:00,123 INFO  [main] c.e.shop.Checkout - order 42 placed',
+  '2024-05-01 10:00:01,500 ERROR [http-nio-8080-exec-3] c.e.shop.Payment - charge failed',
+  'java.lang.IllegalStateException: card declined',
+  '\tat com.example.shop.Payment.charge(Payment.java:88)',
+  '\tat com.example.shop.Checkout.pay(Checkout.java:41)',
+  'Caused by: java.net.SocketTimeoutException: Read timed out',
+  '\tat java.base/java.net.SocketInputStream.read(SocketInputStream.java:168)',
+  '\t... 12 more',
+  '2024-05-01 10:00:02,000 WARN  [main] c.e.shop.Checkout - retrying',
+].join('\n');
+
+describe('telemcp ingest reads the common formats', () => {
+  it('plain text: a Java stack trace is joined to its record, --service fills the service', async () => {
+    const dataDir = newDataDir();
+    const run = await ingest([file('shop.log', `${JAVA_LOG}\n`), '--service', 'shop'], dataDir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ingested 3 records from 9 lines of 1 input in [\d.]+s \([\d,]+ lines\/s\) into /);
+    expect(run.stdout).toMatch(/shop\.log\s+plain\s+shop\s+9\s+3\s+0\s+0\s+0\s+done/);
+    expect(run.stdout).toContain('time range (UTC): 2024-05-01T10:00:00.123Z .. 2024-05-01T10:00:02.000Z');
+    expect(run.stdout).toContain('services: shop 3');
+    expect(run.stdout).toContain('next: run `telemcp serve` and call logs_patterns');
+    expect(run.stdout).toContain('{"scope":"shop","start_time":"2024-05-01T10:00:00.000Z","end_time":"2024-05-01T10:00:03.000Z"}');
+
+    const records = stored(dataDir, 'shop');
+    expect(records.map((r) => [new Date(r.ts).toISOString(), r.level, r.service, r.dataset])).toEqual([
+      ['2024-05-01T10:00:00.123Z', 'info', 'shop', 'shop'],
+      ['2024-05-01T10:00:01.500Z', 'error', 'shop', 'shop'],
+      ['2024-05-01T10:00:02.000Z', 'warn', 'shop', 'shop'],
+    ]);
+    expect(records[1].message.split('\n')).toHaveLength(7);
+    expect(records[1].message).toMatch(/^\[http-nio-8080-exec-3\] c\.e\.shop\.Payment - charge failed\njava\.lang\.IllegalStateException: card declined\n\tat com\.example/);
+    expect(records[1].message.endsWith('\t... 12 more')).toBe(true);
+  });
+
+  it('NDJSON with ECS and flat field names, offsets normalised to UTC', async () => {
+    const dataDir = newDataDir();
+    const lines = [
+      {
+        '@timestamp': '2024-05-01T12:00:00.000+02:00',
+        log: { level: 'ERROR' },
+        message: 'payment declined',
+        service: { name: 'payment' },
+        trace: { id: 't-1' },
+        host: { name: 'pay-1' },
+        error: { stack_trace: 'java.lang.IllegalStateException: declined\n\tat A.b(A.java:1)' },
+        http: { response: { status_code: 502 } },
+      },
+      { timestamp: '2024-05-01T06:00:01-04:00', level: 'warn', msg: 'retrying', service: 'gateway', trace_id: 't-1' },
+    ];
+    const run = await ingest([file('ecs.ndjson', lines.map((l) => JSON.stringify(l)).join('\n')), '--format', 'ecs', '--json'], dataDir);
+    expect(run.code).toBe(0);
+    expect(report(run).files[0]).toMatchObject({ format: 'ecs', records: 2, bad_lines: 0, services: { payment: 1, gateway: 1 } });
+    const [declined, retrying] = stored(dataDir, 'ecs');
+    expect(declined).toMatchObject({ ts: ms('2024-05-01T10:00:00Z'), level: 'error', service: 'payment', traceId: 't-1', host: 'pay-1', attrs: { 'http.response.status_code': 502 } });
+    expect(declined.message).toBe('payment declined\njava.lang.IllegalStateException: declined\n\tat A.b(A.java:1)');
+    expect(retrying).toMatchObject({ ts: ms('2024-05-01T10:00:01Z'), level: 'warn', service: 'gateway', traceId: 't-1', message: 'retrying' });
+  });
+
+  it('logfmt and syslog (RFC 5424 and rsyslog lines) are detected, their offsets applied', async () => {
+    const dataDir = newDataDir();
+    const logfmt = file(
+      'api.log',
+      [
+        'ts=2024-05-01T05:00:00-05:00 level=warn msg="slow query" service=api trace_id=abc123 duration_ms=1500',
+        'ts=2024-05-01T10:00:01Z level=error msg="query failed" service=api host=db-1',
+      ].join('\n'),
+    );
+    const syslog = file(
+      'messages',
+      [
+        '<34>1 2024-05-01T12:00:00.000+02:00 web-1 sshd 4321 ID47 - Failed password for root from 10.0.0.1',
+        '2024-05-01T06:00:01.500-04:00 web-2 nginx[77]: upstream timed out',
+        '<165>1 2024-05-01T10:00:02Z web-1 app - - [exampleSDID@32473 iut="3"] started',
+      ].join('\n'),
+    );
+    const run = await ingest([logfmt, syslog, '--json'], dataDir);
+    expect(run.code).toBe(0);
+    const out = report(run);
+    expect(out.files.map((f) => [f.dataset, f.format, f.records])).toEqual([
+      ['api', 'logfmt', 2],
+      ['messages', 'syslog', 3],
+    ]);
+    expect(stored(dataDir, 'api')).toMatchObject([
+      { ts: ms('2024-05-01T10:00:00Z'), level: 'warn', service: 'api', traceId: 'abc123', message: 'slow query', attrs: { duration_ms: '1500' } },
+      { ts: ms('2024-05-01T10:00:01Z'), level: 'error', service: 'api', host: 'db-1', message: 'query failed' },
+    ]);
+    expect(stored(dataDir, 'messages')).toMatchObject([
+      { ts: ms('2024-05-01T10:00:00Z'), level: 'critical', service: 'sshd', host: 'web-1', message: 'Failed password for root from 10.0.0.1' },
+      { ts: ms('2024-05-01T10:00:01.500Z'), service: 'nginx', host: 'web-2', message: 'upstream timed out' },
+      { ts: ms('2024-05-01T10:00:02Z'), level: 'notice', service: 'app', host: 'web-1', message: 'started' },
+    ]);
+  });
+});
+
+describe('telemcp ingest never loses the good lines', () => {
+  it('skips bad lines in the middle, reports them with their numbers, stores the rest', async () => {
+    const dataDir = newDataDir();
+    const good = (i: number) => JSON.stringify({ '@timestamp': `2024-05-01T10:00:0${i}Z`, message: `event ${i}`, 'service.name': 'svc' });
+    const lines = [good(1), good(2), '{"@timestamp": "2024-05-01T10:00:03Z", "message": "cut off', good(4), '[1, 2, 3]', good(6), good(7)];
+    const path = file('events.ndjson', lines.join('\n'));
+    const json = await ingest([path, '--json'], dataDir);
+    expect(json.code).toBe(0);
+    const f = report(json).files[0];
+    expect(f).toMatchObject({ status: 'done', lines: 7, records: 5, bad_lines: 2 });
+    expect(f.bad_line_samples.map((b) => b.line)).toEqual([3, 5]);
+    expect(f.bad_line_samples[0].reason).toMatch(/^not JSON/);
+    expect(f.bad_line_samples[1].reason).toMatch(/array/);
+    expect(stored(dataDir, 'events').map((r) => r.message)).toEqual(['event 1', 'event 2', 'event 4', 'event 6', 'event 7']);
+
+    const text = await ingest([path, '--dataset', 'events-again'], dataDir);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('bad lines skipped in');
+    expect(text.stdout).toMatch(/ {2}line 3: not JSON/);
+    expect(text.stdout).toMatch(/ {2}line 5: a JSON array, not an object/);
+  });
+
+  it('standard input with -, into the dataset stdin', async () => {
+    const dataDir = newDataDir();
+    const run = await ingest(['-', '--json'], dataDir, 'level=info msg="from a pipe" service=cron\nlevel=error msg="pipe failed" service=cron\n');
+    expect(run.code).toBe(0);
+    expect(report(run).files[0]).toMatchObject({ input: '-', dataset: 'stdin', format: 'logfmt', records: 2 });
+    expect(stored(dataDir, 'stdin').map((r) => [r.level, r.message])).toEqual([
+      ['info', 'from a pipe'],
+      ['error', 'pipe failed'],
+    ]);
+  });
+
+  it('gzip, told by its magic bytes, from a file and from standard input', async () => {
+    const dataDir = newDataDir();
+    const gz = gzipSync(`${JAVA_LOG}\n`);
+    const run = await ingest([file('app.log.1.gz', gz), '-', '--dataset', 'zipped', '--json'], dataDir, gz);
+    expect(run.code).toBe(0);
+    expect(report(run).files.map((f) => [f.input.endsWith('app.log.1.gz') || f.input, f.dataset, f.gzip, f.format, f.lines, f.records])).toEqual([
+      [true, 'zipped', true, 'plain', 9, 3],
+      ['-', 'zipped', true, 'plain', 9, 3],
+    ]);
+    const withoutDataset = await ingest([file('web.log.gz', gz), '--json'], dataDir);
+    expect(report(withoutDataset).files[0]).toMatchObject({ dataset: 'web', gzip: true, records: 3 });
+  });
+
+  it('a truncated gzip file: exit 1 with the line reached; its lines before are stored and the next file is still ingested', async () => {
+    const dataDir = newDataDir();
+    const lines = Array.from({ length: 20_000 }, (_, i) => `${new Date(ms('2024-05-01T10:00:00Z') + i).toISOString()} INFO line ${i + 1} ${'x'.repeat(i % 97)}`);
+    const gz = gzipSync(`${lines.join('\n')}\n`);
+    const truncated = file('cut.log.gz', gz.subarray(0, Math.floor(gz.length / 2)));
+    const run = await ingest([truncated, file('after.log', `${JAVA_LOG}\n`), '--json'], dataDir);
+    expect(run.code).toBe(1);
+    const out = report(run);
+    expect(out.status).toBe('failed');
+    const [cut, after] = out.files;
+    expect(cut.status).toBe('read_failed');
+    expect(cut.lines).toBeGreaterThan(1000);
+    expect(cut.lines).toBeLessThan(20_000);
+    expect(cut.records).toBe(cut.lines);
+    expect(cut.error).toContain('the file is truncated');
+    expect(run.stderr).toContain(`reading ${truncated} failed after line ${cut.lines.toLocaleString('en-US')}: the gzip data ends early: the file is truncated`);
+    expect(run.stderr).toContain(`| tail -n +${cut.lines + 1} | telemcp ingest - --dataset cut`);
+    expect(after).toMatchObject({ status: 'done', records: 3 });
+    expect(stored(dataDir, 'cut').map((r) => r.message.split(' ')[1])).toEqual(lines.slice(0, cut.lines).map((_, i) => String(i + 1)));
+  });
+
+  it('several files in order, each into its own dataset, with a total', async () => {
+    const dataDir = newDataDir();
+    const a = file('alpha.log', '2024-05-01T10:00:00Z INFO a1\n2024-05-01T10:00:01Z INFO a2\n');
+    const b = file('beta.txt', '2024-05-02T10:00:00Z ERROR b1\n');
+    const run = await ingest([a, b, '--service', 'multi', '--json'], dataDir);
+    expect(run.code).toBe(0);
+    const out = report(run);
+    expect(out.files.map((f) => [f.dataset, f.records])).toEqual([
+      ['alpha', 2],
+      ['beta', 1],
+    ]);
+    expect(out.total).toMatchObject({ files: 2, lines: 3, records: 3, bad_lines: 0, time_range: { first: '2024-05-01T10:00:00.000Z', last: '2024-05-02T10:00:00.000Z' }, services: { multi: 3 } });
+    expect(out.datasets.map((d) => [d.name, d.records])).toEqual([
+      ['alpha', 2],
+      ['beta', 1],
+    ]);
+    expect(out.next_tool_input).toEqual({ scope: 'alpha,beta', start_time: '2024-05-01T10:00:00.000Z', end_time: '2024-05-02T10:00:01.000Z' });
+  });
+
+  it('--json has one stable shape', async () => {
+    const dataDir = newDataDir();
+    const out = report(await ingest([file('shape.log', `${JAVA_LOG}\n`), '--json'], dataDir));
+    expect(Object.keys(out)).toEqual(['status', 'data_dir', 'total', 'files', 'datasets', 'next_tool_input']);
+    expect(Object.keys(out.total)).toEqual(['files', 'lines', 'records', 'truncated', 'time_inferred', 'bad_lines', 'rejected', 'time_range', 'services', 'elapsed_ms', 'lines_per_s']);
+    expect(Object.keys(out.files[0])).toEqual([
+      'input',
+      'dataset',
+      'format',
+      'gzip',
+      'status',
+      'lines',
+      'records',
+      'truncated',
+      'time_inferred',
+      'bad_lines',
+      'bad_line_samples',
+      'rejected',
+      'rejected_samples',
+      'time_range',
+      'services',
+      'elapsed_ms',
+    ]);
+    expect(out.data_dir).toBe(resolve(dataDir));
+    expect(out.datasets).toEqual([{ name: 'shape', records: 3, first: '2024-05-01T10:00:00.123Z', last: '2024-05-01T10:00:02.000Z' }]);
+  });
+});
+
+describe('telemcp ingest refuses what it cannot do, before ingesting anything', () => {
+  it('a missing file: exit 2 with a hint, and no other file is ingested', async () => {
+    const dataDir = newDataDir();
+    const run = await ingest([file('present.log', `${JAVA_LOG}\n`), join(dir, 'absent.log')], dataDir);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`cannot read ${join(dir, 'absent.log')}: no such file or directory; nothing was ingested`);
+    expect(run.stderr).toContain('hint: ');
+    expect(existsSync(join(dataDir, 'logs.db'))).toBe(false);
+  });
+
+  it('bad arguments: exit 2 with the usage', async () => {
+    const dataDir = newDataDir();
+    for (const args of [[], ['x.log', '--format', 'xml'], ['x.log', '--dataset', 'My Logs'], ['-', '-']]) {
+      const run = await ingest(args, dataDir);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('Usage: telemcp ingest');
+    }
+    expect((await ingest(['x.log', '--dataset', 'My Logs'], dataDir)).stderr).toContain('try --dataset my-logs');
+  });
+
+  it('a DATA_DIR another process holds: exit 2 naming its pid, pointing to the HTTP ingest endpoints', async () => {
+    const dataDir = newDataDir();
+    const storeModule = pathToFileURL(resolve('dist/store/log-store.js')).href;
+    const holder = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', `import { openLogStore } from ${JSON.stringify(storeModule)}; openLogStore({ dataDir: ${JSON.stringify(dataDir)} }); console.log('holding'); process.stdin.resume();`],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    children.push(holder);
+    let said = '';
+    holder.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+    await waitFor(() => said.includes('holding'), 'the holder to open the store', 10_000);
+
+    const run = await ingest([file('locked.log', `${JAVA_LOG}\n`)], dataDir);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`is in use by another telemcp process (pid ${holder.pid}`);
+    expect(run.stderr).toContain('POST /_bulk');
+    holder.stdin!.end();
+  });
+});
+
+describe('telemcp ingest under interruption', () => {
+  it('commits a slow stream as it comes, and on SIGINT commits what was read, prints the summary and exits 130', async () => {
+    const dataDir = newDataDir();
+    const run = start(['-', '--dataset', 'slow', '--json'], dataDir);
+    run.child.stdin.write('2024-05-01T10:00:01Z INFO first\n2024-05-01T10:00:02Z INFO second\n');
+    // The first record is complete once the second starts; the one-second flush commits it while stdin stays open.
+    await waitFor(() => storedCount(dataDir) >= 1, 'the first record to be committed', 10_000);
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const out = report(result);
+    expect(out).toMatchObject({ status: 'interrupted', signal: 'SIGINT' });
+    expect(out.files[0]).toMatchObject({ status: 'interrupted', lines: 2, records: 2 });
+    expect(stored(dataDir, 'slow').map((r) => r.message)).toEqual(['first', 'second']);
+  });
+
+  it('kill -9 midway leaves a usable store holding a prefix of the file; the next run works', async () => {
+    const dataDir = newDataDir();
+    const total = 300_000;
+    const start0 = ms('2024-05-01T00:00:00Z');
+    const lines = Array.from({ length: total }, (_, i) => `${new Date(start0 + i * 10).toISOString()} INFO seq=${i + 1} order processed for customer c${i % 977}`);
+    const big = file('big.log', `${lines.join('\n')}\n`);
+    const run = start([big], dataDir);
+    run.child.stdin.end();
+    await waitFor(() => storedCount(dataDir) > 0, 'the first batch to be committed', 30_000);
+    run.child.kill('SIGKILL');
+    const result = await run.done;
+    expect(result.signal).toBe('SIGKILL');
+
+    const records = stored(dataDir, 'big');
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.length).toBeLessThan(total);
+    // Everything committed is intact and in order: exactly the first N lines, none missing, none doubled.
+    expect(records.every((r, i) => r.message === `seq=${i + 1} order processed for customer c${i % 977}` && r.ts === start0 + i * 10)).toBe(true);
+
+    // The killed process's lock is stale: the next run takes it over.
+    const again = await ingest([file('after-kill.log', `${JAVA_LOG}\n`), '--json'], dataDir);
+    expect(again.code).toBe(0);
+    expect(report(again).files[0]).toMatchObject({ status: 'done', records: 3 });
+    const db = new Database(join(dataDir, 'logs.db'), { readonly: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+    expect(stored(dataDir, 'big')).toHaveLength(records.length);
+  }, 90_000);
+});

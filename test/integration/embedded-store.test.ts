@@ -1,0 +1,442 @@
+/**
+ * The embedded store on real SQLite files in temporary DATA_DIRs: schema and pragmas, batch
+ * writes, keyset pages, retention, the one-writer lock (against real second processes), kill -9
+ * in the middle of ingest, a full disk, readers beside an open write transaction, and a
+ * corrupt file. Second processes run test/helpers/store-child.ts.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
+import { MAX_MESSAGE_BYTES } from '../../src/ingest/bounds.js';
+import { loadConfig } from '../../src/config/load.js';
+import { TelemcpError } from '../../src/core/errors.js';
+import type { IngestRecord } from '../../src/ingest/record.js';
+import { LOCK_FILE } from '../../src/store/lock.js';
+import { MAX_BATCH, STORE_FILE, openLogStore, type LogStore } from '../../src/store/log-store.js';
+
+const CHILD = resolve('test/helpers/store-child.ts');
+const DAY = 86_400_000;
+const EVER = { from: 0, to: 8.64e15 };
+
+const dirs: string[] = [];
+const stores: LogStore[] = [];
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'telemcp-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function open(dir: string, opts: { maxBytes?: number } = {}): LogStore {
+  const store = openLogStore({ dataDir: dir, ...opts });
+  stores.push(store);
+  return store;
+}
+
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A raw connection beside the store's, as another reader (or writer) of the same file would have. */
+function raw(dir: string, readonly = true): Database.Database {
+  return new Database(join(dir, STORE_FILE), { readonly });
+}
+
+function records(n: number, make: (i: number) => Partial<IngestRecord> = () => ({})): IngestRecord[] {
+  return Array.from({ length: n }, (_, i) => ({ ts: Date.now(), dataset: 'app', service: 'api', level: 'info', message: `line ${i}`, ...make(i) }));
+}
+
+function total(store: LogStore): number {
+  return store.count(store.filter(EVER));
+}
+
+function failure(fn: () => unknown): TelemcpError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof TelemcpError) return err;
+    throw err;
+  }
+  throw new Error('expected a TelemcpError');
+}
+
+/** Runs the child helper to its end and returns the JSON line it printed. */
+async function child(mode: 'open' | 'read', dir: string): Promise<{ ok: boolean; code?: string; message?: string; hint?: string; records?: number }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  if (code !== 0) throw new Error(`store child exited with ${code}: ${err}`);
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+async function waitFor(probe: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const proc = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((r) => proc.once('exit', r));
+  return proc.pid!;
+}
+
+describe('embedded store: schema and writes', () => {
+  it('creates logs.db with its schema and indexes, in WAL with synchronous FULL, and reopens it as it is', () => {
+    const dir = dataDir();
+    const store = open(dir);
+    expect(store.info()).toEqual({ file: join(store.dataDir, STORE_FILE), schemaVersion: 1, journalMode: 'wal', synchronous: 'full' });
+    const db = raw(dir);
+    const names = (type: string) => (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE ? ORDER BY name').all(type, 'sqlite_%') as { name: string }[]).map((r) => r.name);
+    expect(names('table')).toEqual(expect.arrayContaining(['datasets', 'logs', 'logs_fts']));
+    expect(names('index')).toEqual(['logs_dataset_ts', 'logs_level_ts', 'logs_service_ts', 'logs_trace_id', 'logs_ts']);
+    expect(names('trigger')).toEqual(['logs_fts_delete', 'logs_fts_insert']);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+
+    store.write(records(3));
+    store.close();
+    stores.pop();
+    const again = open(dir);
+    expect(again.info().schemaVersion).toBe(1);
+    expect(total(again)).toBe(3);
+  });
+
+  it('refuses a store written by a newer telemcp, and names the file and the recovery step when it is corrupt', () => {
+    const newer = dataDir();
+    open(newer).close();
+    stores.pop();
+    const db = raw(newer, false);
+    db.pragma('user_version = 99');
+    db.close();
+    const err = failure(() => openLogStore({ dataDir: newer }));
+    expect(err.code).toBe('backend_unavailable');
+    expect(err.message).toContain('newer telemcp');
+    expect(existsSync(join(newer, LOCK_FILE))).toBe(false);
+
+    const corrupt = dataDir();
+    const store = open(corrupt);
+    store.write(records(10));
+    const file = store.file;
+    store.close();
+    stores.pop();
+    const bytes = readFileSync(file);
+    bytes.fill(0x41, 0, 100);
+    writeFileSync(file, bytes);
+    const broken = failure(() => openLogStore({ dataDir: corrupt }));
+    expect(broken.code).toBe('backend_unavailable');
+    expect(broken.message).toContain(`${file} is corrupt`);
+    expect(broken.hint).toContain('.recover');
+    expect(existsSync(join(corrupt, LOCK_FILE))).toBe(false);
+  });
+
+  it('returns from a write once the batch is committed: another connection sees all of it at once', () => {
+    const dir = dataDir();
+    const store = open(dir);
+    const reader = raw(dir);
+    const count = reader.prepare('SELECT count(*) AS n FROM logs');
+    for (let batch = 1; batch <= 3; batch++) {
+      expect(store.write(records(1000))).toEqual({ stored: 1000, truncated: 0, rejected: [] });
+      expect((count.get() as { n: number }).n).toBe(batch * 1000);
+    }
+    reader.close();
+  });
+
+  it('keeps every field, stores levels in their canonical spelling, and summarises datasets', () => {
+    const store = open(dataDir());
+    store.write([
+      { ts: 1000, dataset: 'web', service: 'nginx', level: 'WARNING', message: 'upstream slow', traceId: 't-1', host: 'h1', attrs: { 'http.status': 504, cached: false, path: '/x' } },
+      { ts: 2000.7, dataset: 'web', message: 'bare' },
+      { ts: 500, dataset: 'db', level: 'Err', message: 'deadlock' },
+    ]);
+    const page = store.searchPage({ ...EVER }, { limit: 10, order: 'asc' });
+    expect(page.records.map(({ id: _id, ...r }) => r)).toEqual([
+      { ts: 500, dataset: 'db', level: 'error', message: 'deadlock' },
+      { ts: 1000, dataset: 'web', service: 'nginx', level: 'warn', message: 'upstream slow', traceId: 't-1', host: 'h1', attrs: { 'http.status': 504, cached: false, path: '/x' } },
+      { ts: 2000, dataset: 'web', message: 'bare' },
+    ]);
+    expect(page).toMatchObject({ scope: '*', notes: [] });
+    expect(page.next).toBeUndefined();
+    expect(store.datasets()).toEqual([
+      { name: 'db', records: 1, firstTs: 500, lastTs: 500 },
+      { name: 'web', records: 2, firstTs: 1000, lastTs: 2000 },
+    ]);
+  });
+
+  it('reports refused records by their index and stores the others; cuts long messages on a character boundary', () => {
+    const store = open(dataDir());
+    // 😀 is four UTF-8 bytes: placed across the limit, it must go whole.
+    const long = `${'a'.repeat(MAX_MESSAGE_BYTES - 2)}😀 and more`;
+    const batch = [
+      { ts: 1, dataset: 'ok', message: 'first' },
+      { ts: Number.NaN, dataset: 'ok', message: 'no time' },
+      { ts: 2, dataset: ' ', message: 'no dataset' },
+      { ts: 3, dataset: 'ok', message: '' },
+      { ts: 4, dataset: 'a,b', message: 'comma' },
+      { ts: 5, dataset: 'ok', service: 42, message: 'numeric service' },
+      { ts: 6, dataset: 'ok', message: 'big attrs', attrs: { blob: 'x'.repeat(9000) } },
+      { ts: 7, dataset: 'ok', message: long },
+      { ts: 8, dataset: 'ok', level: 'INFORMATION', message: 'last' },
+      null,
+      { ts: 9, dataset: 'ok', message: 'x', host: 'h'.repeat(257) },
+    ] as unknown as IngestRecord[];
+    const result = store.write(batch);
+    expect(result.stored).toBe(3);
+    expect(result.truncated).toBe(1);
+    expect(result.rejected.map((r) => r.index)).toEqual([1, 2, 3, 4, 5, 6, 9, 10]);
+    expect(result.rejected.find((r) => r.index === 6)?.reason).toContain('8192 bytes');
+    const stored = store.searchPage({ ...EVER }, { limit: 10, order: 'asc' }).records;
+    expect(stored.map((r) => r.message.slice(0, 5))).toEqual(['first', 'aaaaa', 'last']);
+    expect(stored[1].message).toBe('a'.repeat(MAX_MESSAGE_BYTES - 2));
+    expect(stored[2].level).toBe('info');
+
+    const tooMany = failure(() => store.write(records(MAX_BATCH + 1)));
+    expect(tooMany.code).toBe('invalid_input');
+    expect(tooMany.hint).toContain(String(MAX_BATCH));
+    expect(total(store)).toBe(3);
+  });
+
+  it('pages through matches by (ts, id) both ways, stable while records keep arriving', () => {
+    const store = open(dataDir());
+    // 25 records on 10 distinct milliseconds, so pages split ties.
+    store.write(records(25, (i) => ({ ts: 1000 + Math.floor(i / 3), message: `record ${i}` })));
+    const read = (order: 'asc' | 'desc') => {
+      const seen: { ts: number; id: number }[] = [];
+      let after: { ts: number; id: number } | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = store.searchPage({ ...EVER, text: 'record' }, { limit: 4, order, after });
+        seen.push(...page.records.map((r) => ({ ts: r.ts, id: r.id })));
+        // Newer records arriving meanwhile never shift a page.
+        store.write(records(1, () => ({ ts: order === 'desc' ? 5000 : 500, message: 'noise' })));
+        if (!page.next) return seen;
+        after = page.next;
+      }
+      throw new Error('paging did not end');
+    };
+    const desc = read('desc');
+    expect(desc).toHaveLength(25);
+    expect(desc).toEqual([...desc].sort((a, b) => b.ts - a.ts || b.id - a.id));
+    const asc = read('asc');
+    expect(asc).toEqual([...desc].reverse());
+    for (const limit of [0, 1001]) expect(failure(() => store.searchPage({ ...EVER }, { limit, order: 'asc' })).code).toBe('invalid_input');
+    expect(failure(() => store.searchPage({ ...EVER }, { limit: 5, order: 'asc', after: { ts: 1.5, id: 1 } })).code).toBe('invalid_input');
+  });
+
+  it('refuses writes on a closed store with a clear error', () => {
+    const store = openLogStore({ dataDir: dataDir() });
+    store.close();
+    expect(failure(() => store.write(records(1))).message).toContain('closed');
+  });
+});
+
+describe('embedded store: retention', () => {
+  it('prunes old records in chunks, yielding between them, with the full-text index and dataset summaries following', async () => {
+    const dir = dataDir();
+    const store = open(dir);
+    const old = Date.now() - 10 * DAY;
+    for (let offset = 0; offset < 12_000; offset += 6000) store.write(records(6000, (i) => ({ ts: old + offset + i, dataset: 'old', message: `ancient line ${offset + i}` })));
+    store.write(records(10, () => ({ dataset: 'new', message: 'recent line' })));
+
+    const pruning = store.prune(Date.now() - 7 * DAY, 5000);
+    // The first chunk ran before the first yield: queries see it gone while the rest waits.
+    expect(total(store)).toBe(12_010 - 5000);
+    expect(await pruning).toEqual({ deleted: 12_000, chunks: 3 });
+    expect(total(store)).toBe(10);
+    expect(store.datasets().map((d) => [d.name, d.records])).toEqual([['new', 10]]);
+
+    const source = new EmbeddedLogSource(store);
+    const window = { from: new Date(old - 1), to: new Date(Date.now()) };
+    expect((await source.sample({ ...window, text: 'ancient' }, { limit: 5, strategy: 'newest' }, AbortSignal.timeout(10_000))).total).toBe(0);
+    expect((await source.sample({ ...window, text: 'recent' }, { limit: 5, strategy: 'newest' }, AbortSignal.timeout(10_000))).total).toBe(10);
+
+    const db = raw(dir, false);
+    expect(db.prepare("SELECT count(*) AS n FROM logs_fts WHERE logs_fts MATCH 'ancient'").get()).toEqual({ n: 0 });
+    expect(() => db.prepare("INSERT INTO logs_fts (logs_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    db.close();
+  });
+
+  it('runs in the background with RETENTION_DAYS, default 7, 0 keeping everything', async () => {
+    expect(loadConfig({ env: {} }).RETENTION_DAYS).toBe(7);
+    expect(loadConfig({ env: { RETENTION_DAYS: '0' } }).RETENTION_DAYS).toBe(0);
+    expect(() => loadConfig({ env: { RETENTION_DAYS: '-1' } })).toThrow(/RETENTION_DAYS/);
+
+    const store = open(dataDir());
+    store.write(records(3, (i) => ({ ts: Date.now() - 2 * DAY - i, message: 'two days old' })));
+    store.write(records(2, () => ({ message: 'fresh' })));
+    store.startRetention({ days: 0 });
+    store.startRetention({ days: 1, intervalMs: 3_600_000 });
+    await waitFor(() => total(store) === 2, 'retention to prune the old records');
+    expect(store.datasets()).toMatchObject([{ name: 'app', records: 2 }]);
+  });
+});
+
+describe('embedded store: one writing process per DATA_DIR', () => {
+  it('refuses a second process on the same DATA_DIR, naming the directory and this pid; a reader may open beside it', async () => {
+    const dir = dataDir();
+    const store = open(dir);
+    store.write(records(7));
+    const second = await child('open', dir);
+    expect(second.ok).toBe(false);
+    expect(second.code).toBe('backend_unavailable');
+    expect(second.message).toContain(`DATA_DIR ${store.dataDir} is in use by another telemcp process (pid ${process.pid}`);
+    expect(second.hint).toContain(join(store.dataDir, LOCK_FILE));
+    expect(await child('read', dir)).toEqual({ ok: true, records: 7 });
+    store.close();
+    stores.pop();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    expect(await child('open', dir)).toEqual({ ok: true });
+  });
+
+  it('shares one store per DATA_DIR within a process, released by the last close', () => {
+    const dir = dataDir();
+    const a = openLogStore({ dataDir: dir });
+    const b = openLogStore({ dataDir: dir });
+    const reader = openLogStore({ dataDir: dir, readonly: true });
+    expect(b).toBe(a);
+    expect(reader).toBe(a);
+    a.write(records(2));
+    a.close();
+    b.close();
+    expect(total(a)).toBe(2);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
+    reader.close();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over a lock whose process is gone, and an unreadable one once it is old', async () => {
+    const dir = dataDir();
+    const lock = join(dir, LOCK_FILE);
+    const pid = await deadPid();
+    writeFileSync(lock, JSON.stringify({ pid, startedAt: new Date().toISOString(), host: hostname(), token: 'stale' }));
+    const store = open(dir);
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    store.close();
+    stores.pop();
+
+    writeFileSync(lock, 'half-writ');
+    expect(failure(() => openLogStore({ dataDir: dir })).message).toContain('starting right now');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lock, minuteAgo, minuteAgo);
+    open(dir);
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+  });
+
+  it('counts a lock held on another host as live, since its process cannot be checked', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 4242, startedAt: '2026-01-01T00:00:00.000Z', host: 'other-host', token: 'x' }));
+    const err = failure(() => openLogStore({ dataDir: dir }));
+    expect(err.message).toContain('pid 4242 on other-host');
+  });
+
+  it('opens read-only only a store that exists', () => {
+    const err = failure(() => openLogStore({ dataDir: dataDir(), readonly: true }));
+    expect(err.code).toBe('backend_unavailable');
+    expect(err.message).toContain('no embedded store');
+  });
+});
+
+describe('embedded store: reliability', () => {
+  it('loses nothing acknowledged when the writer is killed with SIGKILL mid-ingest, and stays usable', async () => {
+    const dir = dataDir();
+    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, 'write', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise((r) => proc.once('exit', r));
+    await waitFor(() => (out.match(/^ack /gm)?.length ?? 0) >= 30 || proc.exitCode !== null, 'the writer to acknowledge 30 batches');
+    expect(err).toBe('');
+    proc.kill('SIGKILL');
+    await exited;
+
+    // Only whole lines count: a line cut by the kill was not acknowledged.
+    const acked = new Map<number, number>();
+    for (const line of out.split('\n').slice(0, -1)) {
+      const [, batch, stored] = line.split(' ');
+      acked.set(Number(batch), Number(stored));
+    }
+    expect(acked.size).toBeGreaterThanOrEqual(30);
+
+    // The dead writer's lock is stale: this open takes it over.
+    const store = open(dir);
+    const db = raw(dir, false);
+    const perBatch = new Map(
+      (db.prepare("SELECT json_extract(attrs, '$.batch') AS batch, count(*) AS n FROM logs GROUP BY batch").all() as { batch: number; n: number }[]).map((r) => [r.batch, r.n]),
+    );
+    for (const [batch, stored] of acked) expect(perBatch.get(batch), `batch ${batch}`).toBe(stored);
+    // Batches are atomic: any batch present is whole, and at most the one in flight got in unacknowledged.
+    for (const n of perBatch.values()) expect(n).toBe(200);
+    expect(Math.max(...perBatch.keys())).toBeLessThanOrEqual(Math.max(...acked.keys()) + 1);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(() => db.prepare("INSERT INTO logs_fts (logs_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    db.close();
+    expect(store.datasets()).toMatchObject([{ name: 'crash', records: [...perBatch.values()].reduce((a, b) => a + b, 0) }]);
+    expect(store.write(records(5)).stored).toBe(5);
+  });
+
+  it('refuses a batch on a full disk with a clear error, keeping what was stored and a sound file', async () => {
+    const dir = dataDir();
+    const store = open(dir, { maxBytes: 512 * 1024 });
+    let stored = 0;
+    let full: TelemcpError | undefined;
+    for (let batch = 0; batch < 100 && !full; batch++) {
+      try {
+        stored += store.write(records(100, (i) => ({ message: `batch ${batch} line ${i} ${'payload '.repeat(100)}` }))).stored;
+      } catch (err) {
+        if (!(err instanceof TelemcpError)) throw err;
+        full = err;
+      }
+    }
+    expect(full?.code).toBe('backend_unavailable');
+    expect(full?.message).toContain("The embedded store's disk is full");
+    expect(full?.message).toContain(store.file);
+    expect(full?.hint).toContain('RETENTION_DAYS');
+    expect(stored).toBeGreaterThan(0);
+    expect(total(store)).toBe(stored);
+    expect(store.datasets()).toMatchObject([{ name: 'app', records: stored }]);
+    const sample = await new EmbeddedLogSource(store).sample({ from: new Date(0), to: new Date(Date.now() + DAY), text: 'payload' }, { limit: 3, strategy: 'newest' }, AbortSignal.timeout(10_000));
+    expect(sample.total).toBe(stored);
+    const db = raw(dir);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+
+    // With room again (here: no cap), the same file takes writes.
+    store.close();
+    stores.pop();
+    const roomy = open(dir);
+    expect(roomy.write(records(100)).stored).toBe(100);
+    expect(total(roomy)).toBe(stored + 100);
+  });
+
+  it('lets readers run beside an open write transaction (WAL): they see the last commit, not blocked', async () => {
+    const dir = dataDir();
+    const store = open(dir);
+    store.write(records(100));
+    const writer = raw(dir, false);
+    writer.prepare('BEGIN IMMEDIATE').run();
+    writer.prepare('INSERT INTO logs (ts, dataset, service, level, message) SELECT ts, dataset, service, level, message FROM logs').run();
+    writer.prepare("UPDATE datasets SET records = records * 2 WHERE name = 'app'").run();
+
+    expect(total(store)).toBe(100);
+    const source = new EmbeddedLogSource(store);
+    const window = { from: new Date(Date.now() - DAY), to: new Date(Date.now() + DAY) };
+    expect((await source.sample(window, { limit: 10, strategy: 'spread' }, AbortSignal.timeout(10_000))).total).toBe(100);
+    expect(await child('read', dir)).toEqual({ ok: true, records: 100 });
+
+    writer.prepare('COMMIT').run();
+    writer.close();
+    expect(total(store)).toBe(200);
+    expect(await child('read', dir)).toEqual({ ok: true, records: 200 });
+  });
+});
