@@ -5,6 +5,8 @@ import type { LogEvent } from '../../analysis/correlate/correlate.js';
 import { TemplateMiner } from '../../analysis/templates/miner.js';
 import type { ToolContext } from '../tool.js';
 import { resolveLogSource } from './sources.js';
+import { isDemoDataset } from '../../store/demo.js';
+import { globMatches } from '../../security/index-guard.js';
 
 /** Inputs every log-analysis tool shares, so the model learns them once. */
 export const logScopeInput = {
@@ -15,7 +17,13 @@ export const logScopeInput = {
   service_name: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/).optional(),
 };
 
-export const sourceOut = z.object({ name: z.string(), kind: z.string(), scope: z.string() });
+export const sourceOut = z.object({
+  name: z.string(),
+  kind: z.string(),
+  scope: z.string(),
+  /** The embedded store's demo dataset (loaded on first start) is among what was read. */
+  demo_data: z.boolean().optional(),
+});
 export const windowOut = z.object({ start: z.string(), end: z.string(), server_now: z.string() });
 
 export interface ScopedRequest {
@@ -41,8 +49,15 @@ export function scopedRequest(
   return { source, window, query };
 }
 
-export function describeSource(source: LogSource, scope: string): z.infer<typeof sourceOut> {
-  return { name: source.name, kind: source.kind, scope };
+/**
+ * What a result says about where it came from. On the embedded store it also says when the
+ * demo dataset was read, so nobody mistakes the generated incident for their own.
+ */
+export function describeSource(ctx: Pick<ToolContext, 'backends'>, source: LogSource, scope: string): z.infer<typeof sourceOut> {
+  const patterns = scope.split(',').map((p) => p.trim());
+  const demo =
+    source.kind === 'embedded' && (ctx.backends.store?.datasets() ?? []).some((d) => isDemoDataset(d.name) && patterns.some((p) => globMatches(p, d.name)));
+  return { name: source.name, kind: source.kind, scope, ...(demo ? { demo_data: true } : {}) };
 }
 
 export { describeWindow };

@@ -67,7 +67,7 @@ export const incidentSummary = defineTool({
     const { window: _engineWindow, truncated, ...findings } = summary;
     return {
       ...findings,
-      source: describeSource(read.source, read.sample.scope),
+      source: describeSource(ctx, read.source, read.sample.scope),
       window: describeWindow(read.window),
       sampled: read.events.length,
       total: read.sample.total,

@@ -68,7 +68,7 @@ export const logsBursts = defineTool({
         : `No burst: ${hist.total} records, about ${analysis.level} per ${bucketMs / 1000}s bucket.`;
     return {
       summary,
-      source: describeSource(source, hist.scope),
+      source: describeSource(ctx, source, hist.scope),
       window: describeWindow(window),
       bucket_seconds: bucketMs / 1000,
       total: hist.total,

@@ -92,7 +92,7 @@ export const logsCorrelate = defineTool({
       : `No correlated error burst: ${c.events.errors} errors and ${c.events.warnings} warnings read, ${c.resolvedSpikes.length} resolved spike(s), ${c.steady.length} steady stream(s).`;
     return {
       summary,
-      source: describeSource(read.source, read.sample.scope),
+      source: describeSource(ctx, read.source, read.sample.scope),
       window: describeWindow(read.window),
       bucket_seconds: c.window.bucketMs / 1000,
       events: { sampled: read.events.length, total: read.sample.total, errors: c.events.errors, warnings: c.events.warnings, with_trace: c.events.withTrace },

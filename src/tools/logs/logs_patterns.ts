@@ -92,7 +92,7 @@ export const logsPatterns = defineTool({
       : `No records matched in ${sample.scope} between ${window.from.toISOString()} and ${window.to.toISOString()}.`;
     return {
       summary,
-      source: describeSource(source, sample.scope),
+      source: describeSource(ctx, source, sample.scope),
       window: describeWindow(window),
       total: sample.total,
       sampled: records.length,
