@@ -12,7 +12,6 @@ import type { SeedManifest } from '../../src/seed/manifest.js';
 import type { SeedInput } from '../../src/seed/plan.js';
 import { seedToIngest } from '../../src/seed/to-ingest.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
-import { openLogStore } from '../../src/store/log-store.js';
 import { testConfig } from '../helpers/config.js';
 import { CALLERS, ENGINES, EngineAdmin, callOk, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
 
