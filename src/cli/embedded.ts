@@ -15,13 +15,13 @@ export interface EmbeddedStart {
  * DEMO_DATA on) it loads the demo dataset so every log tool answers at once, then starts the
  * background retention. Undefined when the store is off.
  */
-export function startEmbeddedStore(app: App, log: Logger, now = new Date()): EmbeddedStart | undefined {
+export async function startEmbeddedStore(app: App, log: Logger, now = new Date()): Promise<EmbeddedStart | undefined> {
   const store = app.rt.backends.store;
   if (!store) return undefined;
   const config = app.rt.config;
   let demo: DemoLoad | undefined;
   if (config.DEMO_DATA && store.datasets().length === 0) {
-    demo = loadDemoData(store, now);
+    demo = await loadDemoData(store, now);
     log.info({ records: demo.records, datasets: demo.datasets.length, incident_start: demo.incident.start }, 'embedded store was empty: demo dataset loaded');
   }
   store.startRetention({ days: config.RETENTION_DAYS, log });

@@ -89,15 +89,16 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       if (values.stdio) {
         const app = buildApp(config);
-        // stdout carries the protocol: the store's start-up goes to the log (stderr) only.
-        startEmbeddedStore(app, app.rt.log);
+        // stdout carries the protocol: the store's start-up goes to the log (stderr) only, and a
+        // client's initialize is answered while the demo data loads (first start only).
+        void startEmbeddedStore(app, app.rt.log).catch((err: unknown) => app.rt.log.error({ err }, 'embedded store start-up failed'));
         await serveStdio(app);
         await app.close();
         return;
       }
       const log = createLogger(config.LOG_LEVEL);
       const app = buildApp(config, { logger: log, needKeys: true });
-      const embedded = startEmbeddedStore(app, log);
+      const embedded = await startEmbeddedStore(app, log);
       if (!isLoopbackBind(config.HOST)) {
         log.warn({ host: config.HOST }, 'binding to a non-loopback address: put TLS in front (ingress/proxy) and keep API keys secret');
       }

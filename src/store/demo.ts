@@ -22,9 +22,10 @@ export function isDemoDataset(name: string): boolean {
 /**
  * Writes the demo dataset — the `telemcp seed` generator's incident, distractors and traffic,
  * ending `now` — into an empty embedded store, so every log tool answers on a fresh machine
- * before any log has been ingested. Deterministic for a given `now` and seed.
+ * before any log has been ingested. Deterministic for a given `now` and seed. It yields to the
+ * event loop between batches, so a server already answering (stdio) stays responsive.
  */
-export function loadDemoData(store: LogStore, now: Date, seed = 42): DemoLoad {
+export async function loadDemoData(store: LogStore, now: Date, seed = 42): Promise<DemoLoad> {
   const gen = generateSeed({ now, seed, namespace: DEMO_NAMESPACE });
   let batch: IngestRecord[] = [];
   let records = 0;
@@ -43,7 +44,10 @@ export function loadDemoData(store: LogStore, now: Date, seed = 42): DemoLoad {
     const record = seedToIngest(step.value);
     if (!record) continue;
     batch.push(record);
-    if (batch.length >= BATCH) flush();
+    if (batch.length >= BATCH) {
+      flush();
+      await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
+    }
   }
   flush();
   return {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startServerProcess, type RunningServer } from '../helpers/server.js';
-import { connectHttpClient, runCli, tempDir } from '../helpers/e2e.js';
+import { connectHttpClient, connectStdioClient, runCli, tempDir, waitFor } from '../helpers/e2e.js';
 
 const VIEWER = 'viewer-key-zero-config-e2e';
 
@@ -58,6 +58,17 @@ describe('zero-config default: the embedded store with the demo dataset', () => 
     expect(res.source).toEqual({ name: 'embedded', kind: 'embedded', scope: '*', demo_data: true });
   });
 
+  it('telemcp_status lists the embedded source and what the store holds', async () => {
+    const status = await call<{ log_sources: { name: string; kind: string; default_scope: string }[]; embedded_store: { records: number; datasets: { name: string; demo?: boolean }[] } }>(
+      'telemcp_status',
+      {},
+    );
+    expect(status.log_sources).toEqual([{ name: 'embedded', kind: 'embedded', default_scope: '*' }]);
+    expect(status.embedded_store.datasets).toHaveLength(6);
+    expect(status.embedded_store.datasets.every((d) => d.name.endsWith('-demo') && d.demo === true)).toBe(true);
+    expect(status.embedded_store.records).toBe(Number(/— ([\d,]+) records/.exec(server.output())![1].replace(/,/g, '')));
+  });
+
   it('answers logs_patterns and logs_bursts on the same store', async () => {
     const patterns = await call<{ patterns: { template: string }[]; source: Source }>('logs_patterns', { log_level: 'error', top_n: 3 });
     expect(patterns.patterns[0].template).toBe('timeout to fraud-service after <*>');
@@ -81,4 +92,24 @@ describe('zero-config default: the embedded store with the demo dataset', () => 
     expect(server.output()).toContain(`— ${before} records`);
     expect(server.output()).not.toMatch(/demo data loaded on first start/);
   });
+});
+
+describe('zero-config default over stdio (what Claude Desktop starts)', () => {
+  it('answers initialize while the demo data loads, then serves it', async () => {
+    const { client } = await connectStdioClient({ DATA_DIR: tempDir('telemcp-zero-config-stdio-'), EMBEDDED_STORE: 'auto' });
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      expect(tools).toEqual(expect.arrayContaining(['logs_patterns', 'logs_bursts', 'logs_correlate', 'incident_summary']));
+      const datasets = await waitFor(async () => {
+        const res = await client.callTool({ name: 'telemcp_status', arguments: {} });
+        const store = (res.structuredContent as { embedded_store?: { datasets: unknown[]; records: number } }).embedded_store;
+        return store && store.datasets.length === 6 && store.records > 20_000 ? store.datasets.length : undefined;
+      }, 'the demo dataset to be loaded', 30_000);
+      expect(datasets).toBe(6);
+      const res = await client.callTool({ name: 'incident_summary', arguments: { start_time: 'now-2h' } });
+      expect((res.structuredContent as { likely_cause: { service: string } }).likely_cause.service).toBe('fraud-service');
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });

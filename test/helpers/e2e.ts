@@ -85,7 +85,8 @@ export async function connectStdioClient(env: Record<string, string>): Promise<{
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'serve', '--stdio'],
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // As in startServerProcess: the embedded store only when the test asks for it.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', EMBEDDED_STORE: 'off', ...env },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -111,7 +112,7 @@ export class RecordingStdioTransport implements Transport {
   constructor(private readonly env: Record<string, string>) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...this.env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', EMBEDDED_STORE: 'off', ...this.env }, stdio: 'pipe' });
     this.child = child;
     child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     child.stdout.on('data', (d: Buffer) => {

@@ -106,7 +106,7 @@ export class RawStdioSession {
   readonly stdoutLines: string[] = [];
 
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [CLI, 'serve', '--stdio'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [CLI, 'serve', '--stdio'], { env: { PATH: process.env.PATH ?? '', EMBEDDED_STORE: 'off', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d: Buffer) => {
       this.buffer += d.toString('utf8');
       let nl: number;
@@ -222,7 +222,7 @@ export class FrontDoors {
       const transport = new StdioClientTransport({
         command: process.execPath,
         args: [CLI, 'serve', '--stdio'],
-        env: { ...this.opts.env, STDIO_ROLE: this.opts.role },
+        env: { EMBEDDED_STORE: 'off', ...this.opts.env, STDIO_ROLE: this.opts.role },
         stderr: 'pipe',
       });
       transport.stderr?.on('data', (d: Buffer) => (this.stdioStderr += d.toString('utf8')));

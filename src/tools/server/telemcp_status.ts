@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { VERSION } from '../../core/version.js';
+import { isDemoDataset } from '../../store/demo.js';
+
+/** Datasets listed for the embedded store; the rest are counted. */
+const MAX_DATASETS = 20;
 
 const BACKEND_SETTINGS = [
   ['elasticsearch', 'ES_URL'],
@@ -38,20 +42,50 @@ export const telemcpStatus = defineTool({
     server: z.object({ version: z.string(), now: z.string() }),
     caller: z.object({ role: z.string(), transport: z.string() }),
     backends: z.array(z.object({ name: z.string(), configured: z.boolean(), host: z.string().optional() })),
+    /** What the log tools' `source` argument takes, and where each looks by default. */
+    log_sources: z.array(z.object({ name: z.string(), kind: z.string(), default_scope: z.string() })),
+    embedded_store: z
+      .object({
+        records: z.number(),
+        datasets: z.array(z.object({ name: z.string(), records: z.number(), first: z.string(), last: z.string(), demo: z.boolean().optional() })),
+        more_datasets: z.number(),
+        retention_days: z.number(),
+      })
+      .optional(),
     limits: z.object({ max_response_bytes: z.number(), rate_limit_per_minute: z.number(), backend_timeout_ms: z.number(), allowed_index_patterns: z.array(z.string()) }),
   }),
   async handler(_input, ctx) {
-    const backends = BACKEND_SETTINGS.map(([name, key]) => {
+    const backends: { name: string; configured: boolean; host?: string }[] = BACKEND_SETTINGS.map(([name, key]) => {
       const url = ctx.config[key];
       return url ? { name, configured: true, host: hostOf(url) } : { name, configured: false };
     });
+    const store = ctx.backends.store;
+    if (store) backends.push({ name: 'embedded', configured: true });
     const configured = backends.filter((b) => b.configured).map((b) => b.name);
+    const datasets = store?.datasets() ?? [];
     return {
       status: 'ok' as const,
       summary: configured.length ? `telemcp ${VERSION}: backends ${configured.join(', ')}; role ${ctx.caller.role}` : `telemcp ${VERSION}: no backend configured; role ${ctx.caller.role}`,
       server: { version: VERSION, now: new Date().toISOString() },
       caller: { role: ctx.caller.role, transport: ctx.caller.transport },
       backends,
+      log_sources: [...ctx.backends.logSources.values()].map((s) => ({ name: s.name, kind: s.kind, default_scope: s.defaultScope })),
+      ...(store
+        ? {
+            embedded_store: {
+              records: datasets.reduce((n, d) => n + d.records, 0),
+              datasets: datasets.slice(0, MAX_DATASETS).map((d) => ({
+                name: d.name,
+                records: d.records,
+                first: new Date(d.firstTs).toISOString(),
+                last: new Date(d.lastTs).toISOString(),
+                ...(isDemoDataset(d.name) ? { demo: true } : {}),
+              })),
+              more_datasets: Math.max(0, datasets.length - MAX_DATASETS),
+              retention_days: ctx.config.RETENTION_DAYS,
+            },
+          }
+        : {}),
       limits: {
         max_response_bytes: ctx.config.MAX_RESPONSE_BYTES,
         rate_limit_per_minute: ctx.config.RATE_LIMIT_PER_MINUTE,
