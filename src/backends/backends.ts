@@ -101,7 +101,7 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
   const beats = config.BEATS_STATS_URL ? new BeatsStatsBackend({ ...http, url: config.BEATS_STATS_URL, observe: observe('beats') }) : undefined;
   const logSources = new Map<string, LogSource>();
   if (search) {
-    logSources.set(search.kind, new ElasticsearchLogSource(search, { name: search.kind, defaultScope: config.LOG_INDEX_PATTERN, logFields: config.LOG_FIELDS, timeoutMs: config.BACKEND_TIMEOUT_MS }));
+    logSources.set(search.kind, new ElasticsearchLogSource(search, { name: search.kind, defaultScope: config.LOG_INDEX_PATTERN, logFields: config.LOG_FIELDS, timeoutMs: config.BACKEND_TIMEOUT_MS, cursorSecret: config.CURSOR_SECRET }));
   }
   // Opened once here, holding the DATA_DIR lock for the life of the process (a second process is refused).
   const store = embeddedStoreOn(config) ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;

@@ -1,8 +1,8 @@
 /**
  * The interfaces analysis tools call, whatever backend answers them (DESIGN.md principle 3).
  * A log tool (logs_patterns, logs_bursts, logs_correlate, incident_summary, …) never builds a
- * backend query: it asks a LogSource for a bounded sample of normalised records and for
- * server-side counts, so the same tool runs over Elasticsearch/OpenSearch today and over the
+ * backend query: it asks a LogSource for a bounded sample of normalised records, for
+ * server-side counts, or for pages of the matching records (logs_search), so the same tool runs over Elasticsearch/OpenSearch today and over the
  * embedded store, Loki or VictoriaLogs later.
  */
 
@@ -143,6 +143,48 @@ export interface LogSourceCapabilities {
   maxHistogramBuckets: number;
 }
 
+/** A record a search returns: the normalised fields, and where the record is kept. */
+export interface FoundLogRecord extends LogRecord {
+  /** The index (Elasticsearch/OpenSearch) or dataset (embedded store) holding the record. */
+  index: string;
+}
+
+export interface LogSearchOptions {
+  /** Records per page, 1 to MAX_SEARCH_PAGE (log-query.ts). */
+  limit: number;
+  /** By time, newest first by default. Records sharing a millisecond come in the backend's own order. */
+  order?: 'desc' | 'asc';
+  /** `next` of the previous page, to continue that search: same query, order and boundTo; only limit may change. */
+  cursor?: string;
+  /**
+   * The caller's own arguments the cursor is also bound to, such as the window as the caller
+   * wrote it (`now-15m`). A continued search keeps its first page's window whatever window the
+   * query states, so the pages of a relative window do not slide; this is how a cursor is still
+   * refused for another window.
+   */
+  boundTo?: unknown;
+}
+
+/** One page of a search, with what the tool needs to say where it is in the whole. */
+export interface LogSearchPage extends LogAnswerMeta {
+  /** In the order asked for. */
+  records: FoundLogRecord[];
+  /** Records matching the search, counted on its first page. */
+  total: number;
+  /** False when counting stopped at a bound: `total` is then a lower bound. */
+  totalExact: boolean;
+  /** Records on the pages before this one. */
+  offset: number;
+  /** The window searched: the first page's, on every page of a search. */
+  window: { from: Date; to: Date };
+  /**
+   * Opaque, for LogSearchOptions.cursor; absent on the last page. Signed by the source (cursor.ts)
+   * and bound to the source, the query and boundTo, because it carries state (a window, a point
+   * in time, a position) a caller must not choose.
+   */
+  next?: string;
+}
+
 /**
  * A configured log backend. Every method is read-only, bounded, and honours the abort signal.
  * Failures are TelemcpErrors with a fix hint: `invalid_input` for a query the source cannot
@@ -159,4 +201,6 @@ export interface LogSource {
   sample(query: LogQuery, opts: SampleOptions, signal: AbortSignal): Promise<LogSample>;
   histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram>;
   countBy(query: LogQuery, opts: CountByOptions, signal: AbortSignal): Promise<LogCounts>;
+  /** The matching records themselves, page by page, every one exactly once. */
+  search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage>;
 }

@@ -1,5 +1,6 @@
 import { TelemcpError } from '../core/errors.js';
-import type { LogLabel, LogQuery, LogSourceCapabilities } from './capabilities.js';
+import type { LogLabel, LogQuery, LogSearchOptions, LogSourceCapabilities } from './capabilities.js';
+import { fingerprint } from './elasticsearch/cursor.js';
 
 /**
  * Checks and arithmetic every LogSource shares, so a query is refused (or sliced) the same
@@ -15,6 +16,8 @@ export const LOG_SOURCE_LIMITS = { maxSample: 5000, maxHistogramBuckets: 1000 } 
 export const DEFAULT_TOP = 10;
 export const MAX_SERIES = 20;
 export const MAX_COUNT_VALUES = 100;
+/** Records one search page may hold, on every source (the embedded store's own page maximum). */
+export const MAX_SEARCH_PAGE = 1000;
 /** A record's message and label values as a source returns them, at most. */
 export const RECORD_MESSAGE_CHARS = 4000;
 export const RECORD_VALUE_CHARS = 256;
@@ -43,6 +46,22 @@ export function checkSampleLimit(limit: number, caps: LogSourceCapabilities): vo
   if (!Number.isInteger(limit) || limit < 1 || limit > caps.maxSample) {
     throw invalid(`limit ${limit} is outside 1-${caps.maxSample}.`, `Ask for at most ${caps.maxSample} records; counts come from histogram and countBy, not from samples.`);
   }
+}
+
+export function checkSearchLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_PAGE) {
+    throw invalid(`limit ${limit} is outside 1-${MAX_SEARCH_PAGE}.`, `Ask for at most ${MAX_SEARCH_PAGE} records per page and follow next.`);
+  }
+}
+
+/**
+ * What a search cursor is bound to: everything that defines the result set except the window,
+ * which the cursor itself carries (a relative window resolves differently on every page) and
+ * which `boundTo` pins as the caller wrote it. The limit is left out so pages may change size.
+ */
+export function searchFingerprint(query: LogQuery, defaultScope: string, opts: LogSearchOptions): string {
+  const { services, levels, traceIds, text } = query;
+  return fingerprint({ scope: query.scope ?? defaultScope, services, levels, traceIds, text, order: opts.order ?? 'desc', boundTo: opts.boundTo });
 }
 
 /** A `top` or `limit` count of values: a whole number from 1 to max. */

@@ -11,7 +11,7 @@ const { registry } = app.rt;
 
 /** Tools per role, in listing order: a change here is a change to the API models see. */
 const ELK = ['elk_cluster_health', 'elk_nodes_stats', 'elk_indices_summary', 'elk_search_logs', 'elk_detect_errors', 'elk_filebeat_status', 'elk_apm_summary'];
-const LOGS = ['logs_patterns', 'logs_bursts', 'logs_correlate', 'incident_summary'];
+const LOGS = ['logs_search', 'logs_patterns', 'logs_bursts', 'logs_correlate', 'incident_summary'];
 const GOLDEN: Record<string, string[]> = {
   elk_viewer: ['telemcp_status', ...ELK, 'elk_kibana_status', ...LOGS, 'elk_recommend_fix'],
   elk_operator: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix'],
@@ -24,10 +24,11 @@ const GOLDEN: Record<string, string[]> = {
  * Budgets, in bytes, raised deliberately and never by accident: what a model reads to pick a
  * tool (name, title, description, input schema), and the whole tools/list including the output
  * schemas that clients use to validate results. Raised from 12,000/40,000 when the four log
- * analysis tools landed (16 tools, under 1 kB each for the model).
+ * analysis tools landed (16 tools, under 1 kB each for the model); to 15,900/60,500 for
+ * logs_search (17 tools; its input schema is elk_search_logs's, about 1.3 kB, 3.2 kB listed).
  */
-const MODEL_FACING_BUDGET_BYTES = 15_500;
-const LISTING_BUDGET_BYTES = 60_000;
+const MODEL_FACING_BUDGET_BYTES = 15_900;
+const LISTING_BUDGET_BYTES = 60_500;
 
 describe('tool list contract', () => {
   it('lists the golden tools per role', () => {

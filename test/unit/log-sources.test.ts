@@ -15,6 +15,7 @@ function source(name: string): LogSource {
     sample: unused,
     histogram: unused,
     countBy: unused,
+    search: unused,
   };
 }
 

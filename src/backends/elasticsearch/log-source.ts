@@ -2,6 +2,7 @@ import { TelemcpError } from '../../core/errors.js';
 import { sanitizeText } from '../../security/sanitize.js';
 import type {
   CountByOptions,
+  FoundLogRecord,
   HistogramOptions,
   LogCounts,
   LogHistogram,
@@ -9,6 +10,8 @@ import type {
   LogQuery,
   LogRecord,
   LogSample,
+  LogSearchOptions,
+  LogSearchPage,
   LogSeries,
   LogSource,
   LogSourceCapabilities,
@@ -25,8 +28,10 @@ import {
   checkLabel,
   checkLogQuery,
   checkSampleLimit,
+  checkSearchLimit,
   checkTop,
   histogramBuckets,
+  searchFingerprint,
   spreadQuotas,
   spreadSlices,
 } from '../log-query.js';
@@ -43,6 +48,8 @@ import {
   type LogField,
   type LogFields,
 } from './log-fields.js';
+import { cursorCodec, type CursorCodec } from './cursor.js';
+import { pageWindow, readPageCursor, searchLogPage } from './log-search.js';
 import { SearchEngine } from './search-engine.js';
 
 /** Elasticsearch's and OpenSearch's default index.max_inner_result_window: the most one top_hits may return. */
@@ -92,6 +99,8 @@ export interface ElasticsearchLogSourceSettings {
   logFields?: string;
   /** BACKEND_TIMEOUT_MS: each search gets a server-side timeout just under it. */
   timeoutMs: number;
+  /** CURSOR_SECRET, which signs search cursors (cursor.ts); absent, a key of this process does. */
+  cursorSecret?: string;
 }
 
 /** A scope that passed the guard, with its fields and the query every request of a call shares. */
@@ -124,6 +133,7 @@ export class ElasticsearchLogSource implements LogSource {
   readonly name: string;
   readonly defaultScope: string;
   private readonly timeout: string;
+  private readonly cursors: CursorCodec;
 
   constructor(
     private readonly es: SearchEngine,
@@ -132,6 +142,7 @@ export class ElasticsearchLogSource implements LogSource {
     this.name = settings.name;
     this.defaultScope = settings.defaultScope;
     this.timeout = `${Math.max(1, Math.floor(settings.timeoutMs / 1000) - 1)}s`;
+    this.cursors = cursorCodec(settings.cursorSecret);
   }
 
   get kind(): 'elasticsearch' | 'opensearch' {
@@ -180,7 +191,7 @@ export class ElasticsearchLogSource implements LogSource {
     };
     const aggs: Record<string, unknown> = { over_time: overTime };
     if (byField) aggs.by = { terms: { field: byField, size: opts.by === 'level' ? Math.max(top, LEVEL_TERMS) : top }, aggs: { over_time: overTime } };
-    const res = await this.search(p, { size: 0, track_total_hits: false, query: p.query, aggs }, COUNTS_PATH, signal);
+    const res = await this.request(p, { size: 0, track_total_hits: false, query: p.query, aggs }, COUNTS_PATH, signal);
     // Keys are from + i·bucketMs; records at exactly `to` land one bucket past the window and belong to the last.
     const toCounts = (buckets: Bucket[] | undefined) => {
       const counts = zeros();
@@ -207,7 +218,7 @@ export class ElasticsearchLogSource implements LogSource {
     if (!searchable(p)) return { by: opts.by, values: [], other: 0, total: 0, ...meta(p) };
     const field = this.labelField(p, opts.by);
     const aggs = { by: { terms: { field, size: opts.by === 'level' ? Math.max(limit, LEVEL_TERMS) : limit } } };
-    const res = await this.search(p, { size: 0, track_total_hits: true, query: p.query, aggs }, COUNTS_PATH, signal);
+    const res = await this.request(p, { size: 0, track_total_hits: true, query: p.query, aggs }, COUNTS_PATH, signal);
     const values = mergeLabels(
       opts.by,
       (res.aggregations?.by?.buckets ?? []).map((b) => ({ value: String(b.key), count: b.doc_count })),
@@ -216,6 +227,34 @@ export class ElasticsearchLogSource implements LogSource {
     ).slice(0, limit);
     const total = res.hits?.total?.value ?? 0;
     return { by: opts.by, values, other: total - values.reduce((a, v) => a + v.count, 0), total, ...meta(p) };
+  }
+
+  /**
+   * Pages as elk_search_logs pages (log-search.ts): inside a point in time on Elasticsearch,
+   * from the last page's boundary on OpenSearch. The scope is guarded again on every page,
+   * and the cursor is bound to this source, so it cannot carry a search anywhere else.
+   */
+  async search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
+    checkLogQuery(query);
+    checkSearchLimit(opts.limit);
+    const signer = { codec: this.cursors, tool: `log-source:${this.name}`, fingerprint: searchFingerprint(query, this.defaultScope, opts) };
+    const state = opts.cursor ? readPageCursor(signer, opts.cursor) : undefined;
+    const window = state ? pageWindow(state) : { from: query.from, to: query.to, now: new Date() };
+    const p = await this.prepare({ ...query, from: window.from, to: window.to }, signal);
+    const searched = { from: window.from, to: window.to };
+    if (!searchable(p)) return { records: [], total: 0, totalExact: true, offset: state?.o ?? 0, window: searched, ...meta(p) };
+    const page = await searchLogPage(
+      this.es,
+      { indices: p.scope, timestamp: p.timestamp, query: p.query, sourceFields: this.sourceFields(p), order: opts.order ?? 'desc', limit: opts.limit, timeout: this.timeout, window, state, signer },
+      signal,
+    );
+    p.notes.push(...page.notes);
+    if (page.partial) p.partial = true;
+    const records = page.hits.flatMap((h): FoundLogRecord[] => {
+      const record = toRecord(h, p.fields);
+      return record ? [{ ...record, index: h._index }] : [];
+    });
+    return { records, total: page.total, totalExact: page.relation === 'eq', offset: page.offset, window: searched, ...(page.next ? { next: page.next } : {}), ...meta(p) };
   }
 
   /** Guards the scope, detects its fields, and builds the filter every request of the call shares. */
@@ -247,7 +286,7 @@ export class ElasticsearchLogSource implements LogSource {
     return field.keyword;
   }
 
-  private async search(p: Prepared, body: Record<string, unknown>, filterPath: string, signal: AbortSignal): Promise<SearchResponse> {
+  private async request(p: Prepared, body: Record<string, unknown>, filterPath: string, signal: AbortSignal): Promise<SearchResponse> {
     const res = await this.es.post<SearchResponse>(`/${SearchEngine.encodeIndices(p.scope)}/_search`, { timeout: this.timeout, ...body }, signal, { ...SEARCH_PARAMS, filter_path: filterPath });
     if ((res._shards?.failed ?? 0) > 0 || res.timed_out === true) p.partial = true;
     return res;
@@ -263,7 +302,7 @@ export class ElasticsearchLogSource implements LogSource {
   }
 
   private async newest(p: Searchable, limit: number, signal: AbortSignal) {
-    const res = await this.search(p, { ...this.hitsBody(p, limit, p.query), track_total_hits: TOTAL_HITS_BOUND }, HITS_PATH, signal);
+    const res = await this.request(p, { ...this.hitsBody(p, limit, p.query), track_total_hits: TOTAL_HITS_BOUND }, HITS_PATH, signal);
     const total = res.hits?.total?.value ?? 0;
     return { records: toRecords(res.hits?.hits ?? [], p.fields), total, totalExact: res.hits?.total?.relation !== 'gte' };
   }
@@ -278,7 +317,7 @@ export class ElasticsearchLogSource implements LogSource {
     const from = query.from.getTime();
     const { slices, sliceMs } = spreadSlices(query, limit);
     const histogram = { field: p.timestamp.name, fixed_interval: `${sliceMs}ms`, ...alignedTo(from, sliceMs), min_doc_count: 1 };
-    const res = await this.search(p, { size: 0, track_total_hits: false, query: p.query, aggs: { slices: { date_histogram: histogram } } }, COUNTS_PATH, signal);
+    const res = await this.request(p, { size: 0, track_total_hits: false, query: p.query, aggs: { slices: { date_histogram: histogram } } }, COUNTS_PATH, signal);
     const counts = new Array<number>(slices).fill(0);
     for (const b of res.aggregations?.slices?.buckets ?? []) counts[sliceIndex(b.key, from, sliceMs, slices)] += b.doc_count;
     const total = counts.reduce((a, b) => a + b, 0);
@@ -292,7 +331,7 @@ export class ElasticsearchLogSource implements LogSource {
     if (topHits > 0) {
       const outsideCrowded = crowded.length ? { bool: { filter: p.query.bool.filter, must_not: crowded.map(sliceRange) } } : p.query;
       const hits = { top_hits: { size: topHits, sort: [timeSort(p.timestamp, 'desc')], _source: { includes: this.sourceFields(p) } } };
-      const sampled = await this.search(p, { size: 0, track_total_hits: false, query: outsideCrowded, aggs: { slices: { date_histogram: histogram, aggs: { hits } } } }, SLICE_HITS_PATH, signal);
+      const sampled = await this.request(p, { size: 0, track_total_hits: false, query: outsideCrowded, aggs: { slices: { date_histogram: histogram, aggs: { hits } } } }, SLICE_HITS_PATH, signal);
       for (const b of sampled.aggregations?.slices?.buckets ?? []) {
         const i = sliceIndex(b.key, from, sliceMs, slices);
         perSlice.set(i, [...(perSlice.get(i) ?? []), ...(b.hits?.hits?.hits ?? [])]);
@@ -300,7 +339,7 @@ export class ElasticsearchLogSource implements LogSource {
     }
     await eachLimited(crowded, SLICE_CONCURRENCY, async (i) => {
       const body = this.hitsBody(p, quotas[i], { bool: { filter: [...p.query.bool.filter, sliceRange(i)] } });
-      const sliced = await this.search(p, { ...body, track_total_hits: false }, HITS_PATH, signal);
+      const sliced = await this.request(p, { ...body, track_total_hits: false }, HITS_PATH, signal);
       perSlice.set(i, sliced.hits?.hits ?? []);
     });
     const hits = [...perSlice].flatMap(([i, list]) => list.slice(0, quotas[i]));
@@ -351,24 +390,25 @@ function text(source: unknown, field: LogField | undefined, max: number): string
   return value === undefined ? undefined : sanitizeText(value, max).text;
 }
 
-/** Newest first; the time comes from the sort value (epoch ms whatever the mapping: date, date_nanos, any string format). */
+/** The time comes from the sort value (epoch ms whatever the mapping: date, date_nanos, any string format); none, no record. */
+function toRecord(h: Hit, fields: LogFields): LogRecord | undefined {
+  const ts = Number(h.sort?.[0]);
+  if (!Number.isFinite(ts)) return undefined;
+  const record: LogRecord = { ts, message: text(h._source, fields.message, RECORD_MESSAGE_CHARS) ?? '' };
+  const service = text(h._source, fields.service, RECORD_VALUE_CHARS);
+  const level = text(h._source, fields.level, RECORD_VALUE_CHARS);
+  const traceId = text(h._source, fields.trace_id, RECORD_VALUE_CHARS);
+  const host = text(h._source, fields.host, RECORD_VALUE_CHARS);
+  if (service !== undefined) record.service = service;
+  if (level !== undefined) record.level = canonicalLevel(level);
+  if (traceId !== undefined) record.traceId = traceId;
+  if (host !== undefined) record.host = host;
+  return record;
+}
+
+/** Newest first. */
 function toRecords(hits: Hit[], fields: LogFields): LogRecord[] {
-  const records: LogRecord[] = [];
-  for (const h of hits) {
-    const ts = Number(h.sort?.[0]);
-    if (!Number.isFinite(ts)) continue;
-    const record: LogRecord = { ts, message: text(h._source, fields.message, RECORD_MESSAGE_CHARS) ?? '' };
-    const service = text(h._source, fields.service, RECORD_VALUE_CHARS);
-    const level = text(h._source, fields.level, RECORD_VALUE_CHARS);
-    const traceId = text(h._source, fields.trace_id, RECORD_VALUE_CHARS);
-    const host = text(h._source, fields.host, RECORD_VALUE_CHARS);
-    if (service !== undefined) record.service = service;
-    if (level !== undefined) record.level = canonicalLevel(level);
-    if (traceId !== undefined) record.traceId = traceId;
-    if (host !== undefined) record.host = host;
-    records.push(record);
-  }
-  return records.sort((a, b) => b.ts - a.ts);
+  return hits.flatMap((h) => toRecord(h, fields) ?? []).sort((a, b) => b.ts - a.ts);
 }
 
 async function eachLimited<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

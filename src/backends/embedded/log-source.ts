@@ -10,6 +10,8 @@ import type {
   LogQuery,
   LogRecord,
   LogSample,
+  LogSearchOptions,
+  LogSearchPage,
   LogSeries,
   LogSource,
   LogSourceCapabilities,
@@ -31,6 +33,7 @@ import {
   spreadQuotas,
   spreadSlices,
 } from '../log-query.js';
+import { searchLogStore } from './log-search.js';
 
 const CAPABILITIES: LogSourceCapabilities = {
   pastWindows: true,
@@ -115,6 +118,10 @@ export class EmbeddedLogSource implements LogSource {
     checkAborted(signal);
     const total = this.store.count(f);
     return { by: opts.by, values, other: total - values.reduce((a, v) => a + v.count, 0), total, ...meta(f) };
+  }
+
+  search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
+    return searchLogStore(this.store, this, query, opts, signal);
   }
 
   private filter(query: LogQuery, signal: AbortSignal): Filter {
