@@ -1,8 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { openFailure } from './open-failure.js';
+import { openReadableFile } from './open-failure.js';
 import { STDIN } from './ingest-args.js';
 
 /**
@@ -30,17 +29,7 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 
 export async function openInput(path: string): Promise<IngestInput> {
   if (path === STDIN) return streamInput(path, process.stdin, undefined);
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw openFailure(path, err, 'read');
-  }
-  const stat = await handle.stat();
-  if (stat.isDirectory()) {
-    await handle.close();
-    throw openFailure(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' }), 'read');
-  }
+  const { handle, stat } = await openReadableFile(path);
   // A FIFO or process substitution (`<(zcat a.gz)`) has no size to measure progress by.
   return streamInput(path, handle.createReadStream({ highWaterMark: 1 << 16 }), stat.isFile() ? stat.size : undefined);
 }

@@ -1,11 +1,11 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ReadStream, WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileLogFormat, type LogFormat } from '../analysis/templates/log-format.js';
 import { DETECT_SAMPLE_LINES, createLineReader, createLogFormatReader, detectFormat, type LineReader } from '../analysis/templates/line-reader.js';
 import { TemplateMiner } from '../analysis/templates/miner.js';
 import { HandleList, writeAssignments } from './assignments.js';
-import { OpenError, openFailure } from './open-failure.js';
+import { OpenError, openFailure, openReadableFile } from './open-failure.js';
 import { renderJson, renderTable, type PatternsSummary } from './patterns-report.js';
 import { ProgressBar } from './progress.js';
 import { MAX_LINE_CHARS, forEachLine } from './read-lines.js';
@@ -120,17 +120,7 @@ async function openInput(path: string): Promise<Input> {
     process.stdin.setEncoding('utf8');
     return { chunks: process.stdin, bytesRead: () => 0, close: () => process.stdin.pause() };
   }
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw openFailure(path, err, 'read');
-  }
-  const stat = await handle.stat();
-  if (stat.isDirectory()) {
-    await handle.close();
-    throw openFailure(path, Object.assign(new Error('is a directory'), { code: 'EISDIR' }), 'read');
-  }
+  const { handle, stat } = await openReadableFile(path);
   const stream: ReadStream = handle.createReadStream({ encoding: 'utf8', highWaterMark: 1 << 16 });
   return { chunks: stream, size: stat.size, bytesRead: () => stream.bytesRead, close: () => stream.destroy() };
 }
