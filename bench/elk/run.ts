@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { groupByTemplate, type MessageGroup } from '../../src/analysis/templates/group.js';
 import type { SeedRunManifest } from '../../src/cli/seed.js';
 import { startServerProcess, type RunningServer } from '../../test/helpers/server.js';
+import { peakRss } from '../common/process.js';
 
 const ES = (process.env.BENCH_ES_URL ?? 'http://127.0.0.1:19290').replace(/\/+$/, '');
 const CALLS = Number(process.env.CALLS ?? 20);
@@ -121,15 +122,6 @@ async function rss(server: Server): Promise<number> {
   return Number(m[1]);
 }
 
-/** The process's peak resident set (Linux), which a sample of /metrics can miss. */
-function peakRss(pid: number): number | undefined {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 async function execute(server: Server, tool: string, input: Json): Promise<{ ms: number; bytes: number; data: Json }> {
   const t = performance.now();

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,11 +6,11 @@ import type { LogLabel } from '../backends/capabilities.js';
 import { TelemcpError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { IngestRecord } from '../ingest/record.js';
-import { storeError } from './errors.js';
-import { buildFilter, type Filter, type StoreQuery } from './filter.js';
+import { errorCode, storeError } from './errors.js';
+import { buildFilter, inList, type Filter, type StoreQuery } from './filter.js';
 import { acquireStoreLock, type StoreLock } from './lock.js';
-import { toRow, type Row } from './rows.js';
-import { checkReadable, configure, migrate } from './schema.js';
+import { MAX_TS, toRow, type Row } from './rows.js';
+import { SEQ_BITS, SLOT_MS, checkReadable, configure, migrate } from './schema.js';
 
 export type { Filter, StoreQuery } from './filter.js';
 
@@ -17,7 +18,21 @@ export type { Filter, StoreQuery } from './filter.js';
  * The embedded log store: DATA_DIR/logs.db, SQLite through better-sqlite3, used when no log
  * backend is configured. One process writes (store.lock); within it every opener shares one
  * connection. Calls are synchronous: a batch is committed and synced when write() returns,
- * which is what makes acknowledging it safe; reads are bounded statements on the indexes.
+ * which is what makes acknowledging it safe; reads are bounded statements on the time-ordered
+ * keys, the per-slot counts and the FTS index (schema.ts says how they fit together).
+ *
+ * Measured and left out (bench/embedded; per record, on the bench's 2-core machine, a write is
+ * ~5 µs of row, ~4-5 µs of FTS and ~3 µs of commit): synchronous=NORMAL (durable against a
+ * crash of the process, not of the machine: an acknowledged batch must survive both); FTS
+ * detail=column/none (<10% of the FTS part, and phrases would need a second check); FTS
+ * automerge/crisismerge, page_size 8/16 KiB, wal_autocheckpoint 10,000, a 128 MiB cache,
+ * multi-row INSERTs (none beyond the run-to-run noise of ±15%); a (level, service) index (the
+ * planner took it over the key range for windowed counts: spread samples 20-60x slower);
+ * reading only the slots that hold a match for a sample (no gain); indexing messages in a later
+ * step (the acknowledgement would skip the FTS part, the total work would not shrink, and the
+ * first text search after a burst would pay for it); label names stored as integer codes
+ * (-2 µs a record, at the price of a code table every reader goes through: the next step if
+ * ingest has to go further).
  */
 
 export const STORE_FILE = 'logs.db';
@@ -43,6 +58,7 @@ export interface OpenLogStoreOptions {
 
 /** A stored record, as searchPage returns it: unsanitised, the caller bounds what it shows. */
 export interface StoredLog {
+  /** Its place among the records of its millisecond: (ts, id) is unique and orders the store. */
   id: number;
   ts: number;
   dataset: string;
@@ -149,7 +165,16 @@ export interface LogStore extends LogStoreReader {
 
 const SYNCHRONOUS = ['off', 'normal', 'full', 'extra'] as const;
 const COLUMNS: Record<LogLabel, string> = { service: 'service', level: 'level', host: 'host' };
-const RECORD_COLUMNS = 'id, ts, dataset, service, level, message, trace_id, host, attrs';
+const SEQ_MASK = 2 ** SEQ_BITS - 1;
+/** Qualified, so they read the same from logs alone and from logs joined to its FTS index. */
+const RECORD_COLUMNS = `logs.id & ${SEQ_MASK} AS id, logs.ts AS ts, logs.dataset AS dataset, logs.service AS service, logs.level AS level, logs.message AS message, logs.trace_id AS trace_id, logs.host AS host, logs.attrs AS attrs`;
+/**
+ * `key` within [fromTs·2^20 + fromSeq, toTs·2^20 + toSeq], four parameters. better-sqlite3 binds
+ * numbers as REAL, which cannot hold a key exactly: every one is cast before the arithmetic.
+ */
+const keyRange = (key: string) => `${key} BETWEEN (CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER) AND (CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER)`;
+/** More bucket edges than this (tiny buckets over a long window) and the records are counted directly. */
+const MAX_CUTS = 100_000;
 
 interface RecordRow {
   id: number;
@@ -161,6 +186,51 @@ interface RecordRow {
   trace_id: string | null;
   host: string | null;
   attrs: string | null;
+}
+
+/** Whole milliseconds, inclusive, within what the store can hold. */
+interface Span {
+  from: number;
+  to: number;
+}
+
+function clamp(from: number, to: number): Span | undefined {
+  const span = { from: Math.max(0, Math.ceil(from)), to: Math.min(MAX_TS, Math.floor(to)) };
+  return span.from <= span.to ? span : undefined;
+}
+
+/** The key range of a span's records, as keyRange's parameters. */
+const keysOf = (s: Span) => [s.from, 0, s.to, SEQ_MASK];
+
+/**
+ * Where a filter's records are read from, for keys within a range: the FROM … WHERE … text, its
+ * parameters, the key to order by, and the record time as an expression.
+ */
+interface Access {
+  sql: string;
+  params: unknown[];
+  key: string;
+  ts: string;
+}
+
+/** What counts are grouped by (without one, nothing): a label's values among `values` (others null), or all of its values. */
+interface Group {
+  label: LogLabel;
+  values?: string[];
+}
+
+/** Counts per group value (null: no value, or one outside the values asked for). */
+type Counts = Map<string | null, number>;
+
+function addCount(counts: Counts, value: string | null, n: number): void {
+  if (n !== 0) counts.set(value, (counts.get(value) ?? 0) + n);
+}
+
+/** The part of a rollup slot between two cuts: in piece `piece` of the window, or outside it (-1). */
+interface Segment {
+  from: number;
+  to: number;
+  piece: number;
 }
 
 const open = new Map<string, SqliteLogStore>();
@@ -191,6 +261,13 @@ class SqliteLogStore implements LogStore {
   private retention?: NodeJS.Timeout;
   private pruning?: Promise<{ deleted: number; chunks: number }>;
   private closed = false;
+  /**
+   * The next key's sequence number. Records of one millisecond take successive numbers, so they
+   * keep the order they were written in; it starts at random so that a restarted writer does not
+   * hand out the numbers of the records already stored for the same milliseconds (re-ingesting a
+   * file), and a number already taken is replaced by the next free one (freeSeq).
+   */
+  private seq = randomInt(SEQ_MASK + 1);
 
   constructor(
     readonly dataDir: string,
@@ -225,39 +302,127 @@ class SqliteLogStore implements LogStore {
     if (records.length > MAX_BATCH) {
       throw new TelemcpError('invalid_input', `A batch of ${records.length} records is more than the ${MAX_BATCH} one write may hold.`, { hint: `Write at most ${MAX_BATCH} records at a time.` });
     }
-    const rows: Row[] = [];
+    const rows: { row: Row; index: number }[] = [];
     const rejected: WriteResult['rejected'] = [];
     records.forEach((record, index) => {
       const row = toRow(record);
       if (typeof row === 'string') rejected.push({ index, reason: row });
-      else rows.push(row);
+      else rows.push({ row, index });
     });
-    if (rows.length) this.guard(() => this.insert(rows));
-    return { stored: rows.length, truncated: rows.filter((r) => r.cut).length, rejected };
+    let stored = rows;
+    if (rows.length) {
+      const full = this.guard(() => this.insert(rows));
+      if (full.size) {
+        stored = rows.filter((r) => !full.has(r.index));
+        for (const index of full) rejected.push({ index, reason: `more than ${SEQ_MASK + 1} records in one millisecond` });
+        rejected.sort((a, b) => a.index - b.index);
+      }
+    }
+    return { stored: stored.length, truncated: stored.filter((r) => r.row.cut).length, rejected };
   }
 
-  private insert(rows: Row[]): void {
-    const insert = this.statement('INSERT INTO logs (ts, dataset, service, level, message, trace_id, host, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  /**
+   * One transaction: the records in key order, their messages and trace ids into the FTS
+   * index, then the batch's slot counts and dataset summaries. Key order matters to FTS5: a
+   * rowid lower than the one before makes it flush its pending terms into a segment of their own
+   * (bench/embedded: an unsorted batch of the seed's interleaved requests cost 1.8x). Returns
+   * the records that found no free key.
+   */
+  private insert(rows: { row: Row; index: number }[]): Set<number> {
+    const insert = this.statement(
+      `INSERT INTO logs (id, ts, dataset, service, level, message, trace_id, host, attrs) VALUES ((CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER), ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const index = this.statement(`INSERT INTO logs_fts (rowid, message, trace_id) VALUES ((CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER), ?, ?)`);
+    const indexFrom = this.statement('INSERT INTO logs_fts (rowid, message, trace_id) SELECT id, message, trace_id FROM logs WHERE id >= ?');
+    const lastKey = this.statement('SELECT max(id) FROM logs').safeIntegers(true).pluck();
+    const count = this.statement(
+      'INSERT INTO logs_rollup (slot, dataset, service, level, host, n) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
+    );
     const summarise = this.statement(
       `INSERT INTO datasets (name, records, first_ts, last_ts) VALUES (?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET records = records + excluded.records, first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)`,
     );
-    const perDataset = new Map<string, { records: number; first: number; last: number }>();
-    for (const r of rows) {
-      const s = perDataset.get(r.dataset);
-      if (s) {
-        s.records++;
-        s.first = Math.min(s.first, r.ts);
-        s.last = Math.max(s.last, r.ts);
-      } else perDataset.set(r.dataset, { records: 1, first: r.ts, last: r.ts });
-    }
+    const sorted = [...rows].sort((a, b) => a.row.ts - b.row.ts || a.index - b.index);
+    // Records of one millisecond take successive numbers in the order they came.
+    const seqs = sorted.map(() => {
+      const seq = this.seq;
+      this.seq = (this.seq + 1) & SEQ_MASK;
+      return seq;
+    });
     // IMMEDIATE takes the write lock up front, so the batch never fails half-way on a lock upgrade.
-    this.db
+    return this.db
       .transaction(() => {
-        for (const r of rows) insert.run(r.ts, r.dataset, r.service, r.level, r.message, r.trace_id, r.host, r.attrs);
+        const full = new Set<number>();
+        const firstTs = sorted[0].row.ts;
+        let firstSeq = SEQ_MASK;
+        for (let i = 0; i < sorted.length && sorted[i].row.ts === firstTs; i++) firstSeq = Math.min(firstSeq, seqs[i]);
+        const firstKey = (BigInt(firstTs) << BigInt(SEQ_BITS)) + BigInt(firstSeq);
+        const last = lastKey.get() as bigint | null;
+        // Past every stored key (records arriving in time order): no key can be taken, and the
+        // batch's keys are the only ones from its first on, so one statement indexes them all.
+        const appending = last === null || firstKey > last;
+        sorted.forEach(({ row: r, index: at }, i) => {
+          let seq: number | undefined = seqs[i];
+          for (;;) {
+            try {
+              insert.run(r.ts, seq, r.ts, r.dataset, r.service, r.level, r.message, r.trace_id, r.host, r.attrs);
+              break;
+            } catch (err) {
+              if (appending || errorCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+              seq = this.freeSeq(r.ts);
+              if (seq === undefined) break;
+            }
+          }
+          if (seq === undefined) {
+            full.add(at);
+            return;
+          }
+          if (!appending) index.run(r.ts, seq, r.message, r.trace_id);
+        });
+        if (appending) indexFrom.run(firstKey);
+        const slots = new Map<string, { slot: number; dataset: string; service: string; level: string; host: string; n: number }>();
+        const perDataset = new Map<string, { records: number; first: number; last: number }>();
+        for (const { row: r, index: at } of sorted) {
+          if (full.has(at)) continue;
+          const slot = Math.floor(r.ts / SLOT_MS);
+          const service = r.service ?? '';
+          const level = r.level ?? '';
+          const host = r.host ?? '';
+          const key = `${slot}\u0000${r.dataset}\u0000${service}\u0000${level}\u0000${host}`;
+          const c = slots.get(key);
+          if (c) c.n++;
+          else slots.set(key, { slot, dataset: r.dataset, service, level, host, n: 1 });
+          const s = perDataset.get(r.dataset);
+          if (s) {
+            s.records++;
+            s.last = r.ts;
+          } else perDataset.set(r.dataset, { records: 1, first: r.ts, last: r.ts });
+        }
+        for (const c of slots.values()) count.run(c.slot, c.dataset, c.service, c.level, c.host, c.n);
         for (const [name, s] of perDataset) summarise.run(name, s.records, s.first, s.last);
+        return full;
       })
       .immediate();
+  }
+
+  /**
+   * A sequence number free in this millisecond: after the highest one taken (the record keeps
+   * its place after the others), else before the lowest, else the first gap; none when all 2^20
+   * are taken.
+   */
+  private freeSeq(ts: number): number | undefined {
+    const ends = this.statement(`SELECT (max(id) & ${SEQ_MASK}) + 1 AS above, (min(id) & ${SEQ_MASK}) - 1 AS below FROM logs WHERE ${keyRange('id')}`).get(ts, 0, ts, SEQ_MASK) as {
+      above: number;
+      below: number;
+    };
+    if (ends.above <= SEQ_MASK) return ends.above;
+    if (ends.below >= 0) return ends.below;
+    const gap = this.statement(
+      `SELECT (a.id & ${SEQ_MASK}) + 1 FROM logs AS a WHERE ${keyRange('a.id')} AND NOT EXISTS (SELECT 1 FROM logs AS b WHERE b.id = a.id + 1) AND (a.id & ${SEQ_MASK}) < ${SEQ_MASK} LIMIT 1`,
+    )
+      .pluck()
+      .get(ts, 0, ts, SEQ_MASK) as number | undefined;
+    return gap;
   }
 
   async prune(olderThan: number, chunkRows = PRUNE_CHUNK): Promise<{ deleted: number; chunks: number }> {
@@ -285,19 +450,46 @@ class SqliteLogStore implements LogStore {
     }
   }
 
-  /** Oldest first through the time index; the delete trigger removes the FTS rows in the same transaction. */
+  /**
+   * The oldest records are the lowest keys: a chunk is every key up to the chunkRows-th one
+   * before olderThan. Its messages leave the FTS index, its slot counts and dataset summaries
+   * shrink, in the same transaction.
+   */
   private pruneChunk(olderThan: number, chunkRows: number): number {
-    const remove = this.statement('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE ts < ? ORDER BY ts LIMIT ?) RETURNING dataset');
-    const shrink = this.statement('UPDATE datasets SET records = records - ?, first_ts = coalesce((SELECT min(ts) FROM logs WHERE dataset = ?), first_ts) WHERE name = ?');
+    const cutoff = Math.min(MAX_TS + 1, Math.max(0, Math.ceil(olderThan)));
+    // The key is past 2^53: read it as a BigInt and bind it back as one.
+    const last = this.statement(`SELECT max(id) AS last FROM (SELECT id FROM logs WHERE id < (CAST(? AS INTEGER) << ${SEQ_BITS}) ORDER BY id LIMIT ?)`)
+      .safeIntegers(true)
+      .pluck();
+    const perDataset = this.statement('SELECT dataset, count(*) AS n FROM logs WHERE id <= ? GROUP BY dataset');
+    const unindex = this.statement("INSERT INTO logs_fts (logs_fts, rowid, message, trace_id) SELECT 'delete', id, message, trace_id FROM logs WHERE id <= ?");
+    const uncount = this.statement(
+      `UPDATE logs_rollup SET n = logs_rollup.n - d.n
+       FROM (SELECT ts / ${SLOT_MS} AS slot, dataset, coalesce(service, '') AS service, coalesce(level, '') AS level, coalesce(host, '') AS host, count(*) AS n FROM logs WHERE id <= ? GROUP BY 1, 2, 3, 4, 5) AS d
+       WHERE logs_rollup.slot = d.slot AND logs_rollup.dataset = d.dataset AND logs_rollup.service = d.service AND logs_rollup.level = d.level AND logs_rollup.host = d.host`,
+    );
+    const dropCounts = this.statement(`DELETE FROM logs_rollup WHERE slot <= (? >> ${SEQ_BITS}) / ${SLOT_MS} AND n <= 0`);
+    const remove = this.statement('DELETE FROM logs WHERE id <= ?');
+    const firstSlot = this.statement('SELECT slot FROM logs_rollup WHERE dataset = ? ORDER BY slot LIMIT 1').pluck();
+    const firstTs = this.statement(`SELECT min(ts) FROM logs WHERE ${keyRange('id')} AND dataset = ?`).pluck();
+    const shrink = this.statement('UPDATE datasets SET records = records - ?, first_ts = coalesce(?, first_ts) WHERE name = ?');
     const drop = this.statement('DELETE FROM datasets WHERE records <= 0');
     return this.db
       .transaction(() => {
-        const removed = remove.all(olderThan, chunkRows) as { dataset: string }[];
-        const perDataset = new Map<string, number>();
-        for (const { dataset } of removed) perDataset.set(dataset, (perDataset.get(dataset) ?? 0) + 1);
-        for (const [name, n] of perDataset) shrink.run(n, name, name);
-        if (perDataset.size) drop.run();
-        return removed.length;
+        const upTo = last.get(cutoff, chunkRows) as bigint | null;
+        if (upTo === null) return 0;
+        const datasets = perDataset.all(upTo) as { dataset: string; n: number }[];
+        unindex.run(upTo);
+        uncount.run(upTo);
+        dropCounts.run(upTo);
+        const { changes } = remove.run(upTo);
+        for (const { dataset, n } of datasets) {
+          const slot = firstSlot.get(dataset) as number | undefined;
+          const first = slot === undefined ? null : (firstTs.get(slot * SLOT_MS, 0, slot * SLOT_MS + SLOT_MS - 1, SEQ_MASK, dataset) as number | null);
+          shrink.run(n, first, dataset);
+        }
+        if (datasets.length) drop.run();
+        return changes;
       })
       .immediate();
   }
@@ -339,36 +531,66 @@ class SqliteLogStore implements LogStore {
   }
 
   count(f: Filter): number {
-    if (f.none) return 0;
-    const row = this.guard(() => this.statement(`SELECT count(*) AS n FROM logs WHERE ts BETWEEN ? AND ?${f.conditions}`).get(f.from, f.to, ...f.params)) as { n: number };
-    return row.n;
+    const span = clamp(f.from, f.to);
+    if (f.none || !span) return 0;
+    return this.guard(() => {
+      if (rollupable(f)) return sum(this.rollupCounts(f, span, [])[0]);
+      // Only exclusions: the window's count less the records holding an excluded word, neither read record by record.
+      if (f.exclude !== undefined && ftsMatch(f) === undefined && f.traces === '') return this.count({ ...f, exclude: undefined }) - this.count({ ...f, exclude: undefined, include: f.exclude });
+      const a = this.access(f, keysOf(span), false);
+      return (this.statement(`SELECT count(*) AS n ${a.sql}`).get(...a.params) as { n: number }).n;
+    });
   }
 
   bucketCounts(f: Filter, start: number, bucketMs: number, by?: { label: LogLabel; values: string[] }): BucketCount[] {
-    if (f.none) return [];
-    // Numbers are bound as REAL: cast, or the division is not an integer one. ts ≥ start, so it is a floor.
-    const bucket = '(ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER)';
-    if (!by) {
-      const sql = `SELECT ${bucket} AS bucket, NULL AS value, count(*) AS count FROM logs WHERE ts BETWEEN ? AND ?${f.conditions} GROUP BY bucket`;
-      return this.guard(() => this.statement(sql).all(start, bucketMs, f.from, f.to, ...f.params)) as BucketCount[];
-    }
-    const column = COLUMNS[by.label];
-    const value = `CASE WHEN ${column} IN (SELECT value FROM json_each(?)) THEN ${column} END`;
-    const sql = `SELECT ${bucket} AS bucket, ${value} AS value, count(*) AS count FROM logs WHERE ts BETWEEN ? AND ?${f.conditions} GROUP BY bucket, value`;
-    return this.guard(() => this.statement(sql).all(start, bucketMs, JSON.stringify(by.values), f.from, f.to, ...f.params)) as BucketCount[];
+    const span = clamp(f.from, f.to);
+    if (f.none || !span) return [];
+    return this.guard(() => {
+      // The edges between buckets: start + k·bucketMs within (from, to]. Callers start at the window's start or before it.
+      const cuts: number[] = [];
+      const first = Math.floor((span.from - start) / bucketMs) + 1;
+      for (let c = start + first * bucketMs; c <= span.to && cuts.length <= MAX_CUTS; c += bucketMs) cuts.push(c);
+      if (rollupable(f) && bucketMs >= SLOT_MS && cuts.length <= MAX_CUTS) {
+        const out: BucketCount[] = [];
+        this.rollupCounts(f, span, cuts, by).forEach((counts, piece) => {
+          const bucket = Math.floor(((piece === 0 ? span.from : cuts[piece - 1]) - start) / bucketMs);
+          for (const [value, count] of counts) if (count) out.push({ bucket, value, count });
+        });
+        return out;
+      }
+      const group = groupSql(by, 'raw');
+      const count = (within: Span) => {
+        const a = this.access(f, keysOf(within), by !== undefined);
+        const sql = `SELECT (${a.ts} - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, ${group.sql} AS value, count(*) AS count ${a.sql} GROUP BY bucket, value`;
+        return this.statement(sql).all(start, bucketMs, ...group.params, ...a.params) as BucketCount[];
+      };
+      if (!rollupable(f)) return count(span);
+      // Buckets narrower than a slot: the records are read, but only in the runs of slots holding a match.
+      const out: BucketCount[] = [];
+      for (const run of this.slotsWithMatches(f, span)) out.push(...count(run));
+      return out;
+    });
   }
 
   topValues(f: Filter, label: LogLabel, limit: number): { value: string; count: number }[] {
-    if (f.none) return [];
-    const column = COLUMNS[label];
-    const sql = `SELECT ${column} AS value, count(*) AS count FROM logs WHERE ts BETWEEN ? AND ?${f.conditions} AND ${column} IS NOT NULL GROUP BY ${column} ORDER BY count DESC, value LIMIT ?`;
-    return this.guard(() => this.statement(sql).all(f.from, f.to, ...f.params, limit)) as { value: string; count: number }[];
+    const span = clamp(f.from, f.to);
+    if (f.none || !span) return [];
+    return this.guard(() => {
+      if (rollupable(f)) {
+        const counts = [...this.rollupCounts(f, span, [], { label })[0]].flatMap(([value, count]) => (value === null || count <= 0 ? [] : [{ value, count }]));
+        return counts.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)).slice(0, limit);
+      }
+      const column = COLUMNS[label];
+      const a = this.access(f, keysOf(span), true);
+      const sql = `SELECT logs.${column} AS value, count(*) AS count ${a.sql} AND logs.${column} IS NOT NULL GROUP BY logs.${column} ORDER BY count DESC, value LIMIT ?`;
+      return this.statement(sql).all(...a.params, limit) as { value: string; count: number }[];
+    });
   }
 
   newest(f: Filter, limit: number, window = { from: f.from, to: f.to }): StoredLog[] {
-    if (f.none) return [];
-    const sql = `SELECT ${RECORD_COLUMNS} FROM logs WHERE ts BETWEEN ? AND ?${f.conditions} ORDER BY ts DESC, id DESC LIMIT ?`;
-    return (this.guard(() => this.statement(sql).all(window.from, window.to, ...f.params, limit)) as RecordRow[]).map(toStoredLog);
+    const span = clamp(window.from, window.to);
+    if (f.none || !span) return [];
+    return this.records(f, keysOf(span), 'DESC', limit);
   }
 
   searchPage(query: StoreQuery, opts: SearchPageOptions): LogPage {
@@ -380,23 +602,16 @@ class SqliteLogStore implements LogStore {
     }
     const f = this.filter(query);
     const meta = { scope: f.scope, notes: f.notes };
-    if (f.none) return { records: [], ...meta };
+    const span = clamp(f.from, f.to);
+    if (f.none || !span) return { records: [], ...meta };
     const desc = opts.order === 'desc';
-    let { from, to } = f;
-    let after = '';
-    const afterParams: number[] = [];
-    if (opts.after) {
-      // The window is cut at the position's ts, so the index range does the work; the id breaks ties within that one millisecond.
-      if (desc) to = Math.min(to, opts.after.ts);
-      else from = Math.max(from, opts.after.ts);
-      after = desc ? ' AND (ts < ? OR id < ?)' : ' AND (ts > ? OR id > ?)';
-      afterParams.push(opts.after.ts, opts.after.id);
-    }
-    const dir = desc ? 'DESC' : 'ASC';
-    const sql = `SELECT ${RECORD_COLUMNS} FROM logs WHERE ts BETWEEN ? AND ?${f.conditions}${after} ORDER BY ts ${dir}, id ${dir} LIMIT ?`;
+    // [fromTs, fromSeq, toTs, toSeq]: the position cuts the key range just past itself (seq ± 1 carries into the next millisecond by the arithmetic).
+    const keys = keysOf(span);
+    if (opts.after && desc && opts.after.ts <= span.to) keys.splice(2, 2, opts.after.ts, opts.after.id - 1);
+    if (opts.after && !desc && opts.after.ts >= span.from) keys.splice(0, 2, opts.after.ts, opts.after.id + 1);
     // One more than the page tells whether another page follows.
-    const rows = this.guard(() => this.statement(sql).all(from, to, ...f.params, ...afterParams, opts.limit + 1)) as RecordRow[];
-    const records = rows.slice(0, opts.limit).map(toStoredLog);
+    const rows = this.records(f, keys, desc ? 'DESC' : 'ASC', opts.limit + 1);
+    const records = rows.slice(0, opts.limit);
     const last = records[records.length - 1];
     return rows.length > opts.limit ? { records, next: { ts: last.ts, id: last.id }, ...meta } : { records, ...meta };
   }
@@ -411,6 +626,143 @@ class SqliteLogStore implements LogStore {
     } finally {
       this.lock?.release();
     }
+  }
+
+  /** Matching records within the key range, in key order, at most limit. */
+  private records(f: Filter, keys: unknown[], dir: 'ASC' | 'DESC', limit: number): StoredLog[] {
+    const a = this.access(f, keys, true);
+    return (this.guard(() => this.statement(`SELECT ${RECORD_COLUMNS} ${a.sql} ORDER BY ${a.key} ${dir} LIMIT ?`).all(...a.params, limit)) as RecordRow[]).map(toStoredLog);
+  }
+
+  /**
+   * How a filter's records within a key range are read:
+   *  - with words or trace ids to look up, from the FTS index's matches in the key range (its
+   *    rowids are the keys), joined to the records only when a label, the exact trace id or a
+   *    record field is needed: counting a word per bucket reads the index alone;
+   *  - with trace ids the index cannot find (no letter or digit in one), the key range's
+   *    records, words checked per record;
+   *  - otherwise the key range's records, words to exclude as one set of the range's matches.
+   */
+  private access(f: Filter, keys: unknown[], needRecords: boolean): Access {
+    const match = ftsMatch(f);
+    if (match !== undefined) {
+      const join = needRecords || f.labels !== '' || f.traces !== '';
+      return {
+        sql: `FROM logs_fts${join ? ' JOIN logs ON logs.id = logs_fts.rowid' : ''} WHERE logs_fts MATCH ? AND ${keyRange('logs_fts.rowid')}${f.labels}${f.traces}`,
+        params: [match, ...keys, ...f.labelParams, ...f.traceParams],
+        key: 'logs_fts.rowid',
+        ts: join ? 'logs.ts' : `(logs_fts.rowid >> ${SEQ_BITS})`,
+      };
+    }
+    if (f.traces !== '') {
+      const text = f.exclude === undefined ? '' : ' AND NOT EXISTS (SELECT 1 FROM logs_fts WHERE logs_fts MATCH ? AND logs_fts.rowid = logs.id)';
+      return {
+        sql: `FROM logs WHERE ${keyRange('logs.id')}${f.labels}${f.traces}${text}`,
+        params: [...keys, ...f.labelParams, ...f.traceParams, ...(f.exclude === undefined ? [] : [f.exclude])],
+        key: 'logs.id',
+        ts: 'logs.ts',
+      };
+    }
+    if (f.exclude !== undefined) {
+      return {
+        sql: `FROM logs WHERE ${keyRange('logs.id')}${f.labels} AND logs.id NOT IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ? AND ${keyRange('rowid')})`,
+        params: [...keys, ...f.labelParams, f.exclude, ...keys],
+        key: 'logs.id',
+        ts: 'logs.ts',
+      };
+    }
+    return { sql: `FROM logs WHERE ${keyRange('logs.id')}${f.labels}`, params: [...keys, ...f.labelParams], key: 'logs.id', ts: 'logs.ts' };
+  }
+
+  /**
+   * Counts of a filter without trace ids or words (rollupable) in each piece of the span, the
+   * span being cut at `cuts` (ascending, each within (from, to]): piece i runs from cut i−1 (or
+   * the span's start) to just before cut i (or the span's end). A slot of logs_rollup that lies
+   * in one piece adds its counts as they are. A slot that a cut or the span's edge runs through
+   * is split into segments, and its records are counted per segment, but not all of them: the
+   * longest segment inside the span is the slot's count less the others, when those others
+   * (segments outside the span included) are shorter than what is inside. So at most half a
+   * slot's records are read per cut, whatever the window, and the counts stay exact.
+   */
+  private rollupCounts(f: Filter, span: Span, cuts: number[], group?: Group): Counts[] {
+    const out: Counts[] = Array.from({ length: cuts.length + 1 }, () => new Map());
+    const slotGroup = groupSql(group, 'rollup');
+    // Grouped by slot alone, the rows come in key order and need no sort.
+    const rows = this.statement(`SELECT slot, ${slotGroup.sql} AS value, sum(n) AS n FROM logs_rollup WHERE slot BETWEEN ? AND ?${f.labels} GROUP BY slot${group ? ', value' : ''}`).all(
+      ...slotGroup.params,
+      Math.floor(span.from / SLOT_MS),
+      Math.floor(span.to / SLOT_MS),
+      ...f.labelParams,
+    ) as { slot: number; value: string | null; n: number }[];
+    const slots = new Map<number, Counts>();
+    for (const r of rows) {
+      let counts = slots.get(r.slot);
+      if (!counts) slots.set(r.slot, (counts = new Map()));
+      addCount(counts, r.value, r.n);
+    }
+    const recordGroup = groupSql(group, 'raw');
+    const segmentCounts = this.statement(`SELECT ${recordGroup.sql} AS value, count(*) AS n FROM logs WHERE ${keyRange('id')}${f.labels} GROUP BY value`);
+    const countSegment = (s: Segment) => segmentCounts.all(...recordGroup.params, s.from, 0, s.to, SEQ_MASK, ...f.labelParams) as { value: string | null; n: number }[];
+    // The piece holding time t: how many cuts are at or before it.
+    const pieceOf = (t: number) => {
+      let lo = 0;
+      let hi = cuts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cuts[mid] <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (const [slot, counts] of slots) {
+      const start = slot * SLOT_MS;
+      const end = start + SLOT_MS - 1;
+      const piece = pieceOf(start);
+      if (start >= span.from && end <= span.to && pieceOf(end) === piece) {
+        for (const [value, n] of counts) addCount(out[piece], value, n);
+        continue;
+      }
+      const edges = [start];
+      for (let i = piece; i < cuts.length && cuts[i] <= end; i++) if (cuts[i] > start) edges.push(cuts[i]);
+      if (span.from > start && span.from <= end) edges.push(span.from);
+      if (span.to < end && span.to >= start) edges.push(span.to + 1);
+      edges.sort((a, b) => a - b);
+      const segments: Segment[] = [];
+      edges.forEach((from, i) => {
+        const to = (i + 1 < edges.length ? edges[i + 1] : end + 1) - 1;
+        if (to >= from) segments.push({ from, to, piece: from >= span.from && to <= span.to ? pieceOf(from) : -1 });
+      });
+      const inside = segments.filter((s) => s.piece >= 0);
+      const longest = inside.reduce((a, s) => (s.to - s.from > a.to - a.from ? s : a), inside[0]);
+      const insideMs = inside.reduce((a, s) => a + s.to - s.from + 1, 0);
+      const derive = SLOT_MS - (longest.to - longest.from + 1) < insideMs;
+      const counted: Counts = new Map();
+      for (const s of segments) {
+        if (derive ? s === longest : s.piece < 0) continue;
+        for (const { value, n } of countSegment(s)) {
+          if (s.piece >= 0) addCount(out[s.piece], value, n);
+          addCount(counted, value, n);
+        }
+      }
+      if (derive) for (const [value, n] of counts) addCount(out[longest.piece], value, n - (counted.get(value) ?? 0));
+    }
+    return out;
+  }
+
+  /** The parts of the span whose slots hold a record of the (rollupable) filter: consecutive such slots make one part. */
+  private slotsWithMatches(f: Filter, span: Span): Span[] {
+    const slots = this.statement(`SELECT DISTINCT slot FROM logs_rollup WHERE slot BETWEEN ? AND ?${f.labels} ORDER BY slot`)
+      .pluck()
+      .all(Math.floor(span.from / SLOT_MS), Math.floor(span.to / SLOT_MS), ...f.labelParams) as number[];
+    const runs: Span[] = [];
+    for (const slot of slots) {
+      const last = runs[runs.length - 1];
+      const start = Math.max(span.from, slot * SLOT_MS);
+      const end = Math.min(span.to, slot * SLOT_MS + SLOT_MS - 1);
+      if (last && last.to + 1 === start) last.to = end;
+      else runs.push({ from: start, to: end });
+    }
+    return runs;
   }
 
   private checkWritable(): void {
@@ -431,6 +783,40 @@ class SqliteLogStore implements LogStore {
       throw storeError(err, this.file);
     }
   }
+}
+
+/** A filter the per-slot counts can answer: labels only. */
+function rollupable(f: Filter): boolean {
+  return f.traces === '' && f.include === undefined && f.exclude === undefined;
+}
+
+/** The FTS5 expression of what a filter looks up: its words and trace ids, less the excluded words; undefined when it looks nothing up. */
+function ftsMatch(f: Filter): string | undefined {
+  const find = [f.include, f.traceMatch].filter((e) => e !== undefined);
+  if (find.length === 0) return undefined;
+  const all = find.length === 1 ? find[0] : `(${find.join(') AND (')})`;
+  return f.exclude === undefined ? all : `(${all}) NOT (${f.exclude})`;
+}
+
+function sum(counts: Counts): number {
+  let n = 0;
+  for (const c of counts.values()) n += c;
+  return n;
+}
+
+/**
+ * The group value as SQL over logs (`raw`) or logs_rollup (`rollup`, where a missing label is
+ * ''): NULL without a group; the label when among the values asked for, else NULL; or the label
+ * itself (NULL when missing) when every value is asked for.
+ */
+function groupSql(group: Group | undefined, table: 'raw' | 'rollup'): { sql: string; params: unknown[] } {
+  if (!group) return { sql: 'NULL', params: [] };
+  const column = table === 'raw' ? `logs.${COLUMNS[group.label]}` : COLUMNS[group.label];
+  if (group.values) {
+    const list = inList(column, group.values);
+    return { sql: `CASE WHEN ${list.sql} THEN ${column} END`, params: list.params };
+  }
+  return { sql: table === 'raw' ? column : `NULLIF(${column}, '')`, params: [] };
 }
 
 function toStoredLog(r: RecordRow): StoredLog {

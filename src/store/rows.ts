@@ -8,8 +8,12 @@ import type { IngestRecord } from '../ingest/record.js';
  * bad record costs that record, not the batch; a message over the bound (which a parser would
  * have cut with a marker) is cut and kept.
  */
-/** Date's own range: anything beyond is not a time. */
-const MAX_ABS_TS = 8.64e15;
+/**
+ * The latest time the store keeps (2248-09-26): a record's key is its time in milliseconds times
+ * 2^20 plus a sequence number (log-store.ts), which must fit SQLite's 63 bits. Times before 1970
+ * are refused too: no log line is that old, and keys stay non-negative.
+ */
+export const MAX_TS = 2 ** 43 - 1;
 
 export interface Row {
   ts: number;
@@ -32,7 +36,7 @@ const cutBuffer = new Uint8Array(MAX_MESSAGE_BYTES);
 export function toRow(record: IngestRecord): Row | string {
   if (record === null || typeof record !== 'object') return 'not an object';
   const { ts, dataset, message } = record;
-  if (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts) > MAX_ABS_TS) return 'ts is not a finite epoch-millisecond time';
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0 || ts > MAX_TS) return 'ts is not an epoch-millisecond time from 1970 to 2248';
   if (typeof dataset !== 'string' || dataset.trim() === '') return 'dataset is empty';
   // Scopes are comma-separated globs, so a dataset holding `,` or `*` could never be selected alone.
   if (dataset.length > MAX_DATASET_CHARS || CONTROL.test(dataset) || /[,*]/.test(dataset) || dataset !== dataset.trim()) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { TelemcpError } from '../core/errors.js';
+import { MAX_TS } from './rows.js';
 
 /**
  * The embedded store's tables. `PRAGMA user_version` is the schema version: each migration
@@ -7,16 +8,8 @@ import { TelemcpError } from '../core/errors.js';
  * than misread.
  */
 
-/**
- * Version 1. The time index carries the labels too, so counting a window per bucket and per
- * label reads that index alone instead of a million table rows. Rows are never updated
- * (retention only deletes), so the FTS5 index over `message` follows `logs` through insert and
- * delete triggers, inside the writing transaction; its external content keeps each message
- * once, in `logs`. `datasets` summarises what each dataset holds, so resolving a scope
- * pattern never scans the logs.
- */
-const V1 = `
-CREATE TABLE logs (
+/** A record's columns, the same in both versions: version 2 changes how `id` is chosen. */
+const LOG_COLUMNS = `(
   id INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,
   dataset TEXT NOT NULL,
@@ -26,7 +19,15 @@ CREATE TABLE logs (
   trace_id TEXT,
   host TEXT,
   attrs TEXT
-);
+);`;
+
+/**
+ * Version 1, as the store's first version wrote it (version 2 rebuilds it). The FTS5 index over
+ * `message` has external content, keeping each message once, in `logs`. `datasets` summarises
+ * what each dataset holds, so resolving a scope pattern never scans the logs.
+ */
+const V1 = `
+CREATE TABLE logs ${LOG_COLUMNS}
 CREATE INDEX logs_ts ON logs (ts, dataset, service, level, host);
 CREATE INDEX logs_dataset_ts ON logs (dataset, ts);
 CREATE INDEX logs_service_ts ON logs (service, ts);
@@ -47,7 +48,70 @@ CREATE TABLE datasets (
 ) WITHOUT ROWID;
 `;
 
-const MIGRATIONS: readonly string[] = [V1];
+/**
+ * Records are keyed by time: id = ts · 2^20 + a sequence number, so the table itself is in time
+ * order and a window is one range of ids. That replaces the time index (a window is read from
+ * the table, newest first or oldest first, without sorting), and it lets the FTS index answer a
+ * window by itself: its rowids are the same ids, so "matches of a word in this window, newest
+ * first" and "how many" are a range of its doclists, never a lookup per match.
+ */
+export const SEQ_BITS = 20;
+/**
+ * Width of a logs_rollup slot. Counts over a window add up the slots inside it and read records
+ * only in the slots a bucket edge cuts (the smaller side of each). Narrow slots mean more count
+ * rows (one per dataset × service × level × host present), wide ones more records read at each
+ * cut: the 500 slices of a spread sample over 4 h are 28.8 s wide, so 60 s slots would be cut
+ * nearly all, while 10 s slots still hold ~15 records for each count row on the bench's data.
+ */
+export const SLOT_MS = 10_000;
+
+/**
+ * Version 2: the keyed table above, with
+ *  - logs_rollup: records per 10 s slot × dataset × service × level × host (null stored as
+ *    ''), kept in the writing transaction, so counts, histograms and breakdowns over a million
+ *    records read thousands of count rows instead of the records, and stay exact;
+ *  - the FTS5 index written by the store's own statements instead of triggers: an FTS5 insert
+ *    run by a trigger flushes FTS5's pending terms at the trigger's statement boundary, writing
+ *    one tiny segment per record to be merged later (bench/embedded: 5x the cost of the same
+ *    inserts made directly, which is why the triggers are gone);
+ *  - trace ids in the FTS index, as its second column, instead of a b-tree index: a trace id
+ *    is one more token of a record the index tokenizes anyway (no measurable cost), where the
+ *    b-tree index took random inserts all over a file-sized tree (+5 µs a record); and a trace
+ *    is then found within a window like a word;
+ *  - no time, dataset, service or level indexes: the key orders by time, and the counts replace
+ *    what the label indexes were for.
+ * Version 1 records are carried over with keys made from their times (those before 1970 or
+ * after 2248, which version 2 refuses, are dropped), and the FTS index, counts and dataset
+ * summaries are rebuilt from them.
+ */
+const V2 = `
+CREATE TABLE logs_v2 ${LOG_COLUMNS}
+INSERT INTO logs_v2 (id, ts, dataset, service, level, message, trace_id, host, attrs)
+  SELECT (ts << ${SEQ_BITS}) + row_number() OVER (PARTITION BY ts ORDER BY id) - 1, ts, dataset, service, level, message, trace_id, host, attrs
+  FROM logs WHERE ts BETWEEN 0 AND ${MAX_TS};
+DROP TRIGGER logs_fts_insert;
+DROP TRIGGER logs_fts_delete;
+DROP TABLE logs_fts;
+DROP TABLE logs;
+ALTER TABLE logs_v2 RENAME TO logs;
+CREATE VIRTUAL TABLE logs_fts USING fts5 (message, trace_id, content = 'logs', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO logs_fts (logs_fts) VALUES ('rebuild');
+CREATE TABLE logs_rollup (
+  slot INTEGER NOT NULL,
+  dataset TEXT NOT NULL,
+  service TEXT NOT NULL,
+  level TEXT NOT NULL,
+  host TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (slot, dataset, service, level, host)
+) WITHOUT ROWID;
+INSERT INTO logs_rollup (slot, dataset, service, level, host, n)
+  SELECT ts / ${SLOT_MS}, dataset, coalesce(service, ''), coalesce(level, ''), coalesce(host, ''), count(*) FROM logs GROUP BY 1, 2, 3, 4, 5;
+DELETE FROM datasets;
+INSERT INTO datasets (name, records, first_ts, last_ts) SELECT dataset, count(*), min(ts), max(ts) FROM logs GROUP BY dataset;
+`;
+
+const MIGRATIONS: readonly string[] = [V1, V2];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**

@@ -93,15 +93,16 @@ async function deadPid(): Promise<number> {
 }
 
 describe('embedded store: schema and writes', () => {
-  it('creates logs.db with its schema and indexes, in WAL with synchronous FULL, and reopens it as it is', () => {
+  it('creates logs.db with its schema, in WAL with synchronous FULL, and reopens it as it is', () => {
     const dir = dataDir();
     const store = open(dir);
-    expect(store.info()).toEqual({ file: join(store.dataDir, STORE_FILE), schemaVersion: 1, journalMode: 'wal', synchronous: 'full' });
+    expect(store.info()).toEqual({ file: join(store.dataDir, STORE_FILE), schemaVersion: 2, journalMode: 'wal', synchronous: 'full' });
     const db = raw(dir);
     const names = (type: string) => (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE ? ORDER BY name').all(type, 'sqlite_%') as { name: string }[]).map((r) => r.name);
-    expect(names('table')).toEqual(expect.arrayContaining(['datasets', 'logs', 'logs_fts']));
-    expect(names('index')).toEqual(['logs_dataset_ts', 'logs_level_ts', 'logs_service_ts', 'logs_trace_id', 'logs_ts']);
-    expect(names('trigger')).toEqual(['logs_fts_delete', 'logs_fts_insert']);
+    expect(names('table')).toEqual(expect.arrayContaining(['datasets', 'logs', 'logs_fts', 'logs_rollup']));
+    // Time-ordered keys, the slot counts and the FTS index (messages and trace ids) replace every b-tree index and trigger.
+    expect(names('index')).toEqual([]);
+    expect(names('trigger')).toEqual([]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
 
@@ -109,8 +110,100 @@ describe('embedded store: schema and writes', () => {
     store.close();
     stores.pop();
     const again = open(dir);
-    expect(again.info().schemaVersion).toBe(1);
+    expect(again.info().schemaVersion).toBe(2);
     expect(total(again)).toBe(3);
+  });
+
+  it('upgrades a version 1 store: records keyed by time, FTS index, slot counts and summaries rebuilt', async () => {
+    const dir = dataDir();
+    // Version 1 as the store's first version created it.
+    const v1 = new Database(join(dir, STORE_FILE));
+    v1.pragma('journal_mode = WAL');
+    v1.exec(`
+      CREATE TABLE logs (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, dataset TEXT NOT NULL, service TEXT, level TEXT, message TEXT NOT NULL, trace_id TEXT, host TEXT, attrs TEXT);
+      CREATE INDEX logs_ts ON logs (ts, dataset, service, level, host);
+      CREATE INDEX logs_trace_id ON logs (trace_id) WHERE trace_id IS NOT NULL;
+      CREATE VIRTUAL TABLE logs_fts USING fts5 (message, content = 'logs', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+      CREATE TRIGGER logs_fts_insert AFTER INSERT ON logs BEGIN INSERT INTO logs_fts (rowid, message) VALUES (new.id, new.message); END;
+      CREATE TRIGGER logs_fts_delete AFTER DELETE ON logs BEGIN INSERT INTO logs_fts (logs_fts, rowid, message) VALUES ('delete', old.id, old.message); END;
+      CREATE TABLE datasets (name TEXT PRIMARY KEY, records INTEGER NOT NULL, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    const insert = v1.prepare('INSERT INTO logs (ts, dataset, service, level, message, trace_id, host, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const t = Date.parse('2026-03-10T10:00:00.000Z');
+    insert.run(t + 5, 'web', 'nginx', 'error', 'upstream timed out', 'trace-1', 'h1', '{"status":504}');
+    insert.run(t + 5, 'web', 'nginx', 'info', 'GET / 200', null, 'h1', null);
+    insert.run(t, 'db', null, 'warn', 'slow query', null, null, null);
+    insert.run(-5, 'db', null, null, 'before 1970', null, null, null);
+    v1.exec("INSERT INTO datasets VALUES ('web', 2, " + (t + 5) + ', ' + (t + 5) + "), ('db', 2, -5, " + t + ')');
+    v1.pragma('user_version = 1');
+    v1.close();
+
+    const store = open(dir);
+    expect(store.info().schemaVersion).toBe(2);
+    // Version 2 keeps times from 1970 on: the record before it is not carried over.
+    expect(store.datasets()).toEqual([
+      { name: 'db', records: 1, firstTs: t, lastTs: t },
+      { name: 'web', records: 2, firstTs: t + 5, lastTs: t + 5 },
+    ]);
+    const page = store.searchPage({ ...EVER }, { limit: 10, order: 'asc' });
+    expect(page.records.map(({ id: _id, ...r }) => r)).toEqual([
+      { ts: t, dataset: 'db', level: 'warn', message: 'slow query' },
+      { ts: t + 5, dataset: 'web', service: 'nginx', level: 'error', message: 'upstream timed out', traceId: 'trace-1', host: 'h1', attrs: { status: 504 } },
+      { ts: t + 5, dataset: 'web', service: 'nginx', level: 'info', message: 'GET / 200', host: 'h1' },
+    ]);
+    const source = new EmbeddedLogSource(store);
+    const window = { from: new Date(t - 1000), to: new Date(t + 1000) };
+    const signal = AbortSignal.timeout(10_000);
+    expect((await source.sample({ ...window, text: 'timed' }, { limit: 5, strategy: 'newest' }, signal)).records.map((r) => r.message)).toEqual(['upstream timed out']);
+    expect((await source.sample({ ...window, traceIds: ['trace-1'] }, { limit: 5, strategy: 'newest' }, signal)).total).toBe(1);
+    expect((await source.countBy(window, { by: 'level' }, signal)).values).toEqual([
+      { value: 'error', count: 1 },
+      { value: 'info', count: 1 },
+      { value: 'warn', count: 1 },
+    ]);
+    const db = raw(dir);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    const check = raw(dir, false);
+    expect(() => check.prepare("INSERT INTO logs_fts (logs_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    check.close();
+  });
+
+  it('gives a record a free key of its millisecond when its number is taken, and refuses it once all 2^20 are', () => {
+    const dir = dataDir();
+    const store = open(dir);
+    const ts = Date.parse('2026-03-10T10:00:00.000Z');
+    // Every key of that millisecond taken but one, as records of earlier writers would.
+    const db = raw(dir, false);
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1048575)
+       INSERT INTO logs (id, ts, dataset, message) SELECT (CAST(? AS INTEGER) << 20) + i, CAST(? AS INTEGER), 'crowd', 'x' FROM n WHERE i <> 777`,
+    ).run(ts, ts);
+    expect(store.write([{ ts, dataset: 'app', message: 'finds the gap' }])).toEqual({ stored: 1, truncated: 0, rejected: [] });
+    expect(db.prepare('SELECT message FROM logs WHERE id = (CAST(? AS INTEGER) << 20) + 777').pluck().get(ts)).toBe('finds the gap');
+    expect(store.write([{ ts, dataset: 'app', message: 'no room' }, { ts: ts + 1, dataset: 'app', message: 'next millisecond' }])).toEqual({
+      stored: 1,
+      truncated: 0,
+      rejected: [{ index: 0, reason: 'more than 1048576 records in one millisecond' }],
+    });
+    db.close();
+    expect(store.datasets().find((d) => d.name === 'app')?.records).toBe(2);
+  });
+
+  it('refuses times before 1970 and after 2248, which a time key cannot hold', () => {
+    const store = open(dataDir());
+    const result = store.write([
+      { ts: -1, dataset: 'app', message: 'before' },
+      { ts: 0, dataset: 'app', message: 'epoch' },
+      { ts: 2 ** 43 - 1, dataset: 'app', message: 'last' },
+      { ts: 2 ** 43, dataset: 'app', message: 'after' },
+    ]);
+    expect(result.stored).toBe(2);
+    expect(result.rejected).toEqual([
+      { index: 0, reason: 'ts is not an epoch-millisecond time from 1970 to 2248' },
+      { index: 3, reason: 'ts is not an epoch-millisecond time from 1970 to 2248' },
+    ]);
+    expect(store.searchPage({ ...EVER }, { limit: 10, order: 'desc' }).records.map((r) => r.message)).toEqual(['last', 'epoch']);
   });
 
   it('refuses a store written by a newer telemcp, and names the file and the recovery step when it is corrupt', () => {
@@ -425,7 +518,9 @@ describe('embedded store: reliability', () => {
     store.write(records(100));
     const writer = raw(dir, false);
     writer.prepare('BEGIN IMMEDIATE').run();
-    writer.prepare('INSERT INTO logs (ts, dataset, service, level, message) SELECT ts, dataset, service, level, message FROM logs').run();
+    // A copy of every record under another key of its millisecond, with the counts the store keeps beside them.
+    writer.prepare('INSERT INTO logs (id, ts, dataset, service, level, message) SELECT id + 524288, ts, dataset, service, level, message FROM logs').run();
+    writer.prepare('UPDATE logs_rollup SET n = n * 2').run();
     writer.prepare("UPDATE datasets SET records = records * 2 WHERE name = 'app'").run();
 
     expect(total(store)).toBe(100);
