@@ -105,7 +105,7 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
   }
   // Opened once here, holding the DATA_DIR lock for the life of the process (a second process is refused).
   const store = embeddedStoreOn(config) ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;
-  if (store) logSources.set('embedded', new EmbeddedLogSource(store));
+  if (store) logSources.set('embedded', new EmbeddedLogSource(store, { cursorSecret: config.CURSOR_SECRET }));
   return {
     search,
     store,

@@ -134,6 +134,20 @@ describe('embedded log source', () => {
     expect(counted).toMatchObject({ scope: '*', partial: false, notes: [], total: 2 * IN_WINDOW.length + 3, values: [{ value: 'batch', count: 800 }] });
   });
 
+  it('signs search cursors with CURSOR_SECRET, so a cursor outlives the process that issued it, and with no other key', async () => {
+    const q = window({ services: ['batch'] });
+    const first = await new EmbeddedLogSource(store, { cursorSecret: 'shared-secret' }).search(q, { limit: 5 }, signal());
+    expect(first.next).toBeDefined();
+    const restarted = await new EmbeddedLogSource(store, { cursorSecret: 'shared-secret' }).search(q, { limit: 5, cursor: first.next }, signal());
+    expect(restarted.offset).toBe(5);
+    expect(restarted.records[0].ts).toBeLessThanOrEqual(first.records[4].ts);
+    for (const other of [new EmbeddedLogSource(store, { cursorSecret: 'another-secret' }), source]) {
+      const err = await other.search(q, { limit: 5, cursor: first.next }, signal()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TelemcpError);
+      expect((err as TelemcpError).code).toBe('invalid_input');
+    }
+  });
+
   it('refuses queries it cannot answer, with the limit named', async () => {
     const q = window();
     for (const limit of [0, 5001, 2.5]) {

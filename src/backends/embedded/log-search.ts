@@ -1,10 +1,10 @@
 import { TelemcpError } from '../../core/errors.js';
-import { sanitizeText } from '../../security/sanitize.js';
-import type { LogStoreReader, StoredLog, StoreQuery } from '../../store/log-store.js';
-import type { FoundLogRecord, LogQuery, LogSearchOptions, LogSearchPage, LogSource } from '../capabilities.js';
-import { cursorCodec } from '../elasticsearch/cursor.js';
+import type { LogStoreReader, StoreQuery } from '../../store/log-store.js';
+import type { LogQuery, LogSearchOptions, LogSearchPage, LogSource } from '../capabilities.js';
+import type { CursorCodec } from '../elasticsearch/cursor.js';
 import { checkMessageQuery } from '../elasticsearch/log-fields.js';
-import { RECORD_MESSAGE_CHARS, RECORD_VALUE_CHARS, checkLogQuery, checkSearchLimit, searchFingerprint } from '../log-query.js';
+import { checkLogQuery, checkSearchLimit, searchFingerprint } from '../log-query.js';
+import { checkAborted, toFoundRecord } from './answers.js';
 
 /**
  * LogSource.search over the embedded store: keyset pages in (ts, id) order (searchPage), so a
@@ -13,12 +13,9 @@ import { RECORD_MESSAGE_CHARS, RECORD_VALUE_CHARS, checkLogQuery, checkSearchLim
  * with cursor.ts's codec and bound to the source, the query and the caller's boundTo, like the
  * Elasticsearch source's, so a cursor cannot be forged to widen the window or reused for
  * another query.
- *
- * The codec's key is this process's own: the store is held by one process (its DATA_DIR lock),
- * so its cursors are only ever continued by the process that issued them.
+ * The codec's key is CURSOR_SECRET when set, so cursors outlive a restart; else this process's
+ * own key (the store is held by one process, its DATA_DIR lock).
  */
-
-const codec = cursorCodec(undefined);
 
 interface StoreCursor {
   /** The first page's window, epoch ms. */
@@ -31,7 +28,7 @@ interface StoreCursor {
   k: [number, number];
 }
 
-type SearchingSource = Pick<LogSource, 'name' | 'defaultScope'>;
+type SearchingSource = Pick<LogSource, 'name' | 'defaultScope'> & { cursors: CursorCodec };
 
 export async function searchLogStore(store: LogStoreReader, source: SearchingSource, query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
   checkLogQuery(query);
@@ -39,7 +36,7 @@ export async function searchLogStore(store: LogStoreReader, source: SearchingSou
   checkAborted(signal);
   const tool = `log-source:${source.name}`;
   const fp = searchFingerprint(query, source.defaultScope, opts);
-  const state = opts.cursor ? readCursor(codec.decode(opts.cursor, tool, fp)) : undefined;
+  const state = opts.cursor ? readCursor(source.cursors.decode(opts.cursor, tool, fp)) : undefined;
   const storeQuery: StoreQuery = {
     from: state ? state.w[0] : query.from.getTime(),
     to: state ? state.w[1] : query.to.getTime(),
@@ -55,12 +52,12 @@ export async function searchLogStore(store: LogStoreReader, source: SearchingSou
   const offset = state?.o ?? 0;
   const following: StoreCursor | undefined = page.next && { w: [storeQuery.from, storeQuery.to], n: total, o: offset + page.records.length, k: [page.next.ts, page.next.id] };
   return {
-    records: page.records.map(toFound),
+    records: page.records.map(toFoundRecord),
     total,
     totalExact: true,
     offset,
     window: { from: new Date(storeQuery.from), to: new Date(storeQuery.to) },
-    ...(following ? { next: codec.encode(tool, fp, following as unknown as Record<string, unknown>) } : {}),
+    ...(following ? { next: source.cursors.encode(tool, fp, following as unknown as Record<string, unknown>) } : {}),
     scope: page.scope,
     partial: false,
     notes: page.notes,
@@ -74,23 +71,4 @@ function readCursor(s: Record<string, unknown>): StoreCursor {
     throw new TelemcpError('invalid_input', 'cursor is not a cursor this server issued.', { hint: 'Omit cursor to start over.' });
   }
   return c;
-}
-
-/** The store answers synchronously: a call whose deadline already passed is refused before it starts. */
-function checkAborted(signal: AbortSignal): void {
-  if (!signal.aborted) return;
-  const reason = signal.reason as unknown;
-  if (reason instanceof TelemcpError) throw reason;
-  throw new TelemcpError('backend_timeout', 'The embedded store did not answer before the deadline.', { hint: 'Narrow the request (shorter time range, fewer datasets) and retry.' });
-}
-
-/** Bounded and stripped of control characters, as every record a source returns. */
-function toFound(log: StoredLog): FoundLogRecord {
-  const value = (v: string) => sanitizeText(v, RECORD_VALUE_CHARS).text;
-  const record: FoundLogRecord = { ts: log.ts, message: sanitizeText(log.message, RECORD_MESSAGE_CHARS).text, index: log.dataset };
-  if (log.service !== undefined) record.service = value(log.service);
-  if (log.level !== undefined) record.level = value(log.level);
-  if (log.traceId !== undefined) record.traceId = value(log.traceId);
-  if (log.host !== undefined) record.host = value(log.host);
-  return record;
 }

@@ -1,5 +1,3 @@
-import { TelemcpError } from '../../core/errors.js';
-import { sanitizeText } from '../../security/sanitize.js';
 import type { Filter, LogStoreReader, StoredLog } from '../../store/log-store.js';
 import type {
   CountByOptions,
@@ -8,7 +6,6 @@ import type {
   LogCounts,
   LogHistogram,
   LogQuery,
-  LogRecord,
   LogSample,
   LogSearchOptions,
   LogSearchPage,
@@ -17,14 +14,13 @@ import type {
   LogSourceCapabilities,
   SampleOptions,
 } from '../capabilities.js';
+import { cursorCodec, type CursorCodec } from '../elasticsearch/cursor.js';
 import { checkMessageQuery } from '../elasticsearch/log-fields.js';
 import {
   DEFAULT_TOP,
   LOG_SOURCE_LIMITS,
   MAX_COUNT_VALUES,
   MAX_SERIES,
-  RECORD_MESSAGE_CHARS,
-  RECORD_VALUE_CHARS,
   checkLabel,
   checkLogQuery,
   checkSampleLimit,
@@ -33,6 +29,7 @@ import {
   spreadQuotas,
   spreadSlices,
 } from '../log-query.js';
+import { checkAborted, toLogRecord } from './answers.js';
 import { searchLogStore } from './log-search.js';
 
 const CAPABILITIES: LogSourceCapabilities = {
@@ -46,6 +43,8 @@ const CAPABILITIES: LogSourceCapabilities = {
 export interface EmbeddedLogSourceSettings {
   /** The name tools select this source by (default `embedded`). */
   name?: string;
+  /** CURSOR_SECRET, which signs search cursors (cursor.ts); absent, a key of this process does. */
+  cursorSecret?: string;
 }
 
 /**
@@ -62,12 +61,14 @@ export class EmbeddedLogSource implements LogSource {
   readonly capabilities = CAPABILITIES;
   readonly defaultScope = '*';
   readonly name: string;
+  private readonly cursors: CursorCodec;
 
   constructor(
     private readonly store: LogStoreReader,
     settings: EmbeddedLogSourceSettings = {},
   ) {
     this.name = settings.name ?? 'embedded';
+    this.cursors = cursorCodec(settings.cursorSecret);
   }
 
   async sample(query: LogQuery, opts: SampleOptions, signal: AbortSignal): Promise<LogSample> {
@@ -76,7 +77,7 @@ export class EmbeddedLogSource implements LogSource {
     const f = this.filter(query, signal);
     if (f.none) return { records: [], total: 0, totalExact: true, strategy: opts.strategy, ...meta(f) };
     const { records, total } = opts.strategy === 'spread' ? this.spread(f, query, opts.limit, signal) : { records: this.store.newest(f, opts.limit), total: this.store.count(f) };
-    return { records: records.map(toRecord), total, totalExact: true, strategy: opts.strategy, ...meta(f) };
+    return { records: records.map(toLogRecord), total, totalExact: true, strategy: opts.strategy, ...meta(f) };
   }
 
   async histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram> {
@@ -121,7 +122,7 @@ export class EmbeddedLogSource implements LogSource {
   }
 
   search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
-    return searchLogStore(this.store, this, query, opts, signal);
+    return searchLogStore(this.store, { name: this.name, defaultScope: this.defaultScope, cursors: this.cursors }, query, opts, signal);
   }
 
   private filter(query: LogQuery, signal: AbortSignal): Filter {
@@ -166,20 +167,4 @@ function meta(f: Filter): LogAnswerMeta {
 
 function sum(counts: number[]): number {
   return counts.reduce((a, b) => a + b, 0);
-}
-
-function checkAborted(signal: AbortSignal): void {
-  if (!signal.aborted) return;
-  const reason = signal.reason as unknown;
-  if (reason instanceof TelemcpError) throw reason;
-  throw new TelemcpError('backend_timeout', 'The embedded store did not answer before the deadline.', { hint: 'Narrow the request (shorter time range, fewer datasets) and retry.' });
-}
-
-function toRecord(log: StoredLog): LogRecord {
-  const record: LogRecord = { ts: log.ts, message: sanitizeText(log.message, RECORD_MESSAGE_CHARS).text };
-  if (log.service !== undefined) record.service = sanitizeText(log.service, RECORD_VALUE_CHARS).text;
-  if (log.level !== undefined) record.level = sanitizeText(log.level, RECORD_VALUE_CHARS).text;
-  if (log.traceId !== undefined) record.traceId = sanitizeText(log.traceId, RECORD_VALUE_CHARS).text;
-  if (log.host !== undefined) record.host = sanitizeText(log.host, RECORD_VALUE_CHARS).text;
-  return record;
 }
