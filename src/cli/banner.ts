@@ -12,6 +12,7 @@ export function startupBanner(app: App, url: string, extra: string[] = []): stri
   const lines = [`telemcp ${VERSION} listening on ${url}  (MCP Streamable HTTP: ${mcpUrl}, legacy SSE: ${url}/sse, REST: ${url}/mcp/tools)`];
   lines.push(`tools: ${registry.all().map((t) => t.name).join(', ')}`);
   for (const hidden of registry.hiddenToolsets) lines.push(`toolset ${hidden.name} hidden: ${hidden.reason}`);
+  for (const part of registry.narrowedToolsets) lines.push(`toolset ${part.name} in part: ${part.reason}`);
   lines.push(...extra);
   for (const setting of app.insecure) lines.push(`WARNING insecure setting enabled: ${setting}`);
   const key = app.localKey;

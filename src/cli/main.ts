@@ -137,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
       else {
         for (const t of tools) process.stdout.write(`${t.name.padEnd(24)} ${t.role.padEnd(18)} ${t.description}\n`);
         for (const h of app.rt.registry.hiddenToolsets) process.stdout.write(`(toolset ${h.name} hidden: ${h.reason})\n`);
+        for (const p of app.rt.registry.narrowedToolsets) process.stdout.write(`(toolset ${p.name} in part: ${p.reason})\n`);
       }
       await app.close();
       return;

@@ -23,6 +23,8 @@ export class ToolRegistry {
   private readonly tools = new Map<string, AnyTool>();
   private readonly listings = new Map<string, ToolListing>();
   readonly hiddenToolsets: { name: string; reason: string }[] = [];
+  /** Toolsets served in part, and why the rest of their tools are not. */
+  readonly narrowedToolsets: { name: string; reason: string }[] = [];
 
   constructor(toolsets: Toolset[], backends: Backends) {
     for (const set of toolsets) {
@@ -31,7 +33,9 @@ export class ToolRegistry {
         this.hiddenToolsets.push({ name: set.name, reason });
         continue;
       }
-      for (const tool of set.tools) {
+      const narrowed = set.narrowed?.(backends);
+      if (narrowed) this.narrowedToolsets.push({ name: set.name, reason: narrowed.reason });
+      for (const tool of narrowed?.tools ?? set.tools) {
         if (this.tools.has(tool.name)) throw new Error(`duplicate tool name ${tool.name}`);
         this.tools.set(tool.name, tool);
         this.listings.set(tool.name, {

@@ -1,7 +1,7 @@
 import type { Backends } from '../backends/backends.js';
 import type { AnyTool } from './tool.js';
 import { serverTools } from './server/index.js';
-import { elkTools } from './elk/index.js';
+import { elkLogTools, elkTools } from './elk/index.js';
 import { elkKibanaStatus } from './elk/elk_kibana_status.js';
 import { elkLogstashHealth } from './elk/elk_logstash_health.js';
 import { adviceTools } from './advice/index.js';
@@ -13,6 +13,8 @@ export interface Toolset {
   tools: AnyTool[];
   /** Why the toolset is hidden, or undefined when its backend is configured. */
   unavailableReason: (backends: Backends) => string | undefined;
+  /** When only some of its tools can answer with the backends configured: those, and why the rest are not served. */
+  narrowed?: (backends: Backends) => { tools: AnyTool[]; reason: string } | undefined;
 }
 
 /** The one place that decides which toolsets exist and when they are visible. */
@@ -27,7 +29,10 @@ export const TOOLSETS: Toolset[] = [
     name: 'elk',
     description: 'Elasticsearch/OpenSearch cluster, nodes and indices',
     tools: elkTools,
-    unavailableReason: (b) => (b.search ? undefined : 'set ES_URL (or OPENSEARCH_URL) to enable it'),
+    unavailableReason: (b) => (b.search || b.store ? undefined : 'set ES_URL (or OPENSEARCH_URL) to enable it'),
+    // Without a cluster, the embedded store answers elk's log tools; the cluster tools need a cluster.
+    narrowed: (b) =>
+      b.search ? undefined : { tools: elkLogTools, reason: `${elkLogTools.map((t) => t.name).join(' and ')} read the embedded store; set ES_URL (or OPENSEARCH_URL) for the cluster tools` },
   },
   {
     name: 'kibana',

@@ -45,6 +45,7 @@ describe('zero-config default: the embedded store with the demo dataset', () => 
     expect(out).toMatch(/embedded log store: .*logs\.db — [\d,]+ records in 6 dataset\(s\)/);
     expect(out).toMatch(/demo data loaded on first start/);
     expect(out).toMatch(/tools: .*logs_patterns.*incident_summary/);
+    expect(out).toMatch(/toolset elk in part: elk_search_logs and elk_detect_errors read the embedded store/);
   });
 
   it('answers incident_summary at once: the demo incident, marked as demo data', async () => {
@@ -75,6 +76,22 @@ describe('zero-config default: the embedded store with the demo dataset', () => 
     const bursts = await call<{ bursts: { status: string }[]; source: Source }>('logs_bursts', { start_time: 'now-2h' });
     expect(bursts.bursts.some((b) => b.status === 'ongoing')).toBe(true);
     expect(bursts.source.demo_data).toBe(true);
+  });
+
+  it("answers the seed's elk_detect_errors and elk_search_logs from the store, index_pattern naming datasets", async () => {
+    const errors = await call<{ total_errors: number; errors_by_service: { service: string }[]; top_error_messages: { message: string; trace_id?: string }[]; rising_since: string | null; fields_used: Record<string, string> }>(
+      'elk_detect_errors',
+      { start_time: 'now-2h', top_n: 3 },
+    );
+    expect(errors.total_errors).toBeGreaterThan(0);
+    expect(errors.errors_by_service[0].service).toBe('payment-service');
+    expect(errors.top_error_messages.map((m) => m.message)).toContain('timeout to fraud-service after <*>');
+    expect(errors.rising_since).not.toBeNull();
+    expect(errors.fields_used.message).toBe('message');
+    const traced = errors.top_error_messages.find((m) => m.trace_id)!;
+    const trace = await call<{ total: number; hits: { trace_id?: string; index: string }[] }>('elk_search_logs', { index_pattern: 'logs-*-demo', trace_id: traced.trace_id, start_time: 'now-2h' });
+    expect(trace.total).toBeGreaterThan(0);
+    expect(trace.hits.every((h) => h.trace_id === traced.trace_id && h.index.endsWith('-demo'))).toBe(true);
   });
 
   it('refuses a second process on the same DATA_DIR with a clear message', async () => {

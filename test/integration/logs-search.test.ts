@@ -120,6 +120,8 @@ describe.each(ENGINES)('logs_search on $label and on the embedded store', (engin
   const engineSource = engine.configKey === 'ES_URL' ? 'elasticsearch' : 'opensearch';
   let admin: EngineAdmin;
   let app: App;
+  /** No cluster configured: elk's log tools read the embedded store. */
+  let storeApp: App;
 
   beforeAll(async () => {
     const url = requireEngineUrl(engine.envVar);
@@ -148,9 +150,13 @@ describe.each(ENGINES)('logs_search on $label and on the embedded store', (engin
     const record = (dataset: string) => (l: Line): IngestRecord => ({ ts: l.ts, dataset, service: l.service, level: l.level, message: l.message, ...(l.traceId ? { traceId: l.traceId } : {}), host: l.host });
     const written = app.rt.backends.store!.write([...LINES.map(record(main)), ...TIED.map(record(tied))]);
     expect(written.rejected).toEqual([]);
+    storeApp = buildApp(testConfig({ EMBEDDED_STORE: 'auto', CURSOR_SECRET: 'it-cursor-secret', RATE_LIMIT_PER_MINUTE: '100000' }));
+    expect(storeApp.rt.backends.search).toBeUndefined();
+    expect(storeApp.rt.backends.store!.write([...LINES.map(record(main)), ...TIED.map(record(tied))]).rejected).toEqual([]);
   });
 
   afterAll(async () => {
+    await storeApp?.close();
     await app?.close();
     await admin?.deleteIndices([main, tied]);
   });
@@ -305,5 +311,76 @@ describe.each(ENGINES)('logs_search on $label and on the embedded store', (engin
     expect(fromEngine.total).toBe(expectedLines(() => true).length);
     expect(fromStore.source).toEqual({ name: 'embedded', kind: 'embedded', scope: '*' });
     expect(fromStore.total).toBe(expectedLines(() => true).length + TIED.length);
+  });
+
+  describe('elk_search_logs and elk_detect_errors with no cluster configured: the embedded store answers as the engine does', () => {
+    /**
+     * What must match: all but the echo of "now", the cursor, the fields each backend reports
+     * (the store's columns, the engine's mapping), the spelling of levels, which the elk tools
+     * show as the engine holds them and the store holds in one spelling, and how the error
+     * histogram cuts the window's last instant.
+     */
+    const same = (answer: Record<string, unknown>) => {
+      const { next_cursor: _cursor, fields_used: _fields, window, ...rest } = answer as { window: Record<string, unknown> } & Record<string, unknown>;
+      const { server_now: _now, ...win } = window;
+      const hits = (rest.hits as Hit[] | undefined)?.map((h) => (h.level ? { ...h, level: canonical(h.level) } : h));
+      const samples = (rest.samples as { log_level?: string }[] | undefined)?.map((h) => (h.log_level ? { ...h, log_level: canonical(h.log_level) } : h));
+      // The engine's histogram has a bucket for the window's end itself; the store counts a log at the end in the last bucket.
+      const overTime = rest.errors_over_time as { interval: string; start: string; counts: number[] } | undefined;
+      const errorsOverTime = overTime && { interval: overTime.interval, start: overTime.start, total: overTime.counts.reduce((a, b) => a + b, 0) };
+      return { ...rest, ...(hits ? { hits } : {}), ...(samples ? { samples } : {}), ...(errorsOverTime ? { errors_over_time: errorsOverTime } : {}), window: win };
+    };
+    const elk = (target: App, tool: string, args: Record<string, unknown>) =>
+      callOk<Record<string, unknown>>(target, tool, { index_pattern: main, start_time: START, end_time: END, ...args }, CALLERS.viewer);
+
+    it.each<[string, Record<string, unknown>, (l: Line) => boolean]>([
+      ['the newest lines', {}, () => true],
+      ['one service, oldest first', { service_name: 'payment', sort: 'asc', limit: 30 }, (l) => l.service === 'payment'],
+      ['a trace id and a level', { trace_id: 'trace-pay-7', log_level: 'error' }, (l) => l.traceId === 'trace-pay-7'],
+      ['message words', { query: 'payment -declined' }, (l) => l.message === 'upstream payment failed'],
+    ])('elk_search_logs, %s: the same hits, totals and pages', async (_what, args, keep) => {
+      const [onEngine, onStore] = [await elk(app, 'elk_search_logs', args), await elk(storeApp, 'elk_search_logs', args)];
+      const { summary: _s1, ...engineRest } = same(onEngine);
+      const { summary: _s2, ...storeRest } = same(onStore);
+      expect(storeRest).toEqual(engineRest);
+      let expected = expectedLines(keep);
+      if (args.sort === 'asc') expected = expected.reverse();
+      expect(onStore.hits).toEqual(expected.slice(0, (args.limit as number | undefined) ?? 20).map((l) => hitOf(l, main)));
+      expect(onStore.fields_used).toEqual({ timestamp: 'timestamp', service: 'service', level: 'level', message: 'message', trace_id: 'trace_id' });
+      expect(onStore.summary).toContain(` of ${expected.length} in ${main}`);
+    });
+
+    it('elk_search_logs pages through every line once with its cursors, reads every dataset by default, and names fields it does not keep', async () => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await elk(storeApp, 'elk_search_logs', { limit: 9, ...(cursor ? { cursor } : {}) });
+        seen.push(...(page.hits as Hit[]).map((h) => `${h.time} ${h.message}`));
+        cursor = page.next_cursor as string | undefined;
+      } while (cursor);
+      expect(seen).toEqual(expectedLines(() => true).map((l) => `${new Date(l.ts).toISOString()} ${l.message.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 500)}${l.message.length > 500 ? '…' : ''}`));
+      const everything = await callOk<Record<string, unknown>>(storeApp, 'elk_search_logs', { start_time: START, end_time: END, limit: 1 }, CALLERS.viewer);
+      expect(everything.total).toBe(expectedLines(() => true).length + TIED.length);
+      const picked = await elk(storeApp, 'elk_search_logs', { fields: ['service.name', 'message', 'http.status'], limit: 1 });
+      expect(picked.hits).toEqual([{ time: new Date(TO).toISOString(), index: main, service: 'api', message: 'GET /health 200' }]);
+      expect(picked.notes).toEqual(['The embedded store keeps service, level, message and trace_id for each log; no field http.status.']);
+    });
+
+    it('elk_detect_errors: the same totals, services, patterns, rise and samples', async () => {
+      for (const args of [{}, { service_name: 'payment', top_n: 3 }]) {
+        const [onEngine, onStore] = [await elk(app, 'elk_detect_errors', args), await elk(storeApp, 'elk_detect_errors', args)];
+        expect(same(onStore)).toEqual(same(onEngine));
+        const errors = expectedLines((l) => canonical(l.level) === 'error' && (!('service_name' in args) || l.service === args.service_name));
+        expect(onStore.total_errors).toBe(errors.length);
+        expect((onStore.top_error_messages as { message: string; count: number }[])[0]).toMatchObject({ message: 'payment declined for order <*>', count: 40 });
+      }
+    });
+
+    it('refuses a dataset pattern it cannot read, and a call to the cluster tools, which it does not serve', async () => {
+      const bad = await callErr(storeApp, 'elk_search_logs', { index_pattern: 'logs-,', start_time: START, end_time: END }, CALLERS.viewer);
+      expect(bad.error.code).toBe('invalid_input');
+      const cluster = await callErr(storeApp, 'elk_cluster_health', {}, CALLERS.viewer);
+      expect(cluster.error.code).toBe('tool_not_found');
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { TelemcpError } from '../../core/errors.js';
+import type { LogSource } from '../../backends/capabilities.js';
 import type { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import type { ToolContext } from '../tool.js';
 
@@ -7,6 +8,18 @@ export function searchEngine(ctx: ToolContext): SearchEngine {
   if (!engine) throw new TelemcpError('backend_unavailable', 'No Elasticsearch/OpenSearch is configured.', { hint: 'Set ES_URL or OPENSEARCH_URL.' });
   return engine;
 }
+
+/**
+ * The log source elk's log tools (elk_search_logs, elk_detect_errors) read when no
+ * Elasticsearch/OpenSearch is configured: the embedded store, with index_pattern read as a
+ * pattern over its datasets. Undefined when a cluster is configured (it always wins).
+ */
+export function storeLogSource(ctx: Pick<ToolContext, 'backends'>): LogSource | undefined {
+  return ctx.backends.search ? undefined : ctx.backends.logSources.get('embedded');
+}
+
+/** The embedded store's columns, by the names elk's log tools report in fields_used and accept in `fields`. */
+export const STORE_LOG_FIELDS = { timestamp: 'timestamp', service: 'service', level: 'level', message: 'message', trace_id: 'trace_id' } as const;
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return 'n/a';

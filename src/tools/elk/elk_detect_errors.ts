@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
-import { MINUTE_MS, describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
+import { describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import {
   detectLogFields,
@@ -13,20 +13,17 @@ import {
   type LogFields,
 } from '../../backends/elasticsearch/log-fields.js';
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
-import { groupByTemplate, type MessageGroup, type MessagePattern } from '../../analysis/templates/group.js';
-import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
-import { sanitizeText } from '../../security/sanitize.js';
+import { groupByTemplate, type MessageGroup } from '../../analysis/templates/group.js';
 import { defineTool } from '../tool.js';
-import { num, searchEngine } from './common.js';
+import { num, searchEngine, storeLogSource } from './common.js';
+import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, errorsAnswer, sampleGroups, sampleOut, type SampleDoc } from './detect-errors-answer.js';
+import { detectErrorsOnSource } from './detect-errors-on-source.js';
 
 /** Distinct messages aggregated per call; patterns come from these, so memory is bounded whatever the document count. */
 const MESSAGE_BUCKETS = 1000;
 /** Recent errors read when messages cannot be aggregated (text-only field, or too long for the keyword field). */
 const TEXT_SAMPLE = 500;
 const LONG_SAMPLE = 200;
-const MAX_SAMPLES = 5;
-const OVER_TIME_BUCKETS = 60;
-const DETECTION_BUCKETS = 720;
 
 
 type Source = Record<string, unknown>;
@@ -53,22 +50,6 @@ interface ErrorsResponse {
   };
 }
 
-interface SampleDoc {
-  time?: number;
-  traceId?: string;
-  service?: string;
-  level?: string;
-  message?: string;
-}
-
-const sampleOut = z.object({
-  timestamp: z.string(),
-  service: z.string().optional(),
-  log_level: z.string().optional(),
-  message: z.string(),
-  trace_id: z.string().optional(),
-});
-
 export const elkDetectErrors = defineTool({
   name: 'elk_detect_errors',
   title: 'Detect error patterns',
@@ -78,7 +59,7 @@ export const elkDetectErrors = defineTool({
   leastRole: 'elk_viewer',
   input: z
     .object({
-      index_pattern: z.string().min(1).max(512).optional().describe('Default: LOG_INDEX_PATTERN (logs-*)'),
+      index_pattern: z.string().min(1).max(512).optional().describe('Default: LOG_INDEX_PATTERN (logs-*); embedded store: datasets, default *'),
       start_time: z.string().min(1).max(64).optional().describe('now-6h, ISO 8601 or epoch ms. Default now-1h'),
       end_time: z.string().min(1).max(64).optional().describe('Default now; window ≤ 31 days'),
       service_name: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/).optional(),
@@ -112,6 +93,8 @@ export const elkDetectErrors = defineTool({
   }),
   targets: (input, config) => ({ indices: input.index_pattern ?? config.LOG_INDEX_PATTERN }),
   async handler(input, ctx) {
+    const store = storeLogSource(ctx);
+    if (store) return detectErrorsOnSource(store, input, ctx.signal);
     const es = searchEngine(ctx);
     const indices = ctx.guarded.indices ?? '';
     const window = resolveWindow(input.start_time, input.end_time, { defaultStart: 'now-1h', maxDays: 31 });
@@ -245,64 +228,28 @@ export const elkDetectErrors = defineTool({
 
     const detection = aggsOut.detection?.buckets ?? [];
     const overTime = aggsOut.over_time?.buckets ?? detection;
-    // The current burst if errors are still up, else the largest one of the window.
-    const bursts = detection.length ? detectBursts({ startMs: detection[0].key, bucketMs: detMs, counts: detection.map((b) => b.doc_count) }) : undefined;
-    const burst = bursts?.ongoing ?? bursts?.bursts.reduce<Burst | undefined>((best, b) => (!best || b.excess >= best.excess ? b : best), undefined);
-    const rise = burst ? { baseline: burst.baseline, peak: burst.peakCount, ongoing: burst.status === 'ongoing' } : undefined;
-    const risingSince = burst ? new Date(burst.onsetMs).toISOString() : null;
-
     const byService = (aggsOut.by_service?.buckets ?? []).map((b) => ({ service: String(b.key), count: b.doc_count }));
     const otherServices = num(aggsOut.by_service?.sum_other_doc_count);
     if (otherServices > 0) notes.push(`${otherServices} error(s) come from services beyond the top ${input.top_n}.`);
     if (!svcKeyword && fields.service) notes.push(`${fields.service.name} is text-only, so errors cannot be counted per service.`);
     if (partial) notes.push('Partial result: some shards failed or the search timed out; counts are lower bounds.');
-
-    const top = patterns.slice(0, input.top_n).map((p) => ({
-      message: p.pattern,
-      count: p.count,
-      ...(p.firstSeen !== undefined ? { first_seen: new Date(p.firstSeen).toISOString() } : {}),
-      ...(p.lastSeen !== undefined ? { last_seen: new Date(p.lastSeen).toISOString() } : {}),
-      services: p.services.slice(0, 5).map((s) => s.name),
-      ...(p.sample?.traceId ? { trace_id: p.sample.traceId } : {}),
-      example: sanitizeText(p.example, 300).text,
-    }));
-    const samples = pickSamples(patterns, recentDocs);
-    const summary = totalErrors
-      ? `${totalErrors} error(s) in ${indices}${input.service_name ? ` for ${input.service_name}` : ''} from ${win.start} to ${win.end}; ` +
-        `${byService.length ? `most from ${byService[0].service} (${byService[0].count}); ` : ''}` +
-        `${top.length ? `top pattern "${top[0].message}" (${top[0].count})` : 'no message field'}` +
-        `${risingSince ? `; rising since ${risingSince}` : ''}`
-      : `No error-level logs in ${indices}${input.service_name ? ` for ${input.service_name}` : ''} from ${win.start} to ${win.end}.`;
-
-    return {
-      summary,
-      window: win,
-      total_errors: totalErrors,
-      errors_by_service: byService,
-      top_error_messages: top,
-      errors_over_time: {
-        interval: outInterval,
-        start: overTime.length ? new Date(overTime[0].key).toISOString() : win.start,
-        counts: overTime.map((b) => b.doc_count),
+    return errorsAnswer(
+      {
+        scope: indices,
+        window: win,
+        totalErrors,
+        byService,
+        patterns,
+        recentDocs,
+        detection: detection.length ? { startMs: detection[0].key, bucketMs: detMs, interval: detInterval, counts: detection.map((b) => b.doc_count) } : undefined,
+        overTime: { interval: outInterval, start: overTime.length ? new Date(overTime[0].key).toISOString() : win.start, counts: overTime.map((b) => b.doc_count) },
+        hasTraceField: fields.trace_id !== undefined,
+        fieldsUsed,
+        notes,
+        partial,
       },
-      rising_since: risingSince,
-      ...(rise
-        ? {
-            rise: {
-              interval: detInterval,
-              baseline_per_interval: Math.round(rise.baseline * 10) / 10,
-              peak_per_interval: rise.peak,
-              peak_at: new Date(burst!.peakMs).toISOString(),
-              ongoing: rise.ongoing,
-            },
-          }
-        : {}),
-      samples,
-      recommendation: recommend(totalErrors, top, byService, rise && risingSince ? { since: risingSince, ...rise, interval: detInterval } : undefined, input, fields, detMs),
-      fields_used: fieldsUsed,
-      ...(notes.length ? { notes } : {}),
-      ...(partial ? { partial } : {}),
-    };
+      input,
+    );
   },
 });
 
@@ -319,97 +266,3 @@ function toSample(source: Source | undefined, fields: LogFields): SampleDoc {
   };
 }
 
-/** Groups sampled documents by exact message, so groupByTemplate treats them like aggregation buckets. */
-function sampleGroups(docs: SampleDoc[]): MessageGroup<SampleDoc>[] {
-  const byMessage = new Map<string, MessageGroup<SampleDoc> & { serviceCounts: Map<string, number> }>();
-  for (const d of docs) {
-    if (d.message === undefined) continue;
-    let g = byMessage.get(d.message);
-    if (!g) byMessage.set(d.message, (g = { message: d.message, count: 0, serviceCounts: new Map() }));
-    g.count += 1;
-    if (d.time !== undefined) {
-      g.firstSeen = Math.min(g.firstSeen ?? d.time, d.time);
-      g.lastSeen = Math.max(g.lastSeen ?? d.time, d.time);
-    }
-    if (d.service) g.serviceCounts.set(d.service, (g.serviceCounts.get(d.service) ?? 0) + 1);
-    if (!g.sample || (!g.sample.traceId && d.traceId)) g.sample = d;
-  }
-  return [...byMessage.values()].map(({ serviceCounts, ...g }) => ({ ...g, services: [...serviceCounts].map(([name, count]) => ({ name, count })) }));
-}
-
-function sampleOf(d: SampleDoc, fallbackMessage?: string): z.infer<typeof sampleOut> | undefined {
-  const message = d.message ?? fallbackMessage;
-  if (message === undefined || d.time === undefined) return undefined;
-  const clip = (v: string | undefined, max = 200) => (v === undefined ? undefined : sanitizeText(v, max).text);
-  return {
-    timestamp: new Date(d.time).toISOString(),
-    ...(d.service !== undefined ? { service: clip(d.service) } : {}),
-    ...(d.level !== undefined ? { log_level: clip(d.level, 40) } : {}),
-    message: sanitizeText(message, 500).text,
-    ...(d.traceId !== undefined ? { trace_id: clip(d.traceId) } : {}),
-  };
-}
-
-/** One sample per top pattern (its traced document), then the most recent errors, at most five. */
-function pickSamples(patterns: MessagePattern<SampleDoc>[], recent: SampleDoc[]): z.infer<typeof sampleOut>[] {
-  const out: z.infer<typeof sampleOut>[] = [];
-  const seen = new Set<string>();
-  const add = (s: z.infer<typeof sampleOut> | undefined) => {
-    if (!s || out.length >= MAX_SAMPLES) return;
-    const key = `${s.timestamp}|${s.trace_id ?? ''}|${s.message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(s);
-  };
-  for (const p of patterns) if (p.sample) add(sampleOf(p.sample, p.example));
-  for (const d of recent) add(sampleOf(d));
-  return out;
-}
-
-/** Keyword hints for the commonest failure shapes; elk_recommend_fix has the full rule library. */
-const SIGNATURES: [RegExp, string][] = [
-  [/timed? ?out|timeout|deadline exceeded/i, 'Timeouts: check the latency and health of the dependency named in the message and its connection pool before raising timeouts.'],
-  [/connection refused|econnrefused|connect(ion)? reset|unreachable/i, 'Connection failures: check that the target service is up and reachable (endpoints, DNS, network policy).'],
-  [/pool (is )?exhausted|too many connections|no (available|free) connection/i, 'Pool exhaustion: compare pool size with concurrency and look for leaked or slow connections.'],
-  [/out ?of ?memory|oom|heap space/i, 'Memory exhaustion: check container limits, heap settings and recent load.'],
-  [/certificate|x509|tls|ssl/i, 'TLS errors: check certificate validity, chain and hostnames on both sides.'],
-  [/\b5\d\d\b|<\*> (status|code)|returned <\*>|bad gateway|service unavailable/i, 'Upstream 5xx: follow the trace_id to the upstream service and inspect its errors in the same minute.'],
-];
-
-function recommend(
-  total: number,
-  top: { message: string; count: number; trace_id?: string; services: string[] }[],
-  byService: { service: string; count: number }[],
-  rise: { since: string; baseline: number; peak: number; ongoing: boolean; interval: string } | undefined,
-  input: { service_name?: string },
-  fields: LogFields,
-  detMs: number,
-): string[] {
-  if (total === 0) {
-    return [
-      input.service_name
-        ? `No errors for ${input.service_name} in this window: widen start_time, or check the service name with elk_search_logs (no service_name filter).`
-        : 'No error-level logs in this window: widen start_time, or look at warnings with elk_search_logs log_level=warn.',
-    ];
-  }
-  const out: string[] = [];
-  const first = top[0];
-  if (first) {
-    out.push(
-      first.trace_id
-        ? `Validate the most frequent error ("${first.message}", ${first.count}x) with its trace_id ${first.trace_id} across services: elk_search_logs trace_id=${first.trace_id}, without service_name.`
-        : `Validate the most frequent error ("${first.message}", ${first.count}x) across services: elk_search_logs with query set to its fixed words${fields.trace_id ? '' : ' (these logs carry no trace id)'}.`,
-    );
-  }
-  if (rise) {
-    const per = detMs === MINUTE_MS ? 'minute' : rise.interval;
-    out.push(
-      `Errors rose from ~${Math.round(rise.baseline * 10) / 10} to ${rise.peak} per ${per} at ${rise.since}${rise.ongoing ? ' and are still elevated' : ''}: look for deploys, config changes or dependency incidents at that minute.`,
-    );
-  }
-  if (byService.length > 1 && byService[0].count >= 0.6 * total) out.push(`${byService[0].service} produces ${Math.round((100 * byService[0].count) / total)}% of errors: start there; errors elsewhere may be downstream symptoms.`);
-  const hints = new Set<string>();
-  for (const p of top.slice(0, 3)) for (const [re, hint] of SIGNATURES) if (re.test(p.message)) hints.add(hint);
-  out.push(...[...hints].slice(0, 2));
-  return out;
-}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LogSource } from '../../backends/capabilities.js';
 import { TelemcpError } from '../../core/errors.js';
 import { describeWindow, resolveWindow, type TimeWindow } from '../../core/time.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
@@ -29,7 +30,8 @@ import {
   searchHitOut,
   type SearchFilter,
 } from '../log-search-common.js';
-import { searchEngine } from './common.js';
+import { STORE_LOG_FIELDS, searchEngine, storeLogSource } from './common.js';
+import { searchSourcePage } from '../logs/search-page.js';
 
 const NAME = 'elk_search_logs';
 const fieldName = z.string().regex(/^[A-Za-z0-9@_][A-Za-z0-9@_.-]{0,127}$/, 'a field name such as host.name');
@@ -40,6 +42,19 @@ type HitOut = z.infer<typeof hitOut>;
 const ROLE_KEYS = ['service', 'level', 'message', 'trace_id'] as const;
 type RoleKey = (typeof ROLE_KEYS)[number];
 
+const searchInput = z
+  .object({
+    index_pattern: z.string().min(1).max(512).optional().describe('Default: LOG_INDEX_PATTERN (logs-*); embedded store: datasets, default *'),
+    start_time: z.string().min(1).max(64).optional().describe('now-1h, ISO 8601 or epoch ms. Default now-15m'),
+    end_time: z.string().min(1).max(64).optional().describe('Default now; window ≤ 31 days'),
+    service_name: z.string().min(1).max(256).regex(NO_CONTROL).optional(),
+    ...logFilterInput,
+    fields: z.array(fieldName).min(1).max(20).optional().describe('Fields per hit; default service, level, message, trace_id'),
+    ...logPageInput,
+  })
+  .strict();
+type SearchInput = z.output<typeof searchInput>;
+
 export const elkSearchLogs = defineTool({
   name: NAME,
   title: 'Search logs',
@@ -47,17 +62,7 @@ export const elkSearchLogs = defineTool({
     'Log lines in a time window, filtered by service, level and message words; newest first, compact (time, service, level, message, trace_id). ECS or flat field names are detected. Paginate with next_cursor; an empty result says which filter to relax.',
   toolset: 'elk',
   leastRole: 'elk_viewer',
-  input: z
-    .object({
-      index_pattern: z.string().min(1).max(512).optional().describe('Default: LOG_INDEX_PATTERN (logs-*)'),
-      start_time: z.string().min(1).max(64).optional().describe('now-1h, ISO 8601 or epoch ms. Default now-15m'),
-      end_time: z.string().min(1).max(64).optional().describe('Default now; window ≤ 31 days'),
-      service_name: z.string().min(1).max(256).regex(NO_CONTROL).optional(),
-      ...logFilterInput,
-      fields: z.array(fieldName).min(1).max(20).optional().describe('Fields per hit; default service, level, message, trace_id'),
-      ...logPageInput,
-    })
-    .strict(),
+  input: searchInput,
   output: z.object({
     summary: z.string(),
     window: z.object({ start: z.string(), end: z.string(), server_now: z.string() }),
@@ -73,6 +78,8 @@ export const elkSearchLogs = defineTool({
   }),
   targets: (input, config) => ({ indices: input.index_pattern ?? config.LOG_INDEX_PATTERN }),
   async handler(input, ctx) {
+    const store = storeLogSource(ctx);
+    if (store) return searchStore(store, input, ctx.signal);
     const es = searchEngine(ctx);
     const indices = ctx.guarded.indices ?? '';
     const levels = levelList(input.log_level);
@@ -145,6 +152,33 @@ export const elkSearchLogs = defineTool({
     };
   },
 });
+
+const STORE_ALIASES: Record<string, RoleKey> = { 'service.name': 'service', service_name: 'service', 'log.level': 'level', log_level: 'level', 'trace.id': 'trace_id', traceId: 'trace_id' };
+
+/**
+ * elk_search_logs on the embedded store (no cluster configured): the same page, totals,
+ * cursors and hint as logs_search, with index_pattern as the dataset pattern. A record there
+ * has fixed fields, so `fields` selects among them; other names are reported, not guessed at.
+ */
+async function searchStore(source: LogSource, input: SearchInput, signal: AbortSignal) {
+  const { scope: _scope, ...page } = await searchSourcePage(source, input.index_pattern, input, { tool: NAME, defaultStart: 'now-15m' }, signal);
+  const notes = [...(page.notes ?? [])];
+  if (input.fields) {
+    const roles = new Set<RoleKey>();
+    const unknown: string[] = [];
+    for (const name of input.fields) {
+      const role = (ROLE_KEYS as readonly string[]).includes(name) ? (name as RoleKey) : STORE_ALIASES[name];
+      if (role) roles.add(role);
+      else if (name !== 'time' && name !== 'timestamp' && name !== '@timestamp') unknown.push(name);
+    }
+    if (unknown.length) notes.push(`The embedded store keeps service, level, message and trace_id for each log; no field ${unknown.join(', ')}.`);
+    for (const hit of page.hits) {
+      for (const role of ROLE_KEYS) if (!roles.has(role)) delete hit[role];
+      if (!roles.has('message')) delete hit.message_truncated;
+    }
+  }
+  return { ...page, fields_used: { ...STORE_LOG_FIELDS }, ...(notes.length ? { notes } : {}) };
+}
 
 interface Filters {
   service?: string;
