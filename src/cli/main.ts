@@ -160,6 +160,8 @@ async function main(argv: string[]): Promise<void> {
         }
       }
       const app = buildApp(config);
+      // As `serve` does: an empty embedded store gets the demo dataset, so a first call has logs to read.
+      await startEmbeddedStore(app, app.rt.log);
       const result = await invokeTool(app.rt, tool, input, { id: 'cli', role, transport: 'cli' });
       const out = result.ok ? { ok: true, tool_name: result.toolName, data: result.data } : { ok: false, tool_name: result.toolName, error: result.error };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

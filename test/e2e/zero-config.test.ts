@@ -130,3 +130,15 @@ describe('zero-config default over stdio (what Claude Desktop starts)', () => {
     }
   }, 60_000);
 });
+
+describe('zero-config default from the command line', () => {
+  it('`telemcp call` on a fresh DATA_DIR loads the demo first, so elk_detect_errors has errors to find', async () => {
+    const run = await runCli(['call', 'elk_detect_errors', '--input', '{"start_time":"now-2h","top_n":3}'], { DATA_DIR: tempDir('telemcp-zero-config-call-'), EMBEDDED_STORE: 'auto' });
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { ok: boolean; data: { total_errors: number; errors_by_service: { service: string }[]; summary: string } };
+    expect(out.ok).toBe(true);
+    expect(out.data.total_errors).toBeGreaterThan(0);
+    expect(out.data.errors_by_service[0].service).toBe('payment-service');
+    expect(out.data.summary).toMatch(/ in \* from /);
+  }, 60_000);
+});
