@@ -9,62 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogQuery, LogRecord } from '../../src/backends/capabilities.js';
+import type { LogQuery } from '../../src/backends/capabilities.js';
 import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
 import { spreadQuotas } from '../../src/backends/log-query.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { openLogStore, type LogStore } from '../../src/store/log-store.js';
+import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, countBy, expected, failure, signal, type Doc } from '../helpers/log-source-fixture.js';
 
-const FROM = Date.parse('2026-03-10T10:00:00.000Z');
-const TO = Date.parse('2026-03-10T11:00:00.000Z');
-const MINUTE = 60_000;
-const at = (minute: number, ms = 0) => FROM + minute * MINUTE + ms;
-
-interface Doc {
-  ts: number;
-  service: string;
-  /** Level as the ECS index spells it, as the flat one does, and as records report it. */
-  ecsLevel: string;
-  flatLevel: string;
-  level: string;
-  message: string;
-  traceId?: string;
-  host: string;
-}
-
-/** The dataset of log-source.test.ts, line for line. */
-function dataset(): Doc[] {
-  const docs: Doc[] = [];
-  for (let m = 0; m < 60; m++) {
-    if (m >= 40 && m < 50) continue;
-    docs.push({ ts: at(m, 30_000), service: 'api', ecsLevel: m % 2 ? 'INFO' : 'info', flatLevel: 'Information', level: 'info', message: `GET /orders/${m} 200`, host: 'node-a' });
-  }
-  for (const m of [5, 15, 25, 35, 55]) {
-    docs.push({ ts: at(m, 40_000), service: 'db', ecsLevel: 'WARNING', flatLevel: 'warn', level: 'warn', message: 'slow query on orders took 900ms', host: 'node-b' });
-  }
-  for (let k = 0; k < 300; k++) {
-    docs.push({
-      ts: at(20, 100 + k * 400),
-      service: 'payment',
-      ecsLevel: k % 2 ? 'ERROR' : 'error',
-      flatLevel: k % 2 ? 'Error' : 'err',
-      level: 'error',
-      message: `payment declined for order ${k}`,
-      traceId: `trace-pay-${k}`,
-      host: 'node-c',
-    });
-  }
-  for (let k = 0; k < 400; k++) {
-    docs.push({ ts: at(30, 1 + k * 2), service: 'batch', ecsLevel: 'DEBUG', flatLevel: 'debug', level: 'debug', message: `flushed batch ${k}`, host: 'node-d' });
-  }
-  docs.push({ ts: TO, service: 'api', ecsLevel: 'info', flatLevel: 'info', level: 'info', message: 'GET /health 200', host: 'node-a' });
-  for (const ts of [FROM - 1, TO + 1]) docs.push({ ts, service: 'payment', ecsLevel: 'error', flatLevel: 'error', level: 'error', message: 'payment declined outside', traceId: 'trace-pay-7', host: 'node-c' });
-  return docs;
-}
-
-const DOCS = dataset();
-const IN_WINDOW = DOCS.filter((d) => d.ts >= FROM && d.ts <= TO).sort((a, b) => b.ts - a.ts);
 const DATASET = { ecs: 'logs-app-ecs', flat: 'logs-app-flat' } as const;
 /** One line in a dataset outside `logs-*`, inside the window. */
 const PRIVATE = 'private-audit';
@@ -75,28 +27,6 @@ function record(d: Doc, shape: 'ecs' | 'flat'): IngestRecord {
   return { ts: d.ts, dataset: DATASET[shape], service: d.service, level: shape === 'ecs' ? d.ecsLevel : d.flatLevel, message: d.message, ...(d.traceId ? { traceId: d.traceId } : {}), host: d.host };
 }
 
-/** A record as the source must return it for a dataset line. */
-function expected(d: Doc): LogRecord {
-  return { ts: d.ts, service: d.service, level: d.level, message: d.message, ...(d.traceId ? { traceId: d.traceId } : {}), host: d.host };
-}
-
-function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + 1);
-  return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<TelemcpError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TelemcpError) return err;
-    throw err;
-  }
-  throw new Error('expected a TelemcpError');
-}
-
-const signal = () => AbortSignal.timeout(30_000);
 
 describe('embedded log source', () => {
   let dataDir: string;

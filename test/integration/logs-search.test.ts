@@ -320,7 +320,7 @@ describe.each(ENGINES)('logs_search on $label and on the embedded store', (engin
      * show as the engine holds them and the store holds in one spelling, and how the error
      * histogram cuts the window's last instant.
      */
-    const same = (answer: Record<string, unknown>) => {
+    const same = (answer: Record<string, unknown>): Record<string, unknown> => {
       const { next_cursor: _cursor, fields_used: _fields, window, ...rest } = answer as { window: Record<string, unknown> } & Record<string, unknown>;
       const { server_now: _now, ...win } = window;
       const hits = (rest.hits as Hit[] | undefined)?.map((h) => (h.level ? { ...h, level: canonical(h.level) } : h));
