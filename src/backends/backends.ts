@@ -6,7 +6,7 @@ import { ElasticsearchLogSource } from './elasticsearch/log-source.js';
 import { KibanaBackend } from './kibana/kibana.js';
 import { LogstashBackend } from './logstash/logstash.js';
 import { BeatsStatsBackend } from './beats/beats.js';
-import { EmbeddedLogSource } from './embedded/log-source.js';
+import { WorkerLogSource } from './embedded/worker-log-source.js';
 import { openLogStore, type LogStore } from '../store/log-store.js';
 
 /** A backend that /readyz probes. */
@@ -105,7 +105,9 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
   }
   // Opened once here, holding the DATA_DIR lock for the life of the process (a second process is refused).
   const store = embeddedStoreOn(config) ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;
-  if (store) logSources.set('embedded', new EmbeddedLogSource(store, { cursorSecret: config.CURSOR_SECRET }));
+  // Reads run in a reader thread beside this writer, so a heavy query never holds the event loop.
+  const embedded = store ? new WorkerLogSource({ dataDir: store.dataDir, cursorSecret: config.CURSOR_SECRET }) : undefined;
+  if (embedded) logSources.set('embedded', embedded);
   return {
     search,
     store,
@@ -122,7 +124,7 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
       return out;
     },
     close: async () => {
-      await Promise.all([search?.close(), kibana?.close(), logstash?.close(), beats?.close()]);
+      await Promise.all([search?.close(), kibana?.close(), logstash?.close(), beats?.close(), embedded?.close()]);
       store?.close();
     },
   };

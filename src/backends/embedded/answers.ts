@@ -10,10 +10,14 @@ import { RECORD_MESSAGE_CHARS, RECORD_VALUE_CHARS } from '../log-query.js';
  */
 
 export function checkAborted(signal: AbortSignal): void {
-  if (!signal.aborted) return;
+  if (signal.aborted) throw abortError(signal);
+}
+
+/** What an aborted call fails with: the signal's reason when it is a TelemcpError, else backend_timeout. */
+export function abortError(signal: AbortSignal): TelemcpError {
   const reason = signal.reason as unknown;
-  if (reason instanceof TelemcpError) throw reason;
-  throw new TelemcpError('backend_timeout', 'The embedded store did not answer before the deadline.', { hint: 'Narrow the request (shorter time range, fewer datasets) and retry.' });
+  if (reason instanceof TelemcpError) return reason;
+  return new TelemcpError('backend_timeout', 'The embedded store did not answer before the deadline.', { hint: 'Narrow the request (shorter time range, fewer datasets) and retry.' });
 }
 
 /** Bounded and stripped of control characters, as every record a source returns. */

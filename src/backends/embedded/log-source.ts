@@ -32,13 +32,16 @@ import {
 import { checkAborted, toLogRecord } from './answers.js';
 import { searchLogStore } from './log-search.js';
 
-const CAPABILITIES: LogSourceCapabilities = {
+export const EMBEDDED_CAPABILITIES: LogSourceCapabilities = {
   pastWindows: true,
   traceIds: true,
   textSearch: true,
   labels: ['service', 'level', 'host'],
   ...LOG_SOURCE_LIMITS,
 };
+
+/** Every dataset in the store. */
+export const EMBEDDED_DEFAULT_SCOPE = '*';
 
 export interface EmbeddedLogSourceSettings {
   /** The name tools select this source by (default `embedded`). */
@@ -54,12 +57,13 @@ export interface EmbeddedLogSourceSettings {
  * window's start with records at exactly `to` in the last bucket. A scope is a dataset pattern
  * (`*`, `logs-*`, `app,web-*`). Levels are stored in their canonical spelling, so filters
  * and counts by level need no merging. The store is synchronous: the abort signal is checked
- * between its statements.
+ * between its statements. The server runs this class in a reader thread (worker-log-source.ts),
+ * so its statements never hold the event loop and a deadline ends the call mid-statement.
  */
 export class EmbeddedLogSource implements LogSource {
   readonly kind = 'embedded' as const;
-  readonly capabilities = CAPABILITIES;
-  readonly defaultScope = '*';
+  readonly capabilities = EMBEDDED_CAPABILITIES;
+  readonly defaultScope = EMBEDDED_DEFAULT_SCOPE;
   readonly name: string;
   private readonly cursors: CursorCodec;
 
