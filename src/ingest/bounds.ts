@@ -86,10 +86,6 @@ export function datasetName(raw: string | undefined): string | undefined {
   return name === '' ? undefined : name;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** JSON text of a value, bounded; for arrays and too-deep objects kept as one attribute. */
 export function boundedJson(value: unknown, maxBytes = MAX_ATTR_VALUE_BYTES): string {
   let text: string;
@@ -102,13 +98,56 @@ export function boundedJson(value: unknown, maxBytes = MAX_ATTR_VALUE_BYTES): st
 }
 
 /**
+ * A character that makes a string's JSON text longer than the string (a quote, a backslash, a
+ * control character) or its UTF-8 longer than its UTF-16 length (anything past ASCII, surrogates
+ * included). A string without one is "plain": its JSON text is its length + 2 bytes, with no cap
+ * or repair to apply, which is what nearly every attribute of a real log line is.
+ */
+const NOT_PLAIN = /["\\\u0000-\u001f\u0080-\uffff]/;
+
+/** UTF-8 bytes of a string's JSON text, quotes included. */
+function jsonBytes(text: string): number {
+  return NOT_PLAIN.test(text) ? Buffer.byteLength(JSON.stringify(text), 'utf8') : text.length + 2;
+}
+
+/**
+ * How many dotted keys joinKey keeps (at most MAX_NAME_CHARS each, so a stream of ever-new keys
+ * holds a few MiB at worst): documents of one shape need a few dozen; past this, keys are built each time.
+ */
+const MAX_JOINED_KEYS = 4096;
+const joinedKeys = new Map<string, Map<string, string>>();
+let joinedCount = 0;
+
+/**
+ * `parent.child`, the same string each time for the same pair. Documents of one shape repeat
+ * their keys on every line; a reused key is already flat and hashed, so the lookups it goes
+ * through (skip list, first-wins set, the result's property) cost less than on a new string.
+ */
+function joinKey(parent: string, child: string): string {
+  let children = joinedKeys.get(parent);
+  let key = children?.get(child);
+  if (key !== undefined) return key;
+  key = `${parent}.${child}`;
+  if (joinedCount < MAX_JOINED_KEYS && key.length <= MAX_NAME_CHARS) {
+    if (!children) joinedKeys.set(parent, (children = new Map()));
+    children.set(child, key);
+    joinedCount++;
+  }
+  return key;
+}
+
+/**
  * Collects a record's attributes within the bounds: nested objects are flattened to dotted
  * keys, arrays kept as JSON text, nulls skipped. The first value given for a key wins (callers add
  * the most specific source first), and what does not fit is counted, not silently lost.
+ * Runs for every field of every ingested document, so sizes are counted without building JSON
+ * (jsonBytes) and the result is built as a plain object in one pass.
  */
 export class AttrCollector {
-  /** Created on the first attribute: most plain-text records have none. */
-  private values: Map<string, AttrValue> | undefined;
+  /** Keys as given, to keep the first value of each; created on the first attribute (most plain-text records have none). */
+  private seen: Set<string> | undefined;
+  private readonly keys: string[] = [];
+  private readonly values: AttrValue[] = [];
   /** JSON size of the attributes so far, braces included. */
   private bytes = 2;
   private dropped = 0;
@@ -118,16 +157,24 @@ export class AttrCollector {
   /** One field; an object value is walked (`a: {b: 1}` → `a.b`). */
   add(key: string, value: unknown, depth = 0): void {
     if (value === null || value === undefined || this.skip?.has(key)) return;
-    if (isPlainObject(value)) {
-      if (depth >= MAX_DEPTH) return this.put(key, boundedJson(value));
-      for (const child of Object.keys(value)) this.add(`${key}.${child}`, value[child], depth + 1);
-      return;
+    switch (typeof value) {
+      case 'string':
+        // A plain value within the value cap needs neither capText nor a second look at its size.
+        if (value.length <= MAX_ATTR_VALUE_BYTES && !NOT_PLAIN.test(value)) return this.put(key, value, value.length + 2);
+        return this.putValue(key, capText(value, MAX_ATTR_VALUE_BYTES));
+      case 'number':
+        return this.putValue(key, Number.isFinite(value) ? value : String(value));
+      case 'boolean':
+        return this.put(key, value, value ? 4 : 5);
+      case 'object': {
+        if (Array.isArray(value) || depth >= MAX_DEPTH) return this.putValue(key, boundedJson(value));
+        const object = value as Record<string, unknown>;
+        for (const child of Object.keys(object)) this.add(joinKey(key, child), object[child], depth + 1);
+        return;
+      }
+      default:
+        this.putValue(key, String(value));
     }
-    if (Array.isArray(value)) return this.put(key, boundedJson(value));
-    if (typeof value === 'string') return this.put(key, capText(value, MAX_ATTR_VALUE_BYTES));
-    if (typeof value === 'number') return this.put(key, Number.isFinite(value) ? value : String(value));
-    if (typeof value === 'boolean') return this.put(key, value);
-    this.put(key, String(value));
   }
 
   /** Every field of an object, flattened. */
@@ -135,26 +182,38 @@ export class AttrCollector {
     for (const key of Object.keys(doc)) this.add(key, doc[key]);
   }
 
-  private put(key: string, value: AttrValue): void {
-    this.values ??= new Map();
-    if (this.values.has(key)) return;
-    // Counted as the store writes it: `"key":value,` in JSON, quotes and escapes included.
-    const size = Buffer.byteLength(JSON.stringify(key), 'utf8') + (typeof value === 'string' ? Buffer.byteLength(JSON.stringify(value), 'utf8') : String(value).length) + 2;
-    if (key.length > MAX_NAME_CHARS || this.values.size >= MAX_ATTR_KEYS - RESERVED_KEYS || this.bytes + size > MAX_ATTR_BYTES - RESERVED_BYTES) {
+  private putValue(key: string, value: AttrValue): void {
+    this.put(key, value, typeof value === 'string' ? jsonBytes(value) : String(value).length);
+  }
+
+  /** `valueBytes`: the value's JSON size; the entry costs `"key":value,` as the store writes it. */
+  private put(key: string, value: AttrValue, valueBytes: number): void {
+    this.seen ??= new Set();
+    if (this.seen.has(key)) return;
+    const size = jsonBytes(key) + valueBytes + 2;
+    if (key.length > MAX_NAME_CHARS || this.keys.length >= MAX_ATTR_KEYS - RESERVED_KEYS || this.bytes + size > MAX_ATTR_BYTES - RESERVED_BYTES) {
       this.dropped++;
       return;
     }
+    this.seen.add(key);
     this.bytes += size;
-    this.values.set(wellFormed(key), value);
+    this.keys.push(wellFormed(key));
+    this.values.push(value);
   }
 
   /** The attributes (plus telemcp's own notes), or undefined when there are none. */
   result(notes?: Record<string, AttrValue>): Record<string, AttrValue> | undefined {
-    if (!this.values?.size && !this.dropped && !notes) return undefined;
-    const out: [string, AttrValue][] = this.values ? [...this.values] : [];
-    if (this.dropped > 0) out.push([DROPPED_ATTRS_ATTR, this.dropped]);
-    if (notes) for (const key of Object.keys(notes)) out.push([key, notes[key]]);
-    // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-    return out.length ? Object.fromEntries(out) : undefined;
+    if (this.keys.length === 0 && !this.dropped && !notes) return undefined;
+    const out: Record<string, AttrValue> = {};
+    for (let i = 0; i < this.keys.length; i++) setOwn(out, this.keys[i], this.values[i]);
+    if (this.dropped > 0) setOwn(out, DROPPED_ATTRS_ATTR, this.dropped);
+    if (notes) for (const key of Object.keys(notes)) setOwn(out, key, notes[key]);
+    return out;
   }
+}
+
+/** An own property, also for the key `__proto__` (which an assignment would take as the prototype). */
+function setOwn(out: Record<string, AttrValue>, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

@@ -141,7 +141,7 @@ export function invalidIndexName(name: string): string | undefined {
   }
   if (/^[_\-+]/.test(name)) return `Invalid index name [${name}], must not start with '_', '-', or '+'`;
   if (name === '.' || name === '..') return `Invalid index name [${name}], must not be '.' or '..'`;
-  const bytes = new TextEncoder().encode(name).length;
+  const bytes = name.length * 3 <= 255 ? name.length : Buffer.byteLength(name, 'utf8');
   if (bytes > 255) return `Invalid index name [${name.slice(0, 64)}…], index name is too long, (${bytes} > 255)`;
   return undefined;
 }
@@ -191,6 +191,14 @@ export function parseBulk(body: string | Uint8Array, opts: BulkOptions = {}): Bu
   const records: IngestRecord[] = [];
   const items: BulkItem[] = [];
   const recordItems: number[] = [];
+  // A request names a few indices over and over: each name is checked once.
+  const indexProblems = new Map<string, string | undefined>();
+  const indexProblem = (name: string): string | undefined => {
+    if (indexProblems.has(name)) return indexProblems.get(name);
+    const problem = invalidIndexName(name);
+    indexProblems.set(name, problem);
+    return problem;
+  };
   const fail = (action: BulkAction, index: string, id: string | undefined, type: string, reason: string): void => {
     items.push({ [action]: { _index: index, ...(id !== undefined ? { _id: id } : {}), status: 400, error: { type, reason } } });
   };
@@ -227,7 +235,7 @@ export function parseBulk(body: string | Uint8Array, opts: BulkOptions = {}): Bu
       fail(action, '', id, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
       continue;
     }
-    const badName = invalidIndexName(index);
+    const badName = indexProblem(index);
     if (badName) {
       fail(action, index, id, 'invalid_index_name_exception', badName);
       continue;
@@ -267,11 +275,14 @@ export function parseBulk(body: string | Uint8Array, opts: BulkOptions = {}): Bu
  */
 export function bulkResponse(parsed: ParsedBulk, took: number, failures: ReadonlyMap<number, BulkFailure> = new Map()): BulkResponse {
   const items = parsed.items.slice();
+  // Items without a record failed in the parse; the others fail only when the store refused their record.
+  let errors = items.length > parsed.records.length;
   for (const [recordIndex, failure] of failures) {
     const at = parsed.recordItems[recordIndex];
     if (at === undefined) continue;
+    errors = true;
     const [action, result] = Object.entries(items[at])[0] as [BulkAction, BulkItemResult];
     items[at] = { [action]: { _index: result._index, ...(result._id !== undefined ? { _id: result._id } : {}), status: failure.status, error: { type: failure.type, reason: failure.reason } } };
   }
-  return { took, errors: items.some((item) => Object.values(item)[0]?.error !== undefined), items };
+  return { took, errors, items };
 }

@@ -188,6 +188,16 @@ interface RecordRow {
   attrs: string | null;
 }
 
+/** One logs_rollup row's worth of a batch: its records in one slot with one set of labels ('' for none). */
+interface SlotCount {
+  slot: number;
+  dataset: string;
+  service: string;
+  level: string;
+  host: string;
+  n: number;
+}
+
 /** Whole milliseconds, inclusive, within what the store can hold. */
 interface Span {
   from: number;
@@ -325,8 +335,11 @@ class SqliteLogStore implements LogStore {
    * One transaction: the records in key order, their messages and trace ids into the FTS
    * index, then the batch's slot counts and dataset summaries. Key order matters to FTS5: a
    * rowid lower than the one before makes it flush its pending terms into a segment of their own
-   * (bench/embedded: an unsorted batch of the seed's interleaved requests cost 1.8x). Returns
-   * the records that found no free key.
+   * (bench/embedded: an unsorted batch of the seed's interleaved requests cost 1.8x). The batch's
+   * tail past every stored key is indexed by one statement; only records before it (which may
+   * find their key taken) are indexed one by one: an ECS file whose batches overlap by a few
+   * milliseconds went from one statement per record to a handful. Returns the records that
+   * found no free key.
    */
   private insert(rows: { row: Row; index: number }[]): Set<number> {
     const insert = this.statement(
@@ -353,45 +366,64 @@ class SqliteLogStore implements LogStore {
     return this.db
       .transaction(() => {
         const full = new Set<number>();
-        const firstTs = sorted[0].row.ts;
-        let firstSeq = SEQ_MASK;
-        for (let i = 0; i < sorted.length && sorted[i].row.ts === firstTs; i++) firstSeq = Math.min(firstSeq, seqs[i]);
-        const firstKey = (BigInt(firstTs) << BigInt(SEQ_BITS)) + BigInt(firstSeq);
         const last = lastKey.get() as bigint | null;
-        // Past every stored key (records arriving in time order): no key can be taken, and the
-        // batch's keys are the only ones from its first on, so one statement indexes them all.
-        const appending = last === null || firstKey > last;
-        sorted.forEach(({ row: r, index: at }, i) => {
+        const lastTs = last === null ? -1 : Number(last >> BigInt(SEQ_BITS));
+        const lastSeq = last === null ? -1 : Number(last & BigInt(SEQ_MASK));
+        const after = (ts: number, seq: number, thanTs: number, thanSeq: number) => ts > thanTs || (ts === thanTs && seq > thanSeq);
+        // The tail: the sorted records from `tail` on, whose keys are past every stored key and
+        // rise (a sequence number wrapping within a millisecond ends it). Those keys cannot be
+        // taken. Records arriving in time order are all tail; a batch starting a little before
+        // the previous one ended (requests logged out of order) is all tail but its first few.
+        let tail = sorted.length;
+        while (tail > 0 && after(sorted[tail - 1].row.ts, seqs[tail - 1], lastTs, lastSeq) && (tail === sorted.length || after(sorted[tail].row.ts, seqs[tail], sorted[tail - 1].row.ts, seqs[tail - 1]))) tail--;
+        // The head's keys as they end up (a taken one is replaced), the highest of them kept.
+        let headTs = -1;
+        let headSeq = -1;
+        const put = (i: number, free: boolean): boolean => {
+          const { row: r, index: at } = sorted[i];
           let seq: number | undefined = seqs[i];
           for (;;) {
             try {
               insert.run(r.ts, seq, r.ts, r.dataset, r.service, r.level, r.message, r.trace_id, r.host, r.attrs);
               break;
             } catch (err) {
-              if (appending || errorCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+              if (free || errorCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
               seq = this.freeSeq(r.ts);
-              if (seq === undefined) break;
+              if (seq === undefined) {
+                full.add(at);
+                return false;
+              }
             }
           }
-          if (seq === undefined) {
-            full.add(at);
-            return;
-          }
-          if (!appending) index.run(r.ts, seq, r.message, r.trace_id);
-        });
-        if (appending) indexFrom.run(firstKey);
-        const slots = new Map<string, { slot: number; dataset: string; service: string; level: string; host: string; n: number }>();
+          if (!free) index.run(r.ts, seq, r.message, r.trace_id);
+          if (i < tail && after(r.ts, seq, headTs, headSeq)) [headTs, headSeq] = [r.ts, seq];
+          return true;
+        };
+        for (let i = 0; i < tail; i++) put(i, false);
+        if (tail < sorted.length) {
+          // With every head key below the tail's first, the tail's keys are the only ones from
+          // there on: they go in as they are and one statement indexes them all, in key order.
+          const bulk = after(sorted[tail].row.ts, seqs[tail], headTs, headSeq);
+          for (let i = tail; i < sorted.length; i++) put(i, bulk);
+          if (bulk) indexFrom.run((BigInt(sorted[tail].row.ts) << BigInt(SEQ_BITS)) + BigInt(seqs[tail]));
+        }
+        const slots = new Map<string, SlotCount>();
         const perDataset = new Map<string, { records: number; first: number; last: number }>();
+        // Neighbours in time mostly share their slot and labels: those add to the previous count without a key lookup.
+        let c: SlotCount | undefined;
         for (const { row: r, index: at } of sorted) {
-          if (full.has(at)) continue;
+          if (full.size && full.has(at)) continue;
           const slot = Math.floor(r.ts / SLOT_MS);
           const service = r.service ?? '';
           const level = r.level ?? '';
           const host = r.host ?? '';
-          const key = `${slot}\u0000${r.dataset}\u0000${service}\u0000${level}\u0000${host}`;
-          const c = slots.get(key);
-          if (c) c.n++;
-          else slots.set(key, { slot, dataset: r.dataset, service, level, host, n: 1 });
+          if (c && c.slot === slot && c.dataset === r.dataset && c.service === service && c.level === level && c.host === host) c.n++;
+          else {
+            const key = `${slot}\u0000${r.dataset}\u0000${service}\u0000${level}\u0000${host}`;
+            c = slots.get(key);
+            if (c) c.n++;
+            else slots.set(key, (c = { slot, dataset: r.dataset, service, level, host, n: 1 }));
+          }
           const s = perDataset.get(r.dataset);
           if (s) {
             s.records++;

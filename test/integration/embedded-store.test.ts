@@ -190,6 +190,34 @@ describe('embedded store: schema and writes', () => {
     expect(store.datasets().find((d) => d.name === 'app')?.records).toBe(2);
   });
 
+  it('indexes every record once when a batch starts before the previous one ended, or lands on taken keys', () => {
+    const dir = dataDir();
+    const store = open(dir);
+    const t0 = Date.parse('2026-03-10T10:00:00.000Z');
+    const batch = (from: number, n: number, word: string): IngestRecord[] => Array.from({ length: n }, (_, i) => ({ ts: from + i, dataset: 'app', message: `${word} ${i}` }));
+    // In order; overlapping the previous batch by ten milliseconds; on the same millisecond as the last key; a file read again.
+    for (const records of [batch(t0, 100, 'alpha'), batch(t0 + 90, 100, 'beta'), batch(t0 + 189, 3, 'gamma'), batch(t0, 100, 'alpha')]) {
+      expect(store.write(records).stored).toBe(records.length);
+    }
+    // All keys of one millisecond but one taken: the head record finds the gap, the tail after it goes in as it is.
+    const crowded = t0 + 500;
+    const db = raw(dir, false);
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1048575)
+       INSERT INTO logs (id, ts, dataset, message) SELECT (CAST(? AS INTEGER) << 20) + i, CAST(? AS INTEGER), 'crowd', 'x' FROM n WHERE i <> 5`,
+    ).run(crowded, crowded);
+    db.prepare(`INSERT INTO logs_fts (rowid, message, trace_id) SELECT id, message, trace_id FROM logs WHERE dataset = 'crowd'`).run();
+    expect(store.write([{ ts: crowded, dataset: 'app', message: 'delta gap' }, ...batch(crowded + 1, 5, 'delta')]).stored).toBe(6);
+    // The external-content index checked against the table: a record indexed twice or not at all fails it.
+    expect(() => db.prepare(`INSERT INTO logs_fts (logs_fts) VALUES ('integrity-check')`).run()).not.toThrow();
+    // Each word once per record: an entry indexed twice shows as a second instance of the word.
+    db.exec(`CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, 'logs_fts', 'instance')`);
+    const instances = (word: string) => db.prepare('SELECT count(*) FROM temp.words WHERE term = ?').pluck().get(word);
+    expect([instances('alpha'), instances('beta'), instances('gamma'), instances('delta'), instances('gap')]).toEqual([200, 100, 3, 6, 1]);
+    expect(db.prepare(`SELECT count(*) FROM logs WHERE dataset = 'app'`).pluck().get()).toBe(309);
+    db.close();
+  });
+
   it('refuses times before 1970 and after 2248, which a time key cannot hold', () => {
     const store = open(dataDir());
     const result = store.write([
