@@ -66,6 +66,7 @@ export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boo
     registry,
     backends,
     rateLimiter: new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.MAX_CONCURRENT_PER_KEY),
+    ingestRateLimiter: new RateLimiter(config.INGEST_RATE_LIMIT_PER_MINUTE, config.MAX_CONCURRENT_PER_KEY),
     audit,
     metrics,
     log,

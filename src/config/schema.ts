@@ -79,6 +79,8 @@ export const configSchema = z
     MAX_JSON_DEPTH: int(4, 512).default(48),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(120),
     MAX_CONCURRENT_PER_KEY: int(1, 10_000).default(16),
+    // Shippers send many small requests (Filebeat: a bulk per 1,600 events, per worker): a tool-call budget would throttle them.
+    INGEST_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(6000),
     BACKEND_TIMEOUT_MS: int(100, 600_000).default(30_000),
     BACKEND_MAX_RETRIES: int(0, 5).default(2),
     /** The most a backend may send for one request before reading stops. */

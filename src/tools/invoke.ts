@@ -19,6 +19,8 @@ export interface Runtime {
   registry: ToolRegistry;
   backends: Backends;
   rateLimiter: RateLimiter;
+  /** The ingest endpoints' own budget per key (INGEST_RATE_LIMIT_PER_MINUTE), apart from tool calls'. */
+  ingestRateLimiter: RateLimiter;
   audit: AuditSink;
   metrics: Metrics;
   log: Logger;

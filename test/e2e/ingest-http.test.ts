@@ -502,13 +502,14 @@ describe('when the store cannot take the records', () => {
 describe('rate limit', () => {
   let limited: Started;
   beforeAll(async () => {
-    limited = await start({ RATE_LIMIT_PER_MINUTE: '2' });
+    // A tool-call budget of 1 would refuse the second request: ingest keys have their own.
+    limited = await start({ INGEST_RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_PER_MINUTE: '1' });
   });
   afterAll(async () => {
     await stop(limited);
   });
 
-  it('answers 429 with Retry-After once the key has used its budget', async () => {
+  it('answers 429 with Retry-After once the key has used its ingest budget, which is apart from tool calls\' budget', async () => {
     const send = () => call(`${limited.server.url}/_bulk`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'X-API-Key': INGEST_KEY }, body: ndjson([{ index: { _index: 'logs-rl' } }, { message: MARKER }]) });
     expect((await send()).status).toBe(200);
     expect((await send()).status).toBe(200);

@@ -81,7 +81,7 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
         });
       }
       try {
-        return rt.rateLimiter.acquire(caller.id);
+        return rt.ingestRateLimiter.acquire(caller.id);
       } catch (err) {
         rt.metrics.rateLimited.inc();
         throw err;
