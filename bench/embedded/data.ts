@@ -7,7 +7,9 @@
  *   - files/<index>.ndjson  one ECS document per line, a file per index (what `telemcp ingest` reads;
  *                           the file name is the dataset),
  *   - bulk.ndjson           the same documents in time order as `_bulk` action and source lines,
- *   - records.ndjson        the same lines as store records (seedToIngest), for LogStore.write.
+ *   - records.ndjson        the same lines as store records (seedToIngest), for LogStore.write,
+ *   - plain.log             the same lines as plain text (`<ISO time> <LEVEL> [<service>] <message>`),
+ *                           for `telemcp ingest --format plain`: the cost of a line without JSON.
  */
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -23,6 +25,7 @@ export interface BenchData {
   files: string[];
   bulk: string;
   records: string;
+  plain: string;
   lines: number;
   bytes: number;
   window: { start: string; end: string };
@@ -54,6 +57,7 @@ export async function ensureData(dir: string, log: (line: string) => void): Prom
     files: m.indices.map((index) => join(dir, 'files', `${index}.ndjson`)),
     bulk: join(dir, 'bulk.ndjson'),
     records: join(dir, 'records.ndjson'),
+    plain: join(dir, 'plain.log'),
     lines: m.lines,
     bytes: m.bytes,
     window: m.window,
@@ -61,7 +65,7 @@ export async function ensureData(dir: string, log: (line: string) => void): Prom
   });
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    if (JSON.stringify(m.options) === JSON.stringify(SEED)) return data(m);
+    if (JSON.stringify(m.options) === JSON.stringify(SEED) && existsSync(join(dir, 'plain.log'))) return data(m);
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'files'), { recursive: true });
@@ -70,6 +74,7 @@ export async function ensureData(dir: string, log: (line: string) => void): Prom
   const gen = generateSeed({ now: new Date(SEED.now), seed: SEED.seed, hours: SEED.hours, scale: SEED.scale, namespace: SEED.namespace });
   const bulk = createWriteStream(join(dir, 'bulk.ndjson'));
   const records = createWriteStream(join(dir, 'records.ndjson'));
+  const plain = createWriteStream(join(dir, 'plain.log'));
   const files = new Map<string, WriteStream>();
   let lines = 0;
   let bytes = 0;
@@ -86,8 +91,9 @@ export async function ensureData(dir: string, log: (line: string) => void): Prom
     await write(file, doc);
     await write(bulk, `${JSON.stringify({ create: { _index: index } })}\n${doc}`);
     await write(records, `${JSON.stringify(record)}\n`);
+    await write(plain, `${new Date(record.ts).toISOString()} ${(record.level ?? 'info').toUpperCase()} [${record.service ?? '-'}] ${record.message}\n`);
   }
-  await Promise.all([bulk, records, ...files.values()].map(close));
+  await Promise.all([bulk, records, plain, ...files.values()].map(close));
   const m: Manifest = {
     options: SEED,
     lines,

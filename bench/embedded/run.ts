@@ -203,11 +203,17 @@ function plans(dir: string): void {
 // ---------------------------------------------------------------- telemcp ingest (CLI)
 
 async function cliPart(data: BenchData): Promise<void> {
+  await cliRun(data, data.files, [], `${data.files.length} ECS NDJSON files, ${mib(data.bytes)}`);
+  await cliRun(data, [data.plain], ['--format', 'plain', '--dataset', 'plain-app'], `the same lines as one plain-text file, ${mib(statSync(data.plain).size)}`);
+}
+
+/** `telemcp ingest` over files into an empty DATA_DIR, timed from process start to exit. */
+async function cliRun(data: BenchData, files: string[], args: string[], what: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'telemcp-bench-cli-'));
   try {
     const started = performance.now();
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['dist/cli/main.js', 'ingest', '--json', ...data.files], { env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['dist/cli/main.js', 'ingest', '--json', ...args, ...files], { env: { PATH: process.env.PATH, DATA_DIR: dir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`telemcp ingest exited ${code}`))));
@@ -215,7 +221,8 @@ async function cliPart(data: BenchData): Promise<void> {
     const took = performance.now() - started;
     const report = JSON.parse(out) as { total: { records: number; rejected: number } };
     const stored = report.total.records - report.total.rejected;
-    say(`\ntelemcp ingest (dist/cli/main.js), ${data.files.length} ECS NDJSON files, ${mib(data.bytes)}, into an empty DATA_DIR: ${fmt(stored)} records in ${(took / 1000).toFixed(1)} s = ${fmt(stored / (took / 1000))} lines/s (process start to exit); logs.db ${mib(dbBytes(dir))}`);
+    say(`\ntelemcp ingest (dist/cli/main.js), ${what}, into an empty DATA_DIR: ${fmt(stored)} records in ${(took / 1000).toFixed(1)} s = ${fmt(stored / (took / 1000))} lines/s (process start to exit); logs.db ${mib(dbBytes(dir))}`);
+    if (stored !== data.lines) say(`  (${fmt(data.lines - stored)} of ${fmt(data.lines)} lines not stored)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
