@@ -6,10 +6,10 @@ import { TelemcpError } from '../core/errors.js';
 import { MAX_DATASET_CHARS } from '../ingest/bounds.js';
 import { createFileRecordAssembler } from '../ingest/file-records.js';
 import { LOCK_FILE } from '../store/lock.js';
-import { openLogStore, type LogStore } from '../store/log-store.js';
 import { FILE_FORMATS, INGEST_USAGE, STDIN, UsageError, parseIngestArgs, type IngestArgValues, type IngestArgs, type IngestInputArg } from './ingest-args.js';
 import { BATCH_RECORDS, BatchWriter } from './ingest-batch.js';
 import { describeReadError, openInput, type IngestInput } from './ingest-input.js';
+import { StoreWriter } from './ingest-writer.js';
 import { FileStats, SAMPLES_KEPT, renderJson, renderText, runStatus, type IngestReport } from './ingest-report.js';
 import { OpenError } from './open-failure.js';
 import { ProgressBar } from './progress.js';
@@ -73,10 +73,10 @@ function resumeCommand(path: string, gzip: boolean, nextLine: number, args: Inge
   return `${gzip ? `zcat ${quoted} | tail -n +${nextLine}` : `tail -n +${nextLine} ${quoted}`} | telemcp ingest - ${flags.join(' ')}`;
 }
 
-async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestArgs, store: LogStore, control: Control): Promise<{ stats: FileStats; writeFailed: boolean }> {
+async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestArgs, writer: StoreWriter, control: Control): Promise<{ stats: FileStats; writeFailed: boolean }> {
   const started = Date.now();
   const stats = new FileStats(input.path, arg.dataset);
-  const batch = new BatchWriter(store, stats, () => input.stop());
+  const batch = new BatchWriter(writer, stats, () => input.stop());
   const assembler = createFileRecordAssembler({ format: args.format, dataset: arg.dataset, service: args.service }, { record: (r, line) => batch.add(r, line), bad: (b) => stats.addBad(b) });
   const bar = process.stderr.isTTY && input.size ? new ProgressBar({ label: `ingesting ${basename(input.path)}`, unit: 'lines' }) : undefined;
   control.reading = input;
@@ -88,7 +88,7 @@ async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestA
       stats.lines++;
       assembler.push(line, stats.lines);
       if (bar && stats.lines % PROGRESS_EVERY === 0) bar.update(input.bytesRead() / input.size!, stats.lines);
-    });
+    }, { between: () => batch.backpressure() });
   } catch (err) {
     readError = err;
   } finally {
@@ -97,10 +97,12 @@ async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestA
   }
   // Every line read is committed, also when reading stopped early: the record being assembled
   // when the input ended is as complete as the input made it.
+  await batch.settled();
   if (!batch.failure) {
     assembler.end();
-    batch.flush();
+    await batch.flush();
   }
+  await batch.settled();
   stats.format = assembler.format;
   stats.gzip = input.gzip;
   stats.elapsedMs = Date.now() - started;
@@ -144,9 +146,9 @@ async function openInputs(args: IngestArgs): Promise<IngestInput[]> {
   return opened;
 }
 
-function openStore(dataDir: string): LogStore | undefined {
+async function openWriter(dataDir: string): Promise<StoreWriter | undefined> {
   try {
-    return openLogStore({ dataDir });
+    return await StoreWriter.open(dataDir);
   } catch (err) {
     if (!(err instanceof TelemcpError)) throw err;
     say(err.message, err.hint);
@@ -193,8 +195,8 @@ export async function runIngest(values: IngestArgValues & { help?: boolean }, po
     return 2;
   }
   const dataDir = resolve(config.DATA_DIR);
-  const store = openStore(dataDir);
-  if (!store) {
+  const writer = await openWriter(dataDir);
+  if (!writer) {
     for (const input of inputs) input.stop();
     return 2;
   }
@@ -212,17 +214,17 @@ export async function runIngest(values: IngestArgValues & { help?: boolean }, po
   let report: IngestReport;
   try {
     for (let i = 0; i < inputs.length && !control.signal; i++) {
-      const { stats, writeFailed } = await ingestFile(inputs[i], args.inputs[i], args, store, control);
+      const { stats, writeFailed } = await ingestFile(inputs[i], args.inputs[i], args, writer, control);
       files[i] = stats;
       if (writeFailed) break;
     }
     const touched = new Set(files.filter((f) => f.records > 0).map((f) => f.dataset));
-    report = { dataDir, files, datasets: store.datasets().filter((d) => touched.has(d.name)), elapsedMs: Date.now() - started, interrupted: control.signal, ...serveContext(config) };
+    report = { dataDir, files, datasets: (await writer.datasets()).filter((d) => touched.has(d.name)), elapsedMs: Date.now() - started, interrupted: control.signal, ...serveContext(config) };
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     for (const input of inputs) input.stop();
-    store.close();
+    await writer.close();
   }
   process.stdout.write(args.json ? renderJson(report) : renderText(report));
   if (report.interrupted) return SIGNAL_EXIT[report.interrupted] ?? 1;

@@ -9,7 +9,12 @@
  */
 export const MAX_LINE_CHARS = 1 << 20;
 
-export async function forEachLine(chunks: AsyncIterable<string>, onLine: (line: string) => void, maxChars = MAX_LINE_CHARS): Promise<void> {
+export async function forEachLine(
+  chunks: AsyncIterable<string>,
+  onLine: (line: string) => void,
+  opts: { maxChars?: number; /** Awaited after each chunk when it returns a promise: the consumer's backpressure. */ between?: () => Promise<void> | undefined } = {},
+): Promise<void> {
+  const maxChars = opts.maxChars ?? MAX_LINE_CHARS;
   let pending = '';
   let cut = false;
   const append = (piece: string): void => {
@@ -33,6 +38,8 @@ export async function forEachLine(chunks: AsyncIterable<string>, onLine: (line: 
       start = nl + 1;
     }
     append(start === 0 ? chunk : chunk.slice(start));
+    const wait = opts.between?.();
+    if (wait) await wait;
   }
   // The last line may lack its newline; an empty remainder is no line.
   if (pending !== '') emit();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { datasetForPath, parseIngestArgs, sanitizeDataset, UsageError } from '../../src/cli/ingest-args.js';
-import { BATCH_RECORDS, BatchWriter, FLUSH_INTERVAL_MS } from '../../src/cli/ingest-batch.js';
+import { BATCH_RECORDS, BatchWriter, FLUSH_INTERVAL_MS, MAX_IN_FLIGHT } from '../../src/cli/ingest-batch.js';
+import { SkippedBatch } from '../../src/cli/ingest-writer.js';
 import { describeReadError } from '../../src/cli/ingest-input.js';
 import { FileStats, SAMPLES_KEPT, nextToolInput, renderJson, renderText, runStatus, type IngestReport } from '../../src/cli/ingest-report.js';
 import { OTHER_KEY, Tally } from '../../src/cli/tally.js';
@@ -97,32 +98,33 @@ function fakeStore(answer: (records: readonly IngestRecord[]) => WriteResult = (
 describe('BatchWriter', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('writes full batches, then the rest on flush, and tallies what was stored', () => {
+  it('writes full batches, then the rest on flush, and tallies what was stored', async () => {
     const store = fakeStore();
     const stats = new FileStats('f', 'd');
     const batch = new BatchWriter(store, stats, () => undefined, 3);
     for (let i = 0; i < 7; i++) batch.add(record(i, { service: i % 2 ? 'odd' : 'even', ...(i === 6 ? { attrs: { 'telemcp.time_inferred': 'previous_record' } } : {}) }), i + 1);
     expect(store.batches).toEqual([3, 3]);
-    expect(batch.flush()).toBe(true);
+    expect(await batch.flush()).toBe(true);
+    await batch.settled();
     expect(store.batches).toEqual([3, 3, 1]);
     expect(stats).toMatchObject({ records: 7, timeInferred: 1, firstTs: ms('2024-05-01T10:00:00Z'), lastTs: ms('2024-05-01T10:00:06Z') });
     expect(stats.services.top(10)).toEqual({ even: 4, odd: 3 });
     expect(BATCH_RECORDS).toBeLessThanOrEqual(10_000);
   });
 
-  it('reports store refusals by the line the record started on, and counts truncation', () => {
+  it('reports store refusals by the line the record started on, and counts truncation', async () => {
     const store = fakeStore((r) => ({ stored: r.length - 1, truncated: 1, rejected: [{ index: 1, reason: 'dataset is empty' }] }));
     const stats = new FileStats('f', 'd');
     const batch = new BatchWriter(store, stats, () => undefined);
     batch.add(record(0), 1);
     batch.add(record(1), 4);
     batch.add(record(2), 9);
-    batch.flush();
+    await batch.flush();
     expect(stats).toMatchObject({ records: 2, truncated: 1, rejected: 1 });
     expect(stats.rejectedSamples).toEqual([{ line: 4, reason: 'dataset is empty' }]);
   });
 
-  it('a failed write is remembered with the first line not stored, stops the input once, and drops what follows', () => {
+  it('a failed write is remembered with the first line not stored, stops the input once, and drops what follows', async () => {
     const store = fakeStore(() => {
       throw new Error('disk full');
     });
@@ -132,10 +134,50 @@ describe('BatchWriter', () => {
     batch.add(record(0), 10);
     batch.add(record(1), 11);
     batch.add(record(2), 12);
-    expect(batch.flush()).toBe(false);
+    expect(await batch.flush()).toBe(false);
     expect(batch.failure).toMatchObject({ fromLine: 10, error: new Error('disk full') });
     expect(onFailure).toHaveBeenCalledTimes(1);
     expect(store.batches).toEqual([2]);
+    expect(stats.records).toBe(0);
+  });
+
+  it('keeps at most MAX_IN_FLIGHT batches unanswered, asks the reader to wait for the oldest, and keeps the first failure when later batches are refused unwritten', async () => {
+    const answers: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[] = [];
+    const sink = { write: (records: IngestRecord[]) => new Promise<WriteResult>((resolve, reject) => answers.push({ resolve: () => resolve({ stored: records.length, truncated: 0, rejected: [] }), reject })) };
+    const stats = new FileStats('f', 'd');
+    const onFailure = vi.fn();
+    const batch = new BatchWriter(sink, stats, onFailure, 2);
+    for (let i = 0; i < 2 * MAX_IN_FLIGHT; i++) batch.add(record(i), i + 1);
+    expect(answers).toHaveLength(MAX_IN_FLIGHT);
+    const wait = batch.backpressure();
+    expect(wait).toBeInstanceOf(Promise);
+    let waited = false;
+    void wait!.then(() => (waited = true));
+    await Promise.resolve();
+    expect(waited).toBe(false);
+    answers[0].resolve({ stored: 2, truncated: 0, rejected: [] });
+    await wait;
+    expect(stats.records).toBe(2);
+    expect(batch.backpressure()).toBeUndefined();
+    answers[1].reject(new Error('disk full'));
+    await batch.settled();
+    batch.add(record(9), 20);
+    batch.add(record(10), 21);
+    await batch.flush();
+    expect(batch.failure).toMatchObject({ fromLine: 3, error: new Error('disk full') });
+    expect(onFailure).toHaveBeenCalledTimes(1);
+    expect(stats.records).toBe(2);
+    expect(answers).toHaveLength(MAX_IN_FLIGHT);
+  });
+
+  it('a batch refused unwritten after another failed adds nothing and does not replace the first failure', async () => {
+    const results: (() => Promise<WriteResult>)[] = [() => Promise.reject(new Error('disk full')), () => Promise.reject(new SkippedBatch())];
+    const stats = new FileStats('f', 'd');
+    const batch = new BatchWriter({ write: () => results.shift()!() }, stats, () => undefined, 1);
+    batch.add(record(0), 5);
+    batch.add(record(1), 6);
+    await batch.settled();
+    expect(batch.failure).toMatchObject({ fromLine: 5, error: new Error('disk full') });
     expect(stats.records).toBe(0);
   });
 

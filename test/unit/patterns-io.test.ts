@@ -8,7 +8,7 @@ async function lines(chunks: (string | Buffer)[], maxChars?: number): Promise<st
   const stream = Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)), { objectMode: false });
   stream.setEncoding('utf8');
   const out: string[] = [];
-  await forEachLine(stream, (l) => out.push(l), maxChars);
+  await forEachLine(stream, (l) => out.push(l), { maxChars });
   return out;
 }
 

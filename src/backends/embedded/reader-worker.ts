@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLogStore, type LogStoreReader } from '../../store/log-store.js';
 import { EmbeddedLogSource } from './log-source.js';
-import { toWireError, type ReaderCall, type ReaderReply, type ReaderRequest, type ReaderSettings } from './reader-protocol.js';
+import { toWireError } from '../../core/threads.js';
+import type { ReaderCall, ReaderReply, ReaderRequest, ReaderSettings } from './reader-protocol.js';
 
 /**
  * The reader thread WorkerLogSource starts: EmbeddedLogSource over this thread's own read-only

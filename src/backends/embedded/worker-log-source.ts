@@ -15,7 +15,8 @@ import type {
 } from '../capabilities.js';
 import { abortError } from './answers.js';
 import { EMBEDDED_CAPABILITIES, EMBEDDED_DEFAULT_SCOPE } from './log-source.js';
-import { fromWireError, type ReaderCall, type ReaderReply, type ReaderRequest, type ReaderSettings } from './reader-protocol.js';
+import { fromWireError, threadEntry } from '../../core/threads.js';
+import type { ReaderCall, ReaderReply, ReaderRequest, ReaderSettings } from './reader-protocol.js';
 
 export interface WorkerLogSourceSettings {
   /** DATA_DIR: the reader thread opens its own read-only connection to the store there. */
@@ -130,7 +131,7 @@ export class WorkerLogSource implements LogSource {
   }
 
   private start(): Worker {
-    const { entry, evaluate } = readerEntry();
+    const { entry, evaluate } = threadEntry(import.meta.url, 'reader-worker');
     const worker = new Worker(entry, { eval: evaluate, workerData: this.settings });
     worker.unref();
     worker.on('message', (reply: ReaderReply) => {
@@ -178,18 +179,6 @@ export class WorkerLogSource implements LogSource {
     outcome();
     this.next();
   }
-}
-
-/**
- * From dist/ the reader is plain JavaScript. From the sources (vitest, tsx) it is TypeScript, and
- * the thread needs tsx's hooks first: on Node 20 a Worker ignores `--import` in its execArgv
- * (nodejs/node#47747), so a one-line bootstrap registers them and then imports the reader.
- */
-function readerEntry(): { entry: string | URL; evaluate: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./reader-worker.js', import.meta.url), evaluate: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const reader = new URL('./reader-worker.ts', import.meta.url).href;
-  return { entry: `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(reader)}); });`, evaluate: true };
 }
 
 function closedError(): TelemcpError {

@@ -1,0 +1,58 @@
+/**
+ * `telemcp ingest`'s writer thread over a real store in a temporary DATA_DIR: it opens the store
+ * (and takes the DATA_DIR lock) in its own thread, commits batches in order, answers with the
+ * store's results, and releases the lock when closed; an open that fails comes back as the same
+ * error the store threw.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreWriter } from '../../src/cli/ingest-writer.js';
+import { TelemcpError } from '../../src/core/errors.js';
+import type { IngestRecord } from '../../src/ingest/record.js';
+import { LOCK_FILE } from '../../src/store/lock.js';
+import { openLogStore } from '../../src/store/log-store.js';
+
+const dirs: string[] = [];
+const dataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'telemcp-writer-thread-'));
+  dirs.push(dir);
+  return dir;
+};
+const T0 = Date.parse('2026-03-10T10:00:00.000Z');
+const records = (from: number, n: number, dataset = 'app'): IngestRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ ts: T0 + (from + i) * 1000, dataset, service: 'api', level: 'info', message: `request ${from + i} done` }));
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the ingest writer thread', () => {
+  it('commits batches in order, answers with the store results and datasets, and releases the lock on close', async () => {
+    const dir = dataDir();
+    const writer = await StoreWriter.open(dir);
+    const answers = await Promise.all([writer.write(records(0, 500)), writer.write(records(500, 500)), writer.write([...records(1000, 2), { ts: -5, dataset: 'app', message: 'before 1970' }])]);
+    expect(answers.map((a) => a.stored)).toEqual([500, 500, 2]);
+    expect(answers[2].rejected).toEqual([{ index: 2, reason: expect.stringMatching(/1970/) as unknown as string }]);
+    expect(await writer.datasets()).toEqual([{ name: 'app', records: 1002, firstTs: T0, lastTs: T0 + 1001 * 1000 }]);
+    await writer.close();
+    // The lock is released: this thread can now open the store as its writer.
+    const store = openLogStore({ dataDir: dir });
+    try {
+      expect(store.datasets()[0].records).toBe(1002);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses to start on a DATA_DIR another process holds, with the store\'s own error', async () => {
+    const dir = dataDir();
+    // A lock naming a live process other than this one (the test runner's parent).
+    const holder = { pid: process.ppid, startedAt: new Date().toISOString(), host: hostname(), token: 'another-process' };
+    writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify(holder)}\n`);
+    const err = await StoreWriter.open(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TelemcpError);
+    expect((err as TelemcpError).message).toMatch(new RegExp(`in use by another telemcp process \\(pid ${process.ppid}`));
+  });
+});
