@@ -1,9 +1,11 @@
 /**
  * The known hour of logs both LogSource suites read: log-source.test.ts writes it into every real
  * engine (ECS and flat indices), embedded-log-source.test.ts into the embedded store, and the
- * same expected values hold for both.
+ * same expected values hold for both: sharedShapeTests holds the tests both run on each shape.
  */
-import type { LogRecord } from '../../src/backends/capabilities.js';
+import { expect, it } from 'vitest';
+import type { LogQuery, LogRecord, LogSource } from '../../src/backends/capabilities.js';
+import { spreadQuotas } from '../../src/backends/log-query.js';
 import { TelemcpError } from '../../src/core/errors.js';
 
 export const FROM = Date.parse('2026-03-10T10:00:00.000Z');
@@ -83,3 +85,134 @@ export async function failure(promise: Promise<unknown>): Promise<TelemcpError> 
 }
 
 export const signal = () => AbortSignal.timeout(30_000);
+
+/**
+ * The samples, histograms and counts every LogSource must give for one shape of the hour (ECS or
+ * flat names, level spellings): called inside each suite's describe, with the source and scope
+ * it wrote the hour to.
+ */
+export function sharedShapeTests(source: () => LogSource, scope: string): void {
+  const query = (extra: Partial<LogQuery> = {}): LogQuery => ({ from: new Date(FROM), to: new Date(TO), scope, ...extra });
+  it('samples the newest records first, normalised, with an exact total and the limit as a hard cap', async () => {
+    const res = await source().sample(query(), { limit: 5, strategy: 'newest' }, signal());
+    expect(res.records).toEqual(IN_WINDOW.slice(0, 5).map(expected));
+    expect(res.records[0].ts).toBe(TO);
+    expect(res).toMatchObject({ total: IN_WINDOW.length, totalExact: true, strategy: 'newest', scope, partial: false, notes: [] });
+    const capped = await source().sample(query(), { limit: 3, strategy: 'newest' }, signal());
+    expect(capped.records).toHaveLength(3);
+  });
+
+  it('filters by level aliases in any case, by service, by trace id and by message words', async () => {
+    const errors = await source().sample(query({ levels: ['ERR'] }), { limit: 3, strategy: 'newest' }, signal());
+    const payment = IN_WINDOW.filter((d) => d.level === 'error');
+    expect(errors.total).toBe(300);
+    expect(errors.records).toEqual(payment.slice(0, 3).map(expected));
+    const warnings = await source().sample(query({ levels: ['Warning'] }), { limit: 10, strategy: 'newest' }, signal());
+    expect(warnings.records).toEqual(IN_WINDOW.filter((d) => d.level === 'warn').map(expected));
+    expect(warnings.records.every((r) => r.level === 'warn')).toBe(true);
+    const infos = await source().sample(query({ levels: ['info'], services: ['api'] }), { limit: 100, strategy: 'newest' }, signal());
+    expect(infos.total).toBe(51);
+    expect(infos.records.every((r) => r.level === 'info' && r.service === 'api')).toBe(true);
+    expect((await source().sample(query({ levels: ['INFORMATIONAL', 'DEBUG'] }), { limit: 1, strategy: 'newest' }, signal())).total).toBe(451);
+
+    const traced = await source().sample(query({ traceIds: ['trace-pay-7', 'trace-pay-150', 'trace-none'] }), { limit: 10, strategy: 'newest' }, signal());
+    expect(traced.records).toEqual(IN_WINDOW.filter((d) => d.traceId === 'trace-pay-150' || d.traceId === 'trace-pay-7').map(expected));
+    expect(traced.records.map((r) => r.traceId)).toEqual(['trace-pay-150', 'trace-pay-7']);
+
+    const words = await source().sample(query({ text: 'declined order', services: ['payment', 'db'] }), { limit: 1, strategy: 'newest' }, signal());
+    expect(words.total).toBe(300);
+    const none = await source().sample(query({ services: ['nope'] }), { limit: 5, strategy: 'spread' }, signal());
+    expect(none).toMatchObject({ records: [], total: 0, totalExact: true });
+  });
+
+  it('spreads a sample evenly over the window: equal shares per slice, unused shares to the others', async () => {
+    const limit = 12;
+    const res = await source().sample(query(), { limit, strategy: 'spread' }, signal());
+    expect(res).toMatchObject({ total: IN_WINDOW.length, totalExact: true, strategy: 'spread' });
+    expect(res.records).toHaveLength(limit);
+    // Twelve slices of just over five minutes; the two of 10:40-10:50 are empty.
+    const sliceMs = Math.ceil((TO - FROM + 1) / limit);
+    const slice = (ts: number) => Math.floor((ts - FROM) / sliceMs);
+    const perSlice = Array.from({ length: limit }, (_, i) => IN_WINDOW.filter((d) => slice(d.ts) === i));
+    const quotas = spreadQuotas(perSlice.map((s) => s.length), limit);
+    expect(quotas).toEqual([1, 1, 2, 1, 1, 1, 1, 2, 0, 0, 1, 1]);
+    expect(res.records).toEqual(perSlice.flatMap((docs, i) => docs.slice(0, quotas[i])).sort((a, b) => b.ts - a.ts).map(expected));
+    // A newest-first sample of the same size sees only the last ten minutes.
+    const newest = await source().sample(query(), { limit, strategy: 'newest' }, signal());
+    expect(Math.min(...newest.records.map((r) => r.ts))).toBeGreaterThan(at(50));
+    expect(Math.min(...res.records.map((r) => r.ts))).toBeLessThan(at(5));
+  });
+
+  it('spreads a large sample exactly, slices packed with records included (more than one top_hits returns on an engine)', async () => {
+    const limit = 600;
+    const res = await source().sample(query(), { limit, strategy: 'spread' }, signal());
+    const sliceMs = Math.ceil((TO - FROM + 1) / 500);
+    const slice = (ts: number) => Math.floor((ts - FROM) / sliceMs);
+    const perSlice = Array.from({ length: 500 }, (_, i) => IN_WINDOW.filter((d) => slice(d.ts) === i));
+    const quotas = spreadQuotas(perSlice.map((s) => s.length), limit);
+    // The storm's 400 lines fall in two slices that get 122 each: more than one top_hits returns.
+    expect([quotas[slice(at(30))], quotas[slice(at(30)) + 1]]).toEqual([122, 122]);
+    expect(res.records).toHaveLength(limit);
+    expect(res.records).toEqual(perSlice.flatMap((docs, i) => docs.slice(0, quotas[i])).sort((a, b) => b.ts - a.ts).map(expected));
+    expect(countBy(res.records, (r) => r.service ?? '')).toEqual(new Map([['api', 51], ['db', 5], ['payment', 300], ['batch', 244]]));
+  });
+
+  it('returns everything when the window holds no more than the limit, whatever the strategy', async () => {
+    const res = await source().sample(query({ levels: ['warn', 'error'], services: ['db'] }), { limit: 50, strategy: 'spread' }, signal());
+    expect(res.records).toEqual(IN_WINDOW.filter((d) => d.service === 'db').map(expected));
+    expect(res).toMatchObject({ total: 5, totalExact: true });
+  });
+
+  it('counts per equal bucket from the window start, empty buckets included, records at the end in the last', async () => {
+    const res = await source().histogram(query(), { bucketMs: 10 * MINUTE }, signal());
+    expect(res).toMatchObject({ start: FROM, bucketMs: 10 * MINUTE, counts: [11, 11, 311, 411, 0, 12], total: IN_WINDOW.length, scope, partial: false });
+    expect(res.series).toBeUndefined();
+    // Buckets aligned to a start that is not on the interval grid.
+    const shifted = await source().histogram(query({ from: new Date(at(5)), to: new Date(at(35)) }), { bucketMs: 7 * MINUTE }, signal());
+    const expectedShifted = [0, 0, 0, 0, 0];
+    for (const d of IN_WINDOW) if (d.ts >= at(5) && d.ts <= at(35)) expectedShifted[Math.min(4, Math.floor((d.ts - at(5)) / (7 * MINUTE)))] += 1;
+    expect(shifted.counts).toEqual(expectedShifted);
+    expect(shifted.start).toBe(at(5));
+    // A window that does not divide into whole buckets: the last one is short, and still holds `to`.
+    const uneven = await source().histogram(query(), { bucketMs: 25 * MINUTE }, signal());
+    const expectedUneven = [0, 0, 0];
+    for (const d of IN_WINDOW) expectedUneven[Math.floor((d.ts - FROM) / (25 * MINUTE))] += 1;
+    expect(uneven.counts).toEqual(expectedUneven);
+    expect(uneven.total).toBe(IN_WINDOW.length);
+  });
+
+  it('breaks a histogram down by level (spellings merged), service (top values) and host', async () => {
+    const byLevel = await source().histogram(query(), { bucketMs: 10 * MINUTE, by: 'level' }, signal());
+    expect(byLevel.series).toEqual([
+      { value: 'debug', total: 400, counts: [0, 0, 0, 400, 0, 0] },
+      { value: 'error', total: 300, counts: [0, 0, 300, 0, 0, 0] },
+      { value: 'info', total: 51, counts: [10, 10, 10, 10, 0, 11] },
+      { value: 'warn', total: 5, counts: [1, 1, 1, 1, 0, 1] },
+    ]);
+    expect(byLevel.otherTotal).toBe(0);
+    const byService = await source().histogram(query({ levels: ['error', 'info', 'warn'] }), { bucketMs: 20 * MINUTE, by: 'service', top: 2 }, signal());
+    expect(byService).toMatchObject({
+      counts: [22, 322, 12],
+      total: 356,
+      series: [
+        { value: 'payment', total: 300, counts: [0, 300, 0] },
+        { value: 'api', total: 51, counts: [20, 20, 11] },
+      ],
+      otherTotal: 5,
+    });
+    const byHost = await source().histogram(query({ services: ['db', 'api'] }), { bucketMs: 30 * MINUTE, by: 'host' }, signal());
+    expect(byHost.series).toEqual([
+      { value: 'node-a', total: 51, counts: [30, 21] },
+      { value: 'node-b', total: 5, counts: [3, 2] },
+    ]);
+  });
+
+  it('counts by label, spellings merged, with the rest as other', async () => {
+    const levels = await source().countBy(query(), { by: 'level' }, signal());
+    expect(levels).toMatchObject({ by: 'level', values: [{ value: 'debug', count: 400 }, { value: 'error', count: 300 }, { value: 'info', count: 51 }, { value: 'warn', count: 5 }], other: 0, total: IN_WINDOW.length });
+    const top = await source().countBy(query(), { by: 'service', limit: 1 }, signal());
+    expect(top).toMatchObject({ values: [{ value: 'batch', count: 400 }], other: IN_WINDOW.length - 400, total: IN_WINDOW.length });
+    const hosts = await source().countBy(query({ traceIds: ['trace-pay-1'] }), { by: 'host' }, signal());
+    expect(hosts).toMatchObject({ values: [{ value: 'node-c', count: 1 }], other: 0, total: 1 });
+  });
+}
