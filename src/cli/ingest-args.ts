@@ -26,7 +26,7 @@ export interface IngestArgValues {
 
 export const FILE_FORMATS: readonly FileFormat[] = ['auto', 'ndjson', 'ecs', 'logfmt', 'syslog', 'plain'];
 export const STDIN = '-';
-export const STDIN_DATASET = 'stdin';
+const STDIN_DATASET = 'stdin';
 
 export interface IngestInputArg {
   /** A path, or `-` for standard input. */

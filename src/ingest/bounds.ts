@@ -43,6 +43,19 @@ export function decodeBody(body: string | Uint8Array): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * A JSON request body (text, bytes, or already parsed by the server) as a value, or why it is
+ * not JSON: `what` names the body, `hint` says how to send it.
+ */
+export function parseJsonBody(body: unknown, what: string, hint: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return { ok: true, value: body };
+  try {
+    return { ok: true, value: JSON.parse(decodeBody(body)) };
+  } catch (err) {
+    return { ok: false, message: `${what} is not JSON (${err instanceof Error ? err.message.slice(0, 160) : 'unreadable'}); ${hint}` };
+  }
+}
+
 /** Lone UTF-16 surrogates (JSON may carry `"\ud800"`) replaced by U+FFFD, so the text is valid UTF-8 when stored. */
 export function wellFormed(text: string): string {
   return ANY_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;

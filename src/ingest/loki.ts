@@ -20,7 +20,7 @@
  * trace id from structured metadata `trace_id`, `traceID` or `traceId`. The other labels and
  * metadata become attributes (metadata first: it is the more specific).
  */
-import { AttrCollector, MAX_RECORDS_PER_REQUEST, capName, datasetName, decodeBody } from './bounds.js';
+import { AttrCollector, MAX_RECORDS_PER_REQUEST, capName, datasetName, parseJsonBody } from './bounds.js';
 import { finishRecord, type DocumentRecord } from './document.js';
 import { nanosToMs } from './epoch-nanos.js';
 import { levelFromText, normalizeLevel } from './level.js';
@@ -69,19 +69,10 @@ function stringMap(value: unknown): Record<string, string> | undefined {
   return value as Record<string, string>;
 }
 
-function parseBody(body: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
-  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return { ok: true, value: body };
-  try {
-    return { ok: true, value: JSON.parse(decodeBody(body)) };
-  } catch (err) {
-    return { ok: false, message: `the push body is not JSON (${err instanceof Error ? err.message.slice(0, 160) : 'unreadable'}); ${JSON_HINT}` };
-  }
-}
-
 /** A Loki push body (text, bytes, or already parsed JSON) as records and the entries that were refused. */
 export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPushResult {
   const maxRecords = opts.maxRecords ?? MAX_RECORDS_PER_REQUEST;
-  const parsed = parseBody(body);
+  const parsed = parseJsonBody(body, 'the push body', JSON_HINT);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
   const push = parsed.value;
   if (!isObject(push) || !Array.isArray(push.streams)) return { ok: false, status: 400, message: 'the push body must be an object with a "streams" array' };

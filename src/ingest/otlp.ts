@@ -34,7 +34,7 @@
  * A LogRecord that is not an object or whose time fields are not integers is rejected and
  * counted; the others in the request are kept.
  */
-import { AttrCollector, MAX_DEPTH, MAX_RECORDS_PER_REQUEST, capName, datasetName, decodeBody } from './bounds.js';
+import { AttrCollector, MAX_DEPTH, MAX_RECORDS_PER_REQUEST, capName, datasetName, parseJsonBody } from './bounds.js';
 import { finishRecord, type DocumentRecord } from './document.js';
 import { nanosToMs } from './epoch-nanos.js';
 import { levelFromText, normalizeLevel } from './level.js';
@@ -163,20 +163,11 @@ function messageOf(body: unknown, eventName: unknown, attributes: Json): string 
   return Object.keys(attributes).length ? JSON.stringify(attributes) : '(empty log record)';
 }
 
-function parseBody(body: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
-  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return { ok: true, value: body };
-  try {
-    return { ok: true, value: JSON.parse(decodeBody(body)) };
-  } catch (err) {
-    return { ok: false, message: `the request body is not JSON (${err instanceof Error ? err.message.slice(0, 160) : 'unreadable'}); ${JSON_HINT}` };
-  }
-}
-
 /** An OTLP/HTTP JSON logs export (text, bytes, or already parsed) as records and the rejected count. */
 export function parseOtlpLogs(body: unknown, opts: OtlpLogsOptions = {}): OtlpLogsResult {
   const receivedAt = opts.receivedAt ?? Date.now();
   const maxRecords = opts.maxRecords ?? MAX_RECORDS_PER_REQUEST;
-  const parsed = parseBody(body);
+  const parsed = parseJsonBody(body, 'the request body', JSON_HINT);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
   const request = parsed.value;
   if (!isObject(request)) return { ok: false, status: 400, message: 'the request body must be an ExportLogsServiceRequest object' };

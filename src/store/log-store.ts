@@ -39,7 +39,7 @@ export const STORE_FILE = 'logs.db';
 /** The most records one write commits: a larger batch would hold the writer (and the event loop) too long. */
 export const MAX_BATCH = 10_000;
 /** The most records one searchPage returns. */
-export const MAX_PAGE = 1000;
+const MAX_PAGE = 1000;
 /** Retention deletes this many rows per transaction, then lets queries and writes run. */
 const PRUNE_CHUNK = 5000;
 const DAY_MS = 86_400_000;
@@ -57,17 +57,9 @@ export interface OpenLogStoreOptions {
 }
 
 /** A stored record, as searchPage returns it: unsanitised, the caller bounds what it shows. */
-export interface StoredLog {
+export interface StoredLog extends IngestRecord {
   /** Its place among the records of its millisecond: (ts, id) is unique and orders the store. */
   id: number;
-  ts: number;
-  dataset: string;
-  service?: string;
-  level?: string;
-  message: string;
-  traceId?: string;
-  host?: string;
-  attrs?: Record<string, string | number | boolean>;
 }
 
 export interface DatasetSummary {
@@ -176,17 +168,8 @@ const keyRange = (key: string) => `${key} BETWEEN (CAST(? AS INTEGER) << ${SEQ_B
 /** More bucket edges than this (tiny buckets over a long window) and the records are counted directly. */
 const MAX_CUTS = 100_000;
 
-interface RecordRow {
-  id: number;
-  ts: number;
-  dataset: string;
-  service: string | null;
-  level: string | null;
-  message: string;
-  trace_id: string | null;
-  host: string | null;
-  attrs: string | null;
-}
+/** A record as the store's statements read it: the written row's columns, with its id. */
+type RecordRow = Omit<Row, 'cut'> & { id: number };
 
 /** One logs_rollup row's worth of a batch: its records in one slot with one set of labels ('' for none). */
 interface SlotCount {

@@ -174,8 +174,7 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
       const targets = tool.targets?.(input as never, rt.config) ?? {};
       const guarded: GuardedTargets = {};
       if (targets.queryDsl !== undefined) guarded.queryDsl = guardQueryDsl(targets.queryDsl, { serverTimeout: `${Math.max(1, Math.floor(rt.config.BACKEND_TIMEOUT_MS / 1000) - 1)}s`, maxDepth: rt.config.MAX_JSON_DEPTH });
-      // Without a cluster, elk's log tools read the embedded store, which checks its own dataset patterns.
-      if (targets.indices !== undefined && !(rt.backends.store && !rt.backends.search)) {
+      if (targets.indices !== undefined) {
         if (!rt.backends.search) throw new TelemcpError('backend_unavailable', 'No Elasticsearch/OpenSearch is configured.', { hint: 'Set ES_URL or OPENSEARCH_URL.' });
         guarded.indices = await rt.backends.search.guardIndices(targets.indices, controller.signal);
       }

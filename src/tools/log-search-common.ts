@@ -43,6 +43,22 @@ export const searchHitOut = z.object({
   trace_id: z.string().optional(),
 });
 
+/** The page both search tools answer with, around their hit; each extends it with what it alone says (source, fields_used). */
+export function searchPageOut<H extends z.ZodType>(hit: H) {
+  return z.object({
+    summary: z.string(),
+    window: z.object({ start: z.string(), end: z.string(), server_now: z.string() }),
+    total: z.number(),
+    total_relation: z.enum(['eq', 'gte']),
+    hits: z.array(hit),
+    truncated: z.boolean(),
+    next_cursor: z.string().optional(),
+    hint: z.string().optional(),
+    partial: z.boolean().optional(),
+    notes: z.array(z.string()).optional(),
+  });
+}
+
 export interface PageSummary {
   shown: number;
   offset: number;

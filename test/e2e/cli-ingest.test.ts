@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openLogStore, type StoredLog } from '../../src/store/log-store.js';
 import { tempDir, waitFor, type CliResult } from '../helpers/e2e.js';
 import { CLI } from '../helpers/server.js';
+import { JAVA_STACK_LOG } from '../helpers/log-samples.js';
 
 /**
  * `telemcp ingest` as a user runs it: the built CLI (dist/, built by scripts/test.sh) loading
@@ -137,22 +138,11 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-const JAVA_LOG = [
-  '2024-05-01 10:00:00,123 INFO  [main] c.e.shop.Checkout - order 42 placed',
-  '2024-05-01 10:00:01,500 ERROR [http-nio-8080-exec-3] c.e.shop.Payment - charge failed',
-  'java.lang.IllegalStateException: card declined',
-  '\tat com.example.shop.Payment.charge(Payment.java:88)',
-  '\tat com.example.shop.Checkout.pay(Checkout.java:41)',
-  'Caused by: java.net.SocketTimeoutException: Read timed out',
-  '\tat java.base/java.net.SocketInputStream.read(SocketInputStream.java:168)',
-  '\t... 12 more',
-  '2024-05-01 10:00:02,000 WARN  [main] c.e.shop.Checkout - retrying',
-].join('\n');
 
 describe('telemcp ingest reads the common formats', () => {
   it('plain text: a Java stack trace is joined to its record, --service fills the service', async () => {
     const dataDir = newDataDir();
-    const run = await ingest([file('shop.log', `${JAVA_LOG}\n`), '--service', 'shop'], dataDir);
+    const run = await ingest([file('shop.log', `${JAVA_STACK_LOG}\n`), '--service', 'shop'], dataDir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^ingested 3 records from 9 lines of 1 input in [\d.]+s \([\d,]+ lines\/s\) into /);
@@ -268,7 +258,7 @@ describe('telemcp ingest never loses the good lines', () => {
 
   it('gzip, told by its magic bytes, from a file and from standard input', async () => {
     const dataDir = newDataDir();
-    const gz = gzipSync(`${JAVA_LOG}\n`);
+    const gz = gzipSync(`${JAVA_STACK_LOG}\n`);
     const run = await ingest([file('app.log.1.gz', gz), '-', '--dataset', 'zipped', '--json'], dataDir, gz);
     expect(run.code).toBe(0);
     expect(report(run).files.map((f) => [f.input.endsWith('app.log.1.gz') || f.input, f.dataset, f.gzip, f.format, f.lines, f.records])).toEqual([
@@ -284,7 +274,7 @@ describe('telemcp ingest never loses the good lines', () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => `${new Date(ms('2024-05-01T10:00:00Z') + i).toISOString()} INFO line ${i + 1} ${'x'.repeat(i % 97)}`);
     const gz = gzipSync(`${lines.join('\n')}\n`);
     const truncated = file('cut.log.gz', gz.subarray(0, Math.floor(gz.length / 2)));
-    const run = await ingest([truncated, file('after.log', `${JAVA_LOG}\n`), '--json'], dataDir);
+    const run = await ingest([truncated, file('after.log', `${JAVA_STACK_LOG}\n`), '--json'], dataDir);
     expect(run.code).toBe(1);
     const out = report(run);
     expect(out.status).toBe('failed');
@@ -321,7 +311,7 @@ describe('telemcp ingest never loses the good lines', () => {
 
   it('--json has one stable shape', async () => {
     const dataDir = newDataDir();
-    const out = report(await ingest([file('shape.log', `${JAVA_LOG}\n`), '--json'], dataDir));
+    const out = report(await ingest([file('shape.log', `${JAVA_STACK_LOG}\n`), '--json'], dataDir));
     expect(Object.keys(out)).toEqual(['status', 'data_dir', 'total', 'files', 'datasets', 'next_tool_input']);
     expect(Object.keys(out.total)).toEqual(['files', 'lines', 'records', 'truncated', 'time_inferred', 'bad_lines', 'rejected', 'time_range', 'services', 'elapsed_ms', 'lines_per_s']);
     expect(Object.keys(out.files[0])).toEqual([
@@ -350,7 +340,7 @@ describe('telemcp ingest never loses the good lines', () => {
 describe('telemcp ingest refuses what it cannot do, before ingesting anything', () => {
   it('a missing file: exit 2 with a hint, and no other file is ingested', async () => {
     const dataDir = newDataDir();
-    const run = await ingest([file('present.log', `${JAVA_LOG}\n`), join(dir, 'absent.log')], dataDir);
+    const run = await ingest([file('present.log', `${JAVA_STACK_LOG}\n`), join(dir, 'absent.log')], dataDir);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`cannot read ${join(dir, 'absent.log')}: no such file or directory; nothing was ingested`);
@@ -381,7 +371,7 @@ describe('telemcp ingest refuses what it cannot do, before ingesting anything', 
     holder.stdout!.on('data', (d: Buffer) => (said += d.toString()));
     await waitFor(() => said.includes('holding'), 'the holder to open the store', 10_000);
 
-    const run = await ingest([file('locked.log', `${JAVA_LOG}\n`)], dataDir);
+    const run = await ingest([file('locked.log', `${JAVA_STACK_LOG}\n`)], dataDir);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`is in use by another telemcp process (pid ${holder.pid}`);
@@ -427,7 +417,7 @@ describe('telemcp ingest under interruption', () => {
     expect(records.every((r, i) => r.message === `seq=${i + 1} order processed for customer c${i % 977}` && r.ts === start0 + i * 10)).toBe(true);
 
     // The killed process's lock is stale: the next run takes it over.
-    const again = await ingest([file('after-kill.log', `${JAVA_LOG}\n`), '--json'], dataDir);
+    const again = await ingest([file('after-kill.log', `${JAVA_STACK_LOG}\n`), '--json'], dataDir);
     expect(again.code).toBe(0);
     expect(report(again).files[0]).toMatchObject({ status: 'done', records: 3 });
     const db = new Database(join(dataDir, 'logs.db'), { readonly: true });

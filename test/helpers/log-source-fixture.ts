@@ -6,7 +6,6 @@
 import { expect, it } from 'vitest';
 import type { LogQuery, LogRecord, LogSource } from '../../src/backends/capabilities.js';
 import { spreadQuotas } from '../../src/backends/log-query.js';
-import { TelemcpError } from '../../src/core/errors.js';
 
 export const FROM = Date.parse('2026-03-10T10:00:00.000Z');
 export const TO = Date.parse('2026-03-10T11:00:00.000Z');
@@ -72,16 +71,6 @@ export function countBy<T>(items: T[], key: (t: T) => string): Map<string, numbe
   const out = new Map<string, number>();
   for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + 1);
   return out;
-}
-
-export async function failure(promise: Promise<unknown>): Promise<TelemcpError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TelemcpError) return err;
-    throw err;
-  }
-  throw new Error('expected a TelemcpError');
 }
 
 export const signal = () => AbortSignal.timeout(30_000);

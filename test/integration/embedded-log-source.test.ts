@@ -14,7 +14,8 @@ import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { openLogStore, type LogStore } from '../../src/store/log-store.js';
-import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, failure, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
+import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
+import { rejectedError } from '../helpers/errors.js';
 
 const DATASET = { ecs: 'logs-app-ecs', flat: 'logs-app-flat' } as const;
 /** One line in a dataset outside `logs-*`, inside the window. */
@@ -80,30 +81,30 @@ describe('embedded log source', () => {
   it('refuses queries it cannot answer, with the limit named', async () => {
     const q = window();
     for (const limit of [0, 5001, 2.5]) {
-      const err = await failure(source.sample(q, { limit, strategy: 'newest' }, signal()));
+      const err = await rejectedError(source.sample(q, { limit, strategy: 'newest' }, signal()));
       expect(err.code).toBe('invalid_input');
       expect(err.message).toContain('1-5000');
     }
-    const tooMany = await failure(source.histogram(q, { bucketMs: 1000 }, signal()));
+    const tooMany = await rejectedError(source.histogram(q, { bucketMs: 1000 }, signal()));
     expect(tooMany.code).toBe('invalid_input');
     expect(tooMany.message).toContain('3600 buckets');
     expect(tooMany.hint).toContain('3600 ms');
-    expect((await failure(source.histogram(q, { bucketMs: MINUTE, by: 'service', top: 21 }, signal()))).message).toContain('1-20');
-    expect((await failure(source.countBy(q, { by: 'host', limit: 101 }, signal()))).message).toContain('1-100');
-    expect((await failure(source.sample({ from: new Date(TO), to: new Date(FROM) }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.sample({ ...q, services: [] }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.sample({ ...q, text: '*clined' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.sample({ ...q, text: 'a* b' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.countBy(q, { by: 'trace' as never }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.sample({ ...q, scope: 'logs-*,,x' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.histogram(q, { bucketMs: MINUTE, by: 'service', top: 21 }, signal()))).message).toContain('1-20');
+    expect((await rejectedError(source.countBy(q, { by: 'host', limit: 101 }, signal()))).message).toContain('1-100');
+    expect((await rejectedError(source.sample({ from: new Date(TO), to: new Date(FROM) }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ ...q, services: [] }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ ...q, text: '*clined' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ ...q, text: 'a* b' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.countBy(q, { by: 'trace' as never }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ ...q, scope: 'logs-*,,x' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
   });
 
   it('stops at an aborted signal with the abort reason', async () => {
     const controller = new AbortController();
     const reason = new TelemcpError('backend_timeout', 'deadline');
     controller.abort(reason);
-    expect(await failure(source.sample(window(), { limit: 5, strategy: 'spread' }, controller.signal))).toBe(reason);
-    expect((await failure(source.countBy(window(), { by: 'level' }, AbortSignal.abort()))).code).toBe('backend_timeout');
+    expect(await rejectedError(source.sample(window(), { limit: 5, strategy: 'spread' }, controller.signal))).toBe(reason);
+    expect((await rejectedError(source.countBy(window(), { by: 'level' }, AbortSignal.abort()))).code).toBe('backend_timeout');
   });
 
   it('reads dataset patterns: globs, lists, every dataset, and says when nothing matches', async () => {
@@ -156,7 +157,7 @@ describe('embedded log source', () => {
       expect(res.total, text).toBe(0);
       expect(res.notes[0], text).toContain('holds no word to search for');
     }
-    expect((await failure(sample('*'))).code).toBe('invalid_input');
+    expect((await rejectedError(sample('*'))).code).toBe('invalid_input');
   });
 
   describe.each(['ecs', 'flat'] as const)('%s level spellings', (shape) => {

@@ -17,6 +17,7 @@ import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { LOCK_FILE } from '../../src/store/lock.js';
 import { MAX_BATCH, STORE_FILE, openLogStore, type LogStore } from '../../src/store/log-store.js';
+import { thrownError } from '../helpers/errors.js';
 
 const CHILD = resolve('test/helpers/store-child.ts');
 const DAY = 86_400_000;
@@ -53,16 +54,6 @@ function records(n: number, make: (i: number) => Partial<IngestRecord> = () => (
 
 function total(store: LogStore): number {
   return store.count(store.filter(EVER));
-}
-
-function failure(fn: () => unknown): TelemcpError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TelemcpError) return err;
-    throw err;
-  }
-  throw new Error('expected a TelemcpError');
 }
 
 /** Runs the child helper to its end and returns the JSON line it printed. */
@@ -241,7 +232,7 @@ describe('embedded store: schema and writes', () => {
     const db = raw(newer, false);
     db.pragma('user_version = 99');
     db.close();
-    const err = failure(() => openLogStore({ dataDir: newer }));
+    const err = thrownError(() => openLogStore({ dataDir: newer }));
     expect(err.code).toBe('backend_unavailable');
     expect(err.message).toContain('newer telemcp');
     expect(existsSync(join(newer, LOCK_FILE))).toBe(false);
@@ -255,7 +246,7 @@ describe('embedded store: schema and writes', () => {
     const bytes = readFileSync(file);
     bytes.fill(0x41, 0, 100);
     writeFileSync(file, bytes);
-    const broken = failure(() => openLogStore({ dataDir: corrupt }));
+    const broken = thrownError(() => openLogStore({ dataDir: corrupt }));
     expect(broken.code).toBe('backend_unavailable');
     expect(broken.message).toContain(`${file} is corrupt`);
     expect(broken.hint).toContain('.recover');
@@ -322,7 +313,7 @@ describe('embedded store: schema and writes', () => {
     expect(stored[1].message).toBe('a'.repeat(MAX_MESSAGE_BYTES - 2));
     expect(stored[2].level).toBe('info');
 
-    const tooMany = failure(() => store.write(records(MAX_BATCH + 1)));
+    const tooMany = thrownError(() => store.write(records(MAX_BATCH + 1)));
     expect(tooMany.code).toBe('invalid_input');
     expect(tooMany.hint).toContain(String(MAX_BATCH));
     expect(total(store)).toBe(3);
@@ -350,14 +341,14 @@ describe('embedded store: schema and writes', () => {
     expect(desc).toEqual([...desc].sort((a, b) => b.ts - a.ts || b.id - a.id));
     const asc = read('asc');
     expect(asc).toEqual([...desc].reverse());
-    for (const limit of [0, 1001]) expect(failure(() => store.searchPage({ ...EVER }, { limit, order: 'asc' })).code).toBe('invalid_input');
-    expect(failure(() => store.searchPage({ ...EVER }, { limit: 5, order: 'asc', after: { ts: 1.5, id: 1 } })).code).toBe('invalid_input');
+    for (const limit of [0, 1001]) expect(thrownError(() => store.searchPage({ ...EVER }, { limit, order: 'asc' })).code).toBe('invalid_input');
+    expect(thrownError(() => store.searchPage({ ...EVER }, { limit: 5, order: 'asc', after: { ts: 1.5, id: 1 } })).code).toBe('invalid_input');
   });
 
   it('refuses writes on a closed store with a clear error', () => {
     const store = openLogStore({ dataDir: dataDir() });
     store.close();
-    expect(failure(() => store.write(records(1))).message).toContain('closed');
+    expect(thrownError(() => store.write(records(1))).message).toContain('closed');
   });
 });
 
@@ -446,7 +437,7 @@ describe('embedded store: one writing process per DATA_DIR', () => {
     stores.pop();
 
     writeFileSync(lock, 'half-writ');
-    expect(failure(() => openLogStore({ dataDir: dir })).message).toContain('starting right now');
+    expect(thrownError(() => openLogStore({ dataDir: dir })).message).toContain('starting right now');
     const minuteAgo = new Date(Date.now() - 60_000);
     utimesSync(lock, minuteAgo, minuteAgo);
     open(dir);
@@ -456,12 +447,12 @@ describe('embedded store: one writing process per DATA_DIR', () => {
   it('counts a lock held on another host as live, since its process cannot be checked', () => {
     const dir = dataDir();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 4242, startedAt: '2026-01-01T00:00:00.000Z', host: 'other-host', token: 'x' }));
-    const err = failure(() => openLogStore({ dataDir: dir }));
+    const err = thrownError(() => openLogStore({ dataDir: dir }));
     expect(err.message).toContain('pid 4242 on other-host');
   });
 
   it('opens read-only only a store that exists', () => {
-    const err = failure(() => openLogStore({ dataDir: dataDir(), readonly: true }));
+    const err = thrownError(() => openLogStore({ dataDir: dataDir(), readonly: true }));
     expect(err.code).toBe('backend_unavailable');
     expect(err.message).toContain('no embedded store');
   });

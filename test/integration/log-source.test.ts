@@ -12,7 +12,8 @@ import { TelemcpError } from '../../src/core/errors.js';
 import { resolveLogSource } from '../../src/tools/logs/sources.js';
 import { testConfig } from '../helpers/config.js';
 import { ENGINES, EngineAdmin, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
-import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, expected, failure, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
+import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, expected, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
+import { rejectedError } from '../helpers/errors.js';
 
 
 const SHAPES = {
@@ -118,32 +119,32 @@ describe.each(ENGINES)('log source on $label', (engine) => {
   it('refuses scopes outside the allowlist, including an allowed-looking alias to a denied index', async () => {
     const q = (scope: string): LogQuery => ({ from: new Date(FROM), to: new Date(TO), scope });
     for (const scope of [outside, 'private-*', `${index.ecs},${outside}`, '_all', sneakyAlias]) {
-      expect((await failure(source.sample(q(scope), { limit: 1, strategy: 'newest' }, signal()))).code, scope).toBe('index_pattern_denied');
+      expect((await rejectedError(source.sample(q(scope), { limit: 1, strategy: 'newest' }, signal()))).code, scope).toBe('index_pattern_denied');
     }
-    expect((await failure(source.histogram(q(outside), { bucketMs: MINUTE }, signal()))).code).toBe('index_pattern_denied');
-    expect((await failure(source.countBy(q(sneakyAlias), { by: 'service' }, signal()))).code).toBe('index_pattern_denied');
+    expect((await rejectedError(source.histogram(q(outside), { bucketMs: MINUTE }, signal()))).code).toBe('index_pattern_denied');
+    expect((await rejectedError(source.countBy(q(sneakyAlias), { by: 'service' }, signal()))).code).toBe('index_pattern_denied');
   });
 
   it('refuses queries it cannot answer, with the limit named', async () => {
     const q: LogQuery = { from: new Date(FROM), to: new Date(TO) };
-    for (const limit of [0, 5001, 2.5]) expect((await failure(source.sample(q, { limit, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    const tooMany = await failure(source.histogram(q, { bucketMs: 1000 }, signal()));
+    for (const limit of [0, 5001, 2.5]) expect((await rejectedError(source.sample(q, { limit, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    const tooMany = await rejectedError(source.histogram(q, { bucketMs: 1000 }, signal()));
     expect(tooMany.code).toBe('invalid_input');
     expect(tooMany.message).toContain('3600 buckets');
     expect(tooMany.hint).toContain('3600 ms');
-    expect((await failure(source.sample({ from: new Date(TO), to: new Date(FROM) }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.sample({ ...q, services: [] }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
-    expect((await failure(source.sample({ ...q, text: '*clined' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ from: new Date(TO), to: new Date(FROM) }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ ...q, services: [] }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
+    expect((await rejectedError(source.sample({ ...q, text: '*clined' }, { limit: 1, strategy: 'newest' }, signal()))).code).toBe('invalid_input');
   });
 
   it('refuses filters and labels whose field the scope lacks or cannot aggregate, naming the LOG_FIELDS fix', async () => {
     const q: LogQuery = { from: new Date(FROM), to: new Date(TO), scope: bare };
-    const traced = await failure(source.sample({ ...q, traceIds: ['t'] }, { limit: 1, strategy: 'newest' }, signal()));
+    const traced = await rejectedError(source.sample({ ...q, traceIds: ['t'] }, { limit: 1, strategy: 'newest' }, signal()));
     expect(traced.code).toBe('invalid_input');
     expect(traced.hint).toContain('LOG_FIELDS=trace_id=<field>');
-    expect((await failure(source.histogram({ ...q, levels: ['error'] }, { bucketMs: MINUTE }, signal()))).hint).toContain('LOG_FIELDS=level=<field>');
-    expect((await failure(source.countBy(q, { by: 'host' }, signal()))).hint).toContain('LOG_FIELDS=host=<field>');
-    const textOnly = await failure(source.countBy(q, { by: 'service' }, signal()));
+    expect((await rejectedError(source.histogram({ ...q, levels: ['error'] }, { bucketMs: MINUTE }, signal()))).hint).toContain('LOG_FIELDS=level=<field>');
+    expect((await rejectedError(source.countBy(q, { by: 'host' }, signal()))).hint).toContain('LOG_FIELDS=host=<field>');
+    const textOnly = await rejectedError(source.countBy(q, { by: 'service' }, signal()));
     expect(textOnly.code).toBe('invalid_input');
     expect(textOnly.message).toContain('text-only');
     const sample = await source.sample({ ...q, services: ['api'], text: 'hello' }, { limit: 5, strategy: 'newest' }, signal());

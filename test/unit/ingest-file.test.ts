@@ -3,6 +3,7 @@ import { MAX_ATTR_BYTES, MAX_ATTR_KEYS, MAX_MESSAGE_BYTES, TRUNCATED_MARKER } fr
 import { MAX_LINES_PER_RECORD, createFileRecordAssembler, detectFileFormat, parseFileLines, type FileRecordOptions } from '../../src/ingest/file-records.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { parseSyslogLine } from '../../src/ingest/syslog.js';
+import { JAVA_STACK_LOG } from '../helpers/log-samples.js';
 
 const ms = (iso: string): number => Date.parse(iso);
 const RECEIVED = ms('2024-06-01T00:00:00Z');
@@ -10,20 +11,8 @@ const base = { dataset: 'app', receivedAt: RECEIVED, defaultYear: 2024 } as cons
 const parse = (text: string, opts: Partial<FileRecordOptions> = {}) => parseFileLines(text.split('\n'), { format: 'auto', ...base, ...opts });
 
 describe('plain text with multi-line stack traces', () => {
-  const log4j = [
-    '2024-05-01 10:00:00,123 INFO  [main] c.e.shop.Checkout - order 42 placed',
-    '2024-05-01 10:00:01,500 ERROR [http-nio-8080-exec-3] c.e.shop.Payment - charge failed',
-    'java.lang.IllegalStateException: card declined',
-    '\tat com.example.shop.Payment.charge(Payment.java:88)',
-    '\tat com.example.shop.Checkout.pay(Checkout.java:41)',
-    'Caused by: java.net.SocketTimeoutException: Read timed out',
-    '\tat java.base/java.net.SocketInputStream.read(SocketInputStream.java:168)',
-    '\t... 12 more',
-    '2024-05-01 10:00:02,000 WARN  [main] c.e.shop.Checkout - retrying',
-  ].join('\n');
-
   it('joins a Java stack trace to the record it belongs to', () => {
-    const { format, records, bad } = parse(log4j, { service: 'shop' });
+    const { format, records, bad } = parse(JAVA_STACK_LOG, { service: 'shop' });
     expect(format).toBe('plain');
     expect(bad).toEqual([]);
     expect(records).toHaveLength(3);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LogSource } from '../../src/backends/capabilities.js';
 import type { Backends } from '../../src/backends/backends.js';
-import { TelemcpError } from '../../src/core/errors.js';
 import { logSources, resolveLogSource } from '../../src/tools/logs/sources.js';
+import { thrownError } from '../helpers/errors.js';
 
 /** Only identity matters to resolution: the methods are never called here. */
 function source(name: string): LogSource {
@@ -23,16 +23,6 @@ function ctx(...names: string[]): { backends: Backends } {
   return { backends: { logSources: new Map(names.map((n) => [n, source(n)])), probes: () => [], close: async () => {} } };
 }
 
-function failure(fn: () => unknown): TelemcpError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TelemcpError) return err;
-    throw err;
-  }
-  throw new Error('expected a TelemcpError');
-}
-
 describe('resolveLogSource', () => {
   it('defaults to the only configured source, and accepts its name', () => {
     const c = ctx('elasticsearch');
@@ -42,7 +32,7 @@ describe('resolveLogSource', () => {
 
   it('needs a name when several are configured, and lists them', () => {
     const c = ctx('elasticsearch', 'embedded', 'loki');
-    const err = failure(() => resolveLogSource(c, undefined));
+    const err = thrownError(() => resolveLogSource(c, undefined));
     expect(err.code).toBe('invalid_input');
     expect(err.message).toContain('elasticsearch, embedded, loki');
     expect(err.hint).toBe('Pass source as one of: elasticsearch, embedded, loki.');
@@ -50,19 +40,19 @@ describe('resolveLogSource', () => {
   });
 
   it('refuses an unknown name, listing the valid ones', () => {
-    const several = failure(() => resolveLogSource(ctx('elasticsearch', 'loki'), 'victorialogs'));
+    const several = thrownError(() => resolveLogSource(ctx('elasticsearch', 'loki'), 'victorialogs'));
     expect(several.code).toBe('invalid_input');
     expect(several.message).toBe('No log source named "victorialogs".');
     expect(several.hint).toBe('Pass source as one of: elasticsearch, loki.');
-    const one = failure(() => resolveLogSource(ctx('opensearch'), 'elasticsearch'));
+    const one = thrownError(() => resolveLogSource(ctx('opensearch'), 'elasticsearch'));
     expect(one.code).toBe('invalid_input');
     expect(one.hint).toBe('Pass source as opensearch, or omit it.');
   });
 
   it('says which settings configure one when none is', () => {
-    const err = failure(() => resolveLogSource(ctx(), undefined));
+    const err = thrownError(() => resolveLogSource(ctx(), undefined));
     expect(err.code).toBe('backend_unavailable');
     expect(err.hint).toContain('ES_URL');
-    expect(failure(() => resolveLogSource(ctx(), 'elasticsearch')).code).toBe('backend_unavailable');
+    expect(thrownError(() => resolveLogSource(ctx(), 'elasticsearch')).code).toBe('backend_unavailable');
   });
 });

@@ -1,7 +1,8 @@
 import { TelemcpError } from '../../core/errors.js';
 import type { LogSource } from '../../backends/capabilities.js';
 import type { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
-import type { ToolContext } from '../tool.js';
+import type { Config } from '../../config/load.js';
+import type { ToolContext, ToolTargets } from '../tool.js';
 
 export function searchEngine(ctx: ToolContext): SearchEngine {
   const engine = ctx.backends.search;
@@ -20,6 +21,15 @@ export function storeLogSource(ctx: Pick<ToolContext, 'backends'>): LogSource | 
 
 /** The embedded store's columns, by the names elk's log tools report in fields_used and accept in `fields`. */
 export const STORE_LOG_FIELDS = { timestamp: 'timestamp', service: 'service', level: 'level', message: 'message', trace_id: 'trace_id' } as const;
+
+/**
+ * What elk's log tools ask the pipeline's index guard to check: their index_pattern when a cluster
+ * answers them. On the embedded store (no cluster) it is a dataset pattern, which the store
+ * checks itself, so there is no index expression to guard.
+ */
+export function logToolTargets(indexPattern: string | undefined, config: Config): ToolTargets {
+  return config.ES_URL || config.OPENSEARCH_URL ? { indices: indexPattern ?? config.LOG_INDEX_PATTERN } : {};
+}
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return 'n/a';

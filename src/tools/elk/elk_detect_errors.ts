@@ -15,7 +15,7 @@ import {
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
 import { groupByTemplate, type MessageGroup } from '../../analysis/templates/group.js';
 import { defineTool } from '../tool.js';
-import { num, searchEngine, storeLogSource } from './common.js';
+import { logToolTargets, num, searchEngine, storeLogSource } from './common.js';
 import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, errorsAnswer, sampleGroups, sampleOut, type SampleDoc } from './detect-errors-answer.js';
 import { detectErrorsOnSource } from './detect-errors-on-source.js';
 
@@ -91,7 +91,7 @@ export const elkDetectErrors = defineTool({
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
-  targets: (input, config) => ({ indices: input.index_pattern ?? config.LOG_INDEX_PATTERN }),
+  targets: (input, config) => logToolTargets(input.index_pattern, config),
   async handler(input, ctx) {
     const store = storeLogSource(ctx);
     if (store) return detectErrorsOnSource(store, input, ctx.signal);

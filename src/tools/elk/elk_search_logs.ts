@@ -28,9 +28,10 @@ import {
   noMatchHint,
   pageSummary,
   searchHitOut,
+  searchPageOut,
   type SearchFilter,
 } from '../log-search-common.js';
-import { STORE_LOG_FIELDS, searchEngine, storeLogSource } from './common.js';
+import { STORE_LOG_FIELDS, logToolTargets, searchEngine, storeLogSource } from './common.js';
 import { searchSourcePage } from '../logs/search-page.js';
 
 const NAME = 'elk_search_logs';
@@ -63,20 +64,8 @@ export const elkSearchLogs = defineTool({
   toolset: 'elk',
   leastRole: 'elk_viewer',
   input: searchInput,
-  output: z.object({
-    summary: z.string(),
-    window: z.object({ start: z.string(), end: z.string(), server_now: z.string() }),
-    total: z.number(),
-    total_relation: z.enum(['eq', 'gte']),
-    hits: z.array(hitOut),
-    truncated: z.boolean(),
-    next_cursor: z.string().optional(),
-    hint: z.string().optional(),
-    fields_used: z.record(z.string(), z.string()),
-    partial: z.boolean().optional(),
-    notes: z.array(z.string()).optional(),
-  }),
-  targets: (input, config) => ({ indices: input.index_pattern ?? config.LOG_INDEX_PATTERN }),
+  output: searchPageOut(hitOut).extend({ fields_used: z.record(z.string(), z.string()) }),
+  targets: (input, config) => logToolTargets(input.index_pattern, config),
   async handler(input, ctx) {
     const store = storeLogSource(ctx);
     if (store) return searchStore(store, input, ctx.signal);

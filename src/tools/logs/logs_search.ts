@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { logFilterInput, logPageInput, searchHitOut } from '../log-search-common.js';
+import { logFilterInput, logPageInput, searchHitOut, searchPageOut } from '../log-search-common.js';
 import { defineTool } from '../tool.js';
-import { describeSource, logScopeInput, sourceOut, windowOut } from './common.js';
+import { describeSource, logScopeInput, sourceOut } from './common.js';
 import { searchSourcePage } from './search-page.js';
 import { resolveLogSource } from './sources.js';
 
@@ -25,19 +25,7 @@ export const logsSearch = defineTool({
       ...logPageInput,
     })
     .strict(),
-  output: z.object({
-    summary: z.string(),
-    source: sourceOut,
-    window: windowOut,
-    total: z.number(),
-    total_relation: z.enum(['eq', 'gte']),
-    hits: z.array(searchHitOut),
-    truncated: z.boolean(),
-    next_cursor: z.string().optional(),
-    hint: z.string().optional(),
-    partial: z.boolean().optional(),
-    notes: z.array(z.string()).optional(),
-  }),
+  output: searchPageOut(searchHitOut).extend({ source: sourceOut }),
   async handler(input, ctx) {
     const source = resolveLogSource(ctx, input.source);
     const { summary, scope, ...answer } = await searchSourcePage(source, input.scope, input, { tool: NAME, defaultStart: 'now-1h' }, ctx.signal);
