@@ -8,8 +8,10 @@
  * computed from the dataset, so the two cannot agree on a wrong answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { buildApp, type App } from '../../src/app.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
+import type { searchHitOut } from '../../src/tools/log-search-common.js';
 import { logsSearch } from '../../src/tools/logs/logs_search.js';
 import { testConfig } from '../helpers/config.js';
 import { CALLERS, ENGINES, EngineAdmin, callErr, callOk, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
@@ -66,15 +68,8 @@ const TIED = tiedLines();
 const inWindow = (l: Line) => l.ts >= FROM && l.ts <= TO;
 const newestFirst = (a: Line, b: Line) => b.ts - a.ts;
 
-interface Hit {
-  time: string;
-  index: string;
-  service?: string;
-  level?: string;
-  message?: string;
-  message_truncated?: boolean;
-  trace_id?: string;
-}
+/** A hit as both search tools answer it. */
+type Hit = z.infer<typeof searchHitOut>;
 interface Answer {
   summary: string;
   source: { name: string; kind: string; scope: string };
