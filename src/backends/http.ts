@@ -4,6 +4,7 @@ import { TelemcpError } from '../core/errors.js';
 import { sleep } from '../core/sleep.js';
 import { redactString } from '../security/redact.js';
 import { sanitizeText } from '../security/sanitize.js';
+import { describeBackendError } from './error-summary.js';
 
 export interface BackendHints {
   /** The backend refused the service credentials (401/403). */
@@ -217,17 +218,20 @@ export class BackendHttpClient {
     });
   }
 
-  /** Elasticsearch-style `{error:{type,reason}}` when present, otherwise a short excerpt. */
+  /**
+   * A JSON error body is reduced to its exception types and a summary written by telemcp: its
+   * reason texts can quote document values. Only a body that is not JSON (a proxy's or load
+   * balancer's page, never the backend's own answer about data) is shown, as a short excerpt.
+   */
   private reasonOf(body: string): string {
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(body) as { error?: { type?: string; reason?: string; root_cause?: { reason?: string }[] } | string };
-      const e = parsed.error;
-      if (typeof e === 'string') return excerpt(e);
-      if (e) return excerpt(`${e.type ?? ''}${e.reason ? `: ${e.reason}` : ''}`);
+      parsed = JSON.parse(body);
     } catch {
-      // not JSON: fall through to a plain excerpt
+      return body ? excerpt(body) : '';
     }
-    return body ? excerpt(body) : '';
+    const e = (parsed as { error?: unknown } | null)?.error;
+    return e !== null && typeof e === 'object' ? describeBackendError(e) : '';
   }
 
   private transportError(err: unknown, signal: AbortSignal): TelemcpError {

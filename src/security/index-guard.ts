@@ -27,7 +27,7 @@ const PATH_CHARS = ['/', '\\', '?', '#', '"', '<', '>', '|', '%'];
 const NAME_HINT = 'index names use lowercase letters, digits, "-", "_", "." and "+", with "*" as a wildcard; separate several with commas';
 
 /**
- * Splits a comma-separated expression and refuses what cannot be checked against the
+ * Decodes percent-encoding once, splits the comma-separated expression and refuses what cannot be checked against the
  * allowlist: date math, remote clusters, exclusions, `_all`, API paths (`_security`),
  * path and URL characters (H-21) and non-canonical spellings. Returns the names in order,
  * without duplicates.
@@ -39,12 +39,28 @@ export function parseIndexExpression(expr: string): string[] {
   if (expr.length > MAX_EXPRESSION_CHARS) {
     throw invalid(`the index expression is longer than ${MAX_EXPRESSION_CHARS} characters`, 'use a wildcard pattern instead of listing many names');
   }
+  const decoded = decodeOnce(expr);
   const names: string[] = [];
-  for (const item of expr.split(',')) {
+  for (const item of decoded.split(',')) {
     checkName(item, expr);
     if (!names.includes(item)) names.push(item);
   }
   return names;
+}
+
+/**
+ * A caller may percent-encode what it would type in a URL (`%3Clogs-%7Bnow%2Fd%7D%3E`). The
+ * expression is decoded once and decided on what it says, so an encoded form gets the same
+ * answer as the plain one; a `%` still there afterwards (double encoding) is refused as a path
+ * character.
+ */
+function decodeOnce(expr: string): string {
+  if (!expr.includes('%')) return expr;
+  try {
+    return decodeURIComponent(expr);
+  } catch {
+    throw invalid(`the index expression ${quote(expr)} has a malformed percent-encoding`, `write the names plainly, e.g. "logs-*"; ${NAME_HINT}`);
+  }
 }
 
 function checkName(name: string, expr: string): void {
@@ -64,7 +80,7 @@ function checkName(name: string, expr: string): void {
     throw denied(`remote cluster reference ${shown} is not allowed`, 'search the local cluster only: drop the "cluster:" prefix');
   }
   if (name.startsWith('-')) {
-    throw denied(`exclusion ${shown} is not supported`, 'list the indices or patterns to search instead of excluding some');
+    throw invalid(`exclusion ${shown} is not supported`, 'list the indices or patterns to search instead of excluding some');
   }
   if (name === '_all') {
     throw denied('"_all" is not allowed', 'name the indices or a pattern inside ALLOWED_INDEX_PATTERNS, e.g. "logs-*"');

@@ -17,6 +17,7 @@
  */
 import { TelemcpError } from '../core/errors.js';
 import { PROTOTYPE_KEYS, formatJsonPath, quoteForMessage } from './strict-json.js';
+import { regexpProblem, regexpStartsAnywhere } from './regexp-cost.js';
 
 export interface QueryLimits {
   /** Largest `size` (hits returned). */
@@ -82,6 +83,18 @@ const PAGINATION_KEYS = new Set(['pit', 'scroll', 'scroll_id', 'slice']);
 /** A terms value holding any of these is a terms lookup: ES fetches the terms from a document of any index. */
 const TERMS_LOOKUP_KEYS = ['index', 'id', 'path', 'routing'];
 const LIKE_CONTEXT_KEYS = new Set(['more_like_this', 'mlt', 'like', 'unlike']);
+/**
+ * Keys whose content the guard cannot see through, refused wherever they appear: `wrapper`
+ * holds a base64-encoded query the cluster decodes and runs (terms lookups, scripts, anything),
+ * and `rule_query` applies query rules stored by id. Refusing beats decoding and re-guarding:
+ * it keeps the guard from becoming a second parser of the cluster's encodings, and no question
+ * needs an encoded query that the plain query cannot ask.
+ */
+const OPAQUE_KEYS = new Set(['wrapper', 'rule_query']);
+/** A `rule` object with any of these is a query-rules query (rulesets stored by id), not a field. */
+const RULE_QUERY_KEYS = ['ruleset_ids', 'ruleset_id', 'match_criteria', 'organic'];
+/** Top-level keys of a search-template request (stored by id or inline): not a search body. */
+const SEARCH_TEMPLATE_TOP_LEVEL = new Set(['id', 'source', 'params', 'template', 'inline', 'file']);
 
 /**
  * What the keys of an object mean, which decides the rules that apply to them:
@@ -153,6 +166,7 @@ function checkTopLevel(body: Record<string, unknown>, lim: QueryLimits): void {
       });
     }
     if (lower === 'runtime_mappings' || SCRIPT_KEY.test(lower)) throw scriptDenied(key, at);
+    if (SEARCH_TEMPLATE_TOP_LEVEL.has(lower)) throw templateDenied(at);
     if (!ALLOWED_TOP_LEVEL.has(key)) {
       throw new TelemcpError('invalid_input', `unknown search body key ${quoteForMessage(key)}`, {
         hint: `use only these top-level keys: ${ALLOWED_TOP_LEVEL_KEYS.join(', ')}`,
@@ -327,13 +341,9 @@ function checkKey(key: string, value: unknown, node: WalkNode, lim: QueryLimits)
   if (lower === 'lang' && typeof value === 'string' && SCRIPT_LANGS.has(value.trim().toLowerCase())) {
     throw scriptDenied(key, at());
   }
-  if (lower === 'template' && isPlainObject(value) && TEMPLATE_KEYS.some((k) => Object.hasOwn(value, k))) {
-    const path = at();
-    throw new TelemcpError('query_denied', `search templates are not allowed (at ${path})`, {
-      hint: 'write the query itself instead of a template: telemcp does not render stored or inline templates',
-      details: { path },
-    });
-  }
+  if (lower === 'template' && isPlainObject(value) && TEMPLATE_KEYS.some((k) => Object.hasOwn(value, k))) throw templateDenied(at());
+  if (OPAQUE_KEYS.has(lower)) throw opaqueDenied(key, at());
+  if (lower === 'rule' && isPlainObject(value) && RULE_QUERY_KEYS.some((k) => Object.hasOwn(value, k))) throw opaqueDenied(key, at());
   if (lower === 'collate') {
     const path = at();
     throw new TelemcpError('query_denied', `suggester "collate" is not allowed (at ${path})`, {
@@ -378,11 +388,15 @@ function checkQueryClauses(obj: Record<string, unknown>, node: WalkNode, lim: Qu
         break;
       case 'percolate':
         if (Object.hasOwn(value, 'index') || Object.hasOwn(value, 'id')) {
-          throw crossIndexDenied(render(here), 'pass the document inline with "document" instead of "index"/"id"');
+          throw crossIndexDenied(render(here), 'match the document against a query you write instead of percolating a stored one');
         }
-        break;
+        // Percolation runs the queries stored in the index's documents, which the guard never sees.
+        throw opaqueDenied(key, render(here));
       case 'regexp':
-        forEachPattern(value, ['value', 'pattern'], here, (pattern, at) => checkRegexp(pattern, at, lim));
+        forEachPattern(value, ['value', 'pattern'], here, (pattern, at) => {
+          checkRegexp(pattern, at, lim);
+          checkRegexpStart(pattern, at);
+        });
         break;
       case 'wildcard':
         forEachPattern(value, ['value', 'wildcard', 'pattern'], here, checkNoLeadingWildcard);
@@ -429,6 +443,20 @@ function checkNoLeadingWildcard(pattern: string, at: string): void {
   }
 }
 
+/**
+ * A regexp query whose match can start anywhere walks every term of the field, as a leading
+ * wildcard does. Aggregation include/exclude patterns are exempt: a terms aggregation visits
+ * every term of the field anyway, so the pattern adds no scan.
+ */
+function checkRegexpStart(pattern: string, at: string): void {
+  if (regexpStartsAnywhere(pattern)) {
+    throw new TelemcpError('query_denied', `regexp ${quoteForMessage(pattern)} can match from anywhere in the term, like a leading wildcard (at ${at})`, {
+      hint: 'a leading .* (or .+, [^x]*, [a-z]+, @, ~) scans every term of the field: start the pattern with literal characters (e.g. "err.*"), or use a match query on a text field',
+      details: { path: at },
+    });
+  }
+}
+
 function checkRegexp(pattern: string, at: string, lim: QueryLimits): void {
   const problem = regexpProblem(pattern, lim.maxRegexpLength);
   if (problem) {
@@ -437,77 +465,6 @@ function checkRegexp(pattern: string, at: string, lim: QueryLimits): void {
       details: { path: at },
     });
   }
-}
-
-/**
- * Lucene compiles a regexp into an automaton; a quantified group that itself contains a
- * quantifier or an alternation (`(.*a){25}`, `(a|aa)+`, `((a)*)+`) is how determinization
- * explodes, and so are large counted repetitions. This is a conservative screen, not a parser:
- * it refuses some harmless patterns (`(a|b)+`; write `[ab]+`) and never accepts those shapes.
- */
-export function regexpProblem(pattern: string, maxLength: number): string | null {
-  if (pattern.length > maxLength) return `is longer than ${maxLength} characters`;
-  const groups: Array<{ quantified: boolean; alternation: boolean }> = [{ quantified: false, alternation: false }];
-  const MAX_REPEAT = 100;
-  for (let i = 0; i < pattern.length; i++) {
-    const g = groups[groups.length - 1];
-    switch (pattern[i]) {
-      case '\\':
-        i++;
-        break;
-      case '"': {
-        // Lucene quotes a literal string; quantifiers inside it are characters.
-        const end = pattern.indexOf('"', i + 1);
-        i = end === -1 ? pattern.length : end;
-        break;
-      }
-      case '[': {
-        let j = i + 1;
-        if (pattern[j] === '^') j++;
-        if (pattern[j] === ']') j++;
-        while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-        i = j;
-        break;
-      }
-      case '(':
-        groups.push({ quantified: false, alternation: false });
-        break;
-      case ')': {
-        if (groups.length === 1) break;
-        const inner = groups.pop() as { quantified: boolean; alternation: boolean };
-        const next = pattern[i + 1];
-        const isQuantified = next === '*' || next === '+' || next === '?' || next === '{';
-        if (isQuantified && (inner.quantified || inner.alternation)) {
-          return 'nests quantifiers or alternation under a quantifier (like (a+)+ or (a|aa)+)';
-        }
-        const outer = groups[groups.length - 1];
-        outer.quantified ||= inner.quantified || isQuantified;
-        outer.alternation ||= inner.alternation;
-        break;
-      }
-      case '|':
-        g.alternation = true;
-        break;
-      case '*':
-      case '+':
-      case '?':
-        g.quantified = true;
-        break;
-      case '{': {
-        const end = pattern.indexOf('}', i + 1);
-        const bounds = (end === -1 ? pattern.slice(i + 1) : pattern.slice(i + 1, end)).split(',');
-        if (bounds.some((b) => /^\s*\d+\s*$/.test(b) && Number(b) > MAX_REPEAT)) {
-          return `repeats more than ${MAX_REPEAT} times`;
-        }
-        g.quantified = true;
-        i = end === -1 ? pattern.length : end;
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return null;
 }
 
 function checkQueryString(kind: string, clause: Record<string, unknown>, here: PathLink): void {
@@ -681,6 +638,20 @@ function notJson(path: PathLink | null, what: string): TelemcpError {
 function scriptDenied(key: string, at: string): TelemcpError {
   return new TelemcpError('query_denied', `scripts are not allowed: ${quoteForMessage(key)} at ${at}`, {
     hint: 'telemcp is read-only and never runs code on the cluster: use a term/terms/range query, or a built-in aggregation over a field, instead of a script (rename an aggregation or field key that contains "script")',
+    details: { path: at },
+  });
+}
+
+function templateDenied(at: string): TelemcpError {
+  return new TelemcpError('query_denied', `search templates are not allowed (at ${at})`, {
+    hint: 'write the query itself instead of a template: telemcp does not render stored or inline templates',
+    details: { path: at },
+  });
+}
+
+function opaqueDenied(key: string, at: string): TelemcpError {
+  return new TelemcpError('query_denied', `${quoteForMessage(key)} is not allowed: the cluster would run a query telemcp cannot check (at ${at})`, {
+    hint: 'write the query itself as plain query DSL (match, term, range, bool, …): encoded (wrapper), stored (rule query) and percolated queries are refused; rename a field or aggregation that is called so',
     details: { path: at },
   });
 }

@@ -356,9 +356,69 @@ function tooDeep(stack: readonly Frame[], parent: Frame | null, maxDepth: number
  */
 export function jsonRpcIdOfRefused(text: string): string | number | null {
   try {
-    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
-    return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+    return jsonRpcIdOf(JSON.parse(text));
   } catch {
     return null;
   }
+}
+
+/**
+ * The id to answer a refused message with: its own when that is a valid JSON-RPC id (a string
+ * or a number), else null, as JSON-RPC 2.0 asks when the id cannot be determined. An invalid id
+ * (`{}`, `true`, `[1]`) is never echoed back.
+ */
+export function jsonRpcIdOf(message: unknown): string | number | null {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return null;
+  const id = (message as { id?: unknown }).id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+/**
+ * The `id` of a JSON-RPC message read from the start of its text only, for a message too large
+ * to read whole (a stdio line over MAX_REQUEST_BYTES): the top-level members are walked until
+ * "id" is met. Null when the prefix ends first, is not an object, or the id is not valid.
+ */
+export function jsonRpcIdOfPrefix(prefix: string): string | number | null {
+  try {
+    let i = skipWhitespace(prefix, 0);
+    if (prefix.charCodeAt(i) !== CH_L_BRACE) return null;
+    i++;
+    for (;;) {
+      i = skipWhitespace(prefix, i);
+      if (prefix.charCodeAt(i) !== CH_QUOTE) return null;
+      const keyEnd = scanString(prefix, i);
+      const key = JSON.parse(prefix.slice(i, keyEnd)) as string;
+      i = skipWhitespace(prefix, keyEnd);
+      if (prefix.charCodeAt(i) !== CH_COLON) return null;
+      i = skipWhitespace(prefix, i + 1);
+      const valueEnd = skipValue(prefix, i);
+      // A value that reaches the end of the prefix may continue past it (a number's digits).
+      if (valueEnd === -1 || valueEnd >= prefix.length) return null;
+      if (key === 'id') return jsonRpcIdOf({ id: JSON.parse(prefix.slice(i, valueEnd)) as unknown });
+      i = skipWhitespace(prefix, valueEnd);
+      if (prefix.charCodeAt(i) !== CH_COMMA) return null;
+      i++;
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** Index after the JSON value starting at `i`, or -1 when the text ends inside it. */
+function skipValue(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === CH_QUOTE) return scanString(text, i);
+  if (c !== CH_L_BRACE && c !== CH_L_BRACKET) {
+    let j = i;
+    while (j < text.length && !/[\s,}\]]/.test(text[j])) j++;
+    return j === text.length ? -1 : j;
+  }
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === CH_QUOTE) j = scanString(text, j) - 1;
+    else if (d === CH_L_BRACE || d === CH_L_BRACKET) depth++;
+    else if ((d === CH_R_BRACE || d === CH_R_BRACKET) && --depth === 0) return j + 1;
+  }
+  return -1;
 }

@@ -94,6 +94,16 @@ export function createHttpServer(app: App): HttpServer {
       }));
     }
     req.caller = caller;
+    // Answered here, before any body is parsed: an unknown route has nothing to read it for.
+    if (req.is404) return sendError(reply, path, routeNotFound(req.method, path));
+  });
+
+  // A response sent before the request body was read to its end (a refusal: origin, key,
+  // route, size) would leave Node draining the rest of the body to keep the connection alive,
+  // so a client without a key could make the server read gigabytes. Closing the connection
+  // stops the reading as soon as the answer is out.
+  fastify.addHook('onSend', async (req, reply) => {
+    if (!req.raw.complete) reply.header('connection', 'close');
   });
 
   fastify.setErrorHandler(async (err: FastifyError & { jsonRpcId?: unknown }, req, reply) => {
@@ -102,9 +112,7 @@ export function createHttpServer(app: App): HttpServer {
     if (req.caller) await recordRefusal(rt, req.caller, e.status, e.code);
     return sendError(reply, pathOf(req.url), { ...e, id: err.jsonRpcId });
   });
-  fastify.setNotFoundHandler((req, reply) =>
-    sendError(reply, pathOf(req.url), new TelemcpError('tool_not_found', `No route ${req.method} ${pathOf(req.url).slice(0, 64)}.`, { hint: 'See the README for the HTTP endpoints: /mcp, /mcp/tools, /mcp/execute, /healthz, /readyz, /metrics.' })),
-  );
+  fastify.setNotFoundHandler((req, reply) => sendError(reply, pathOf(req.url), routeNotFound(req.method, pathOf(req.url))));
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_req, reply) => {
@@ -129,6 +137,10 @@ export function createHttpServer(app: App): HttpServer {
       await fastify.close();
     },
   };
+}
+
+function routeNotFound(method: string, path: string): TelemcpError {
+  return new TelemcpError('tool_not_found', `No route ${method} ${path.slice(0, 64)}.`, { hint: 'See the README for the HTTP endpoints: /mcp, /mcp/tools, /mcp/execute, /healthz, /readyz, /metrics.' });
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode | 'unsupported_media_type'; message: string; hint?: string }> = {

@@ -93,6 +93,61 @@ describe('T-20: request body cap (MAX_REQUEST_BYTES)', () => {
   });
 });
 
+describe('T-20: a refused request is not read to its end (the connection is closed after the answer)', () => {
+  const MIB = 1024 * 1024;
+  const piece = chunk(Buffer.alloc(64 * 1024, 0x61));
+  /** 256 MiB of chunked body, offered as fast as the server takes it. */
+  const endless = (): Buffer[] => Array.from({ length: 4096 }, () => piece);
+  /** Kernel socket buffers on both ends hold a few MiB that the server never read; 32 MiB is far below 256. */
+  const MAX_ACCEPTED = 32 * MIB;
+  const noKeyHead = (method: string, path: string, extra: string[] = []) =>
+    [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, 'Content-Type: application/json', 'Transfer-Encoding: chunked', ...extra].join('\r\n');
+
+  it.each([
+    ['POST', '/mcp/execute'],
+    ['POST', '/mcp'],
+    ['POST', '/messages?sessionId=x'],
+    ['POST', '/_bulk'],
+    ['POST', '/loki/api/v1/push'],
+    ['POST', '/v1/logs'],
+    ['POST', '/no-such-route'],
+    ['PUT', '/mcp/tools'],
+  ])('%s %s without a key: 401, then the connection closes instead of draining the body', async (method, path) => {
+    const res = await rawExchange({ port: server.port, head: noKeyHead(method, path), body: endless(), deadlineMs: 30_000 });
+    expect(res.endedBy).toBe('close');
+    expect(res.bodyBytesSent).toBeLessThan(MAX_ACCEPTED);
+    if (res.status !== undefined) expect(res.status).toBe(401);
+  });
+
+  it.each<[string, string[], number]>([
+    ['a wrong key', [`X-API-Key: nope_${'0'.repeat(30)}`], 401],
+    ['a foreign Origin', [`X-API-Key: ${KEY_A}`, 'Origin: https://evil.example'], 403],
+    ['an unknown route with a key', [`X-API-Key: ${KEY_A}`], 404],
+    ['a wrong Content-Type with a key', [`X-API-Key: ${KEY_A}`, 'Content-Type: text/plain'], 415],
+  ])('%s: refused, then closed', async (_label, extra, status) => {
+    const path = status === 404 ? '/no-such-route' : '/mcp/execute';
+    const headLines = noKeyHead('POST', path, extra).split('\r\n').filter((l) => !(extra.some((e) => e.startsWith('Content-Type')) && l === 'Content-Type: application/json'));
+    const res = await rawExchange({ port: server.port, head: headLines.join('\r\n'), body: endless(), deadlineMs: 30_000 });
+    expect(res.endedBy).toBe('close');
+    expect(res.bodyBytesSent).toBeLessThan(MAX_ACCEPTED);
+    if (res.status !== undefined) expect(res.status).toBe(status);
+  });
+
+  it('a client that sends a small body without a key still reads its 401', async () => {
+    const res = await fetch(`${server.url}/mcp/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool_name: 'telemcp_status', input: { pad: 'x'.repeat(200_000) } }) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('authentication_failed');
+  });
+
+  it('an accepted request keeps its connection alive', async () => {
+    const res = await fetch(`${server.url}/mcp/execute`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY_A }, body: '{"tool_name":"telemcp_status","input":{}}' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).not.toBe('close');
+    await res.text();
+  });
+});
+
 describe('T-21: header size', () => {
   it('a single 20 KiB header → 431', async () => {
     const res = await rawExchange({ port: server.port, head: head('GET', '/mcp/tools', [`X-Big: ${'a'.repeat(20 * 1024)}`]), deadlineMs: 10_000 });

@@ -33,6 +33,7 @@ describe('parseIndexExpression', () => {
     ['.kibana*', ['.kibana*']],
     ['my_index+v2', ['my_index+v2']],
     ['logs-*-eu-*', ['logs-*-eu-*']],
+    ['logs-%61%2Clogs-b', ['logs-a', 'logs-b']],
   ])('%s → %j', (expr, names) => {
     expect(parseIndexExpression(expr)).toEqual(names);
   });
@@ -48,7 +49,9 @@ describe('parseIndexExpression', () => {
     ['pipe', 'logs-a|b', 'invalid_input'],
     ['greater-than', 'logs>x', 'invalid_input'],
     ['percent encoding', 'logs-%2F..%2F_security', 'invalid_input'],
-    ['encoded date math', '%3Clogs-%7Bnow%2Fd%7D%3E', 'invalid_input'],
+    ['double-encoded date math (decoded once, a % remains)', '%253Clogs-%257Bnow%252Fd%257D%253E', 'invalid_input'],
+    ['malformed percent-encoding', 'logs-%zz', 'invalid_input'],
+    ['encoded exclusion', '%2Dlogs-x', 'invalid_input'],
     ['dot dot', 'logs..x', 'invalid_input'],
     ['bare dot dot', '..', 'invalid_input'],
     ['bare dot', '.', 'invalid_input'],
@@ -76,8 +79,10 @@ describe('parseIndexExpression', () => {
     ['date math in a list', 'logs-a,<logs-{now/M}>', 'index_pattern_denied'],
     ['_all', '_all', 'index_pattern_denied'],
     ['_all in a list', 'logs-*,_all', 'index_pattern_denied'],
-    ['exclusion', 'logs-*,-logs-secret', 'index_pattern_denied'],
-    ['leading exclusion', '-secrets', 'index_pattern_denied'],
+    ['exclusion (unsupported)', 'logs-*,-logs-secret', 'invalid_input'],
+    ['leading exclusion (unsupported)', '-secrets', 'invalid_input'],
+    ['encoded date math (decoded once, then decided like the plain form)', '%3Clogs-%7Bnow%2Fd%7D%3E', 'index_pattern_denied'],
+    ['encoded remote', 'remote%3Alogs-*', 'index_pattern_denied'],
     ['H-19 remote', 'remote:logs-*', 'index_pattern_denied'],
     ['H-19 any remote', '*:logs-*', 'index_pattern_denied'],
     ['remote with a traversal', 'remote:../x', 'index_pattern_denied'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TelemcpError } from '../../src/core/errors.js';
-import { DEFAULT_QUERY_LIMITS, guardQueryDsl, regexpProblem, type QueryLimits } from '../../src/security/query-guard.js';
+import { DEFAULT_QUERY_LIMITS, guardQueryDsl, type QueryLimits } from '../../src/security/query-guard.js';
+import { regexpProblem, regexpStartsAnywhere } from '../../src/security/regexp-cost.js';
 import { parseStrictJson } from '../../src/security/strict-json.js';
 
 function refusal(body: unknown, limits?: Partial<QueryLimits>): TelemcpError {
@@ -152,8 +153,96 @@ describe('guardQueryDsl: cross-index references (P-03, H-12..H-15)', () => {
     ['terms query with boost', { query: { terms: { tag: ['a', 'b'], boost: 2 } } }],
     ['terms agg with order and include partition', { size: 0, aggs: { t: { terms: { field: 'a', order: { _count: 'desc' }, include: { partition: 0, num_partitions: 4 } } } } }],
     ['composite sources terms', { size: 0, aggs: { c: { composite: { size: 100, sources: [{ host: { terms: { field: 'host' } } }] } } } }],
-    ['percolate an inline document', { query: { percolate: { field: 'q', document: { message: 'x' } } } }],
     ['geo_shape inline', { query: { geo_shape: { loc: { shape: { type: 'point', coordinates: [1, 2] } } } } }],
+  ])('%s is allowed', (_name, body) => {
+    expect(() => guardQueryDsl(body)).not.toThrow();
+  });
+});
+
+describe('guardQueryDsl: what the guard cannot see through is refused (wrapper, templates, stored queries)', () => {
+  // {"terms":{"event.duration":{"index":"secrets-vault","id":"2","path":"note"}}}: a terms lookup into a denied index.
+  const LOOKUP_B64 = Buffer.from('{"terms":{"event.duration":{"index":"secrets-vault","id":"2","path":"note"}}}').toString('base64');
+  const wrapper = { wrapper: { query: LOOKUP_B64 } };
+  it.each<[string, unknown]>([
+    ['wrapper as the query', { size: 1, query: wrapper }],
+    ['wrapper in bool.filter', { query: { bool: { filter: [wrapper] } } }],
+    ['wrapper six levels deep', { query: { bool: { must: [{ bool: { should: [{ bool: { filter: [{ constant_score: { filter: wrapper } }] } }] } }] } } }],
+    ['wrapper in function_score.query', { query: { function_score: { query: wrapper } } }],
+    ['wrapper in nested.query', { query: { nested: { path: 'p', query: wrapper } } }],
+    ['wrapper in has_child.query', { query: { has_child: { type: 'c', query: wrapper } } }],
+    ['wrapper in dis_max.queries', { query: { dis_max: { queries: [wrapper] } } }],
+    ['wrapper in boosting.negative', { query: { boosting: { positive: { match_all: {} }, negative: wrapper, negative_boost: 0.5 } } }],
+    ['wrapper in post_filter', { post_filter: wrapper }],
+    ['wrapper in a filter aggregation', { size: 0, aggs: { f: { filter: wrapper } } }],
+    ['wrapper in a filters aggregation', { size: 0, aggs: { f: { filters: { filters: { a: wrapper } } } } }],
+    ['wrapper in rescore', { rescore: { window_size: 10, query: { rescore_query: wrapper } } }],
+    ['wrapper in highlight_query', { highlight: { fields: { message: { highlight_query: wrapper } } } }],
+    ['wrapper in knn.filter', { knn: { field: 'v', query_vector: [1, 2], k: 1, num_candidates: 2, filter: wrapper } }],
+    ['wrapper in inner_hits of collapse', { collapse: { field: 'a', inner_hits: { name: 'x', size: 1, sort: [wrapper] } } }],
+    ['"Wrapper" (case varied)', { query: { Wrapper: { query: LOOKUP_B64 } } }],
+    ['"WRAPPER" (upper case)', { query: { WRAPPER: { query: LOOKUP_B64 } } }],
+    ['"wr\\u0061pper" (escaped key, raw text)', json(`{"query":{"wr\\u0061pper":{"query":"${LOOKUP_B64}"}}}`)],
+    ['wrapper with a plain JSON string', { query: { wrapper: { query: '{"match_all":{}}' } } }],
+    ['wrapper with an empty object', { query: { wrapper: {} } }],
+    ['an aggregation named "wrapper"', { size: 0, aggs: { wrapper: { terms: { field: 'a' } } } }],
+    ['rule query (rulesets stored by id)', { query: { rule: { ruleset_ids: ['r1'], match_criteria: { q: 'x' }, organic: { match_all: {} } } } }],
+    ['rule_query (8.10-8.14 name)', { query: { rule_query: { ruleset_id: 'r1', match_criteria: {}, organic: { match_all: {} } } } }],
+    ['percolate with an inline document (runs stored queries)', { query: { percolate: { field: 'q', document: { message: 'x' } } } }],
+    ['percolate documents in bool.should', { query: { bool: { should: [{ percolate: { field: 'q', documents: [{ a: 1 }] } }] } } }],
+    ['stored search template by id (top-level id)', { id: 'my-template', params: { q: 'x' } }],
+    ['inline search template (top-level source)', { source: '{"query":{"match":{"m":"{{q}}"}}}', params: { q: 'x' } }],
+    ['template query', { query: { template: { id: 'stored' } } }],
+    ['stored script by id', { query: { script: { script: { id: 'stored-script' } } } }],
+  ])('%s → query_denied', (_name, body) => {
+    const err = refusal(body);
+    expect(err.code).toBe('query_denied');
+  });
+
+  it('says what to do instead and where the construct is', () => {
+    const err = refusal({ query: { bool: { filter: [wrapper] } } });
+    expect(err.message).toContain('$.query.bool.filter[0].wrapper');
+    expect(err.hint).toMatch(/plain query DSL/);
+  });
+
+  it.each<[string, unknown]>([
+    ['a field named "rule" in a term query', { query: { term: { rule: 'r-1' } } }],
+    ['ECS rule.name', { query: { term: { 'rule.name': 'x' } } }],
+    ['a field named "id"', { query: { term: { id: '42' } } }],
+    ['a match on a field named "source"', { query: { match: { source: 'x' } } }],
+  ])('%s is allowed', (_name, body) => {
+    expect(() => guardQueryDsl(body)).not.toThrow();
+  });
+});
+
+describe('guardQueryDsl: regexps that can match from anywhere count as leading wildcards', () => {
+  it.each<[string, unknown]>([
+    ['the reported .*a.*b.*c.* on a keyword', { query: { regexp: { 'message.keyword': '.*a.*b.*c.*' } } }],
+    ['.+ in the value form', { query: { regexp: { message: { value: '.+error' } } } }],
+    ['[^x]* at the start', { query: { regexp: { message: '[^/]*/api' } } }],
+    ['an alternation with one anywhere branch', { query: { regexp: { message: 'get|.*post' } } }],
+    ['a group starting with .*', { query: { regexp: { message: '(.*timeout)' } } }],
+    ['an optional literal before .*', { query: { regexp: { message: 'x?.*y' } } }],
+    ['@ (any string)', { query: { regexp: { message: '@error' } } }],
+    ['~ complement', { query: { regexp: { message: '~(foo)' } } }],
+    ['[a-z]+ (a wide class repeated)', { query: { regexp: { message: '[a-z]+error' } } }],
+    ['.{2,10}', { query: { regexp: { message: '.{2,10}err' } } }],
+    ['"Regexp" (case varied)', { query: { Regexp: { message: '.*x' } } }],
+    ['in intervals', { query: { intervals: { message: { regexp: { pattern: '.*x' } } } } }],
+    ['in span_multi', { query: { span_multi: { match: { regexp: { message: { value: '.*x' } } } } } }],
+    ['inside bool.must_not', { query: { bool: { must_not: [{ regexp: { message: '.*x' } }] } } }],
+    ['in a filter aggregation', { size: 0, aggs: { f: { filter: { regexp: { message: '.*x' } } } } }],
+  ])('%s → query_denied', (_name, body) => {
+    const err = refusal(body);
+    expect(err.code).toBe('query_denied');
+    expect(err.message).toContain('from anywhere');
+  });
+
+  it.each<[string, unknown]>([
+    ['err.*', { query: { regexp: { message: 'err.*' } } }],
+    ['a literal then a class', { query: { regexp: { path: '/api/v[0-9]+/.*' } } }],
+    ['a narrow class repeated', { query: { regexp: { code: '[0-9]{3}' } } }],
+    ['a single leading dot', { query: { regexp: { code: '.rror' } } }],
+    ['terms agg include .*x (the aggregation scans every term anyway)', { size: 0, aggs: { t: { terms: { field: 'a', size: 5, include: '.*x' } } } }],
   ])('%s is allowed', (_name, body) => {
     expect(() => guardQueryDsl(body)).not.toThrow();
   });
@@ -451,6 +540,42 @@ describe('guardQueryDsl: the returned copy', () => {
     ['term suggester', { suggest: { s: { text: 'eror', term: { field: 'message' } } } }],
   ])('%s is allowed', (_name, body) => {
     expect(() => guardQueryDsl(body)).not.toThrow();
+  });
+});
+
+describe('regexpStartsAnywhere', () => {
+  it.each<[string, boolean]>([
+    ['.*', true],
+    ['.+a', true],
+    ['[^x]*a', true],
+    ['[^x]+', true],
+    ['(a|.*b)', true],
+    ['a|b|.*c', true],
+    ['(ab)?.*c', true],
+    ['a*.*b', true],
+    ['(.)+x', true],
+    ['(.a)*b', true],
+    ['.{3}x', true],
+    ['[a-z0-9]*', true],
+    ['@', true],
+    ['~a', true],
+    ['"".*x', true],
+    ['.*&abc', true],
+    ['err.*', false],
+    ['(get|post)', false],
+    ['a.*', false],
+    ['.a', false],
+    ['.?a', false],
+    ['[Ee]rror.*', false],
+    ['[0-9]{4}-.*', false],
+    ['\\.*', false],
+    ['"a.*"', false],
+    ['<1-100>.*', false],
+    [')).*', false],
+    ['((', false],
+    ['', false],
+  ])('%s → %s', (pattern, anywhere) => {
+    expect(regexpStartsAnywhere(pattern)).toBe(anywhere);
   });
 });
 

@@ -7,6 +7,7 @@ import { parseExecuteBody } from '../rest/routes.js';
 import { redactString } from '../../security/redact.js';
 import { createMcpServer } from './mcp-server.js';
 import { envelopeProblem, jsonRpcCodeFor, sendJsonRpcError, type JsonRpcMessage } from './jsonrpc.js';
+import { jsonRpcIdOf } from '../../security/strict-json.js';
 
 /**
  * MCP Streamable HTTP at /mcp, stateless: every POST gets a fresh server bound to the
@@ -21,7 +22,7 @@ export function registerStreamableHttp(fastify: FastifyInstance, rt: Runtime, ca
     const msg = req.body as JsonRpcMessage;
     if (problem) {
       rt.metrics.httpRejections.labels('jsonrpc_envelope').inc();
-      return sendJsonRpcError(reply, 400, Array.isArray(msg) ? null : msg?.id, -32600, `Invalid Request: ${problem}`);
+      return sendJsonRpcError(reply, 400, jsonRpcIdOf(msg), -32600, `Invalid Request: ${problem}`);
     }
     const caller = callerOf(req);
 

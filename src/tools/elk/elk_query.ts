@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { num, searchEngine } from './common.js';
+import { describeBackendError } from '../../backends/error-summary.js';
 
 interface SearchResponse {
   took?: number;
   timed_out?: boolean;
-  _shards?: { total?: number; successful?: number; skipped?: number; failed?: number; failures?: { index?: string; reason?: { type?: string; reason?: string } }[] };
+  _shards?: { total?: number; successful?: number; skipped?: number; failed?: number; failures?: { index?: string; reason?: unknown }[] };
   _clusters?: { skipped?: number };
   hits?: { total?: number | { value: number; relation: string }; hits?: { _index: string; _id: string; _score?: number | null; _source?: unknown; fields?: unknown; sort?: unknown[] }[] };
   aggregations?: Record<string, unknown>;
@@ -98,7 +99,7 @@ export const elkQuery = defineTool({
       partial,
       shards,
       ...(res._shards?.failures?.length
-        ? { shard_failures: res._shards.failures.slice(0, 3).map((f) => ({ index: f.index ?? 'unknown', reason: `${f.reason?.type ?? ''}: ${f.reason?.reason ?? ''}`.slice(0, 300) })) }
+        ? { shard_failures: res._shards.failures.slice(0, 3).map((f) => ({ index: f.index ?? 'unknown', reason: describeBackendError(f.reason) })) }
         : {}),
       ...(res.aggregations ? { aggregations: res.aggregations } : {}),
       hits,
