@@ -47,13 +47,13 @@ async function execute(base: string, key: string, body: unknown, init: RequestIn
   return { status: res.status, headers: res.headers, json: await res.json() };
 }
 
-async function jsonRpc(base: string, key: string, method: string, params: unknown, id: string | number = 1): Promise<{ status: number; json: Json }> {
+async function jsonRpc(base: string, key: string, method: string, params: unknown, id: string | number = 1): Promise<{ status: number; headers: Headers; json: Json }> {
   const res = await fetch(`${base}/mcp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'X-API-Key': key },
     body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, headers: res.headers, json: await res.json() };
 }
 
 describe('probes', () => {
@@ -221,6 +221,16 @@ describe('rate limit', () => {
     const retryAfter = limited.headers.get('retry-after');
     expect(retryAfter).toMatch(/^\d+$/);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    // The same limit over MCP: an isError result with retry_after (seconds) in structuredContent;
+    // over the mcp.execute alias: 429 with Retry-After and retry_after in error.data.
+    const mcp = await jsonRpc(limitedServer.url, VIEWER, 'tools/call', { name: 'telemcp_status', arguments: {} }, 9);
+    expect(mcp.json.result.isError).toBe(true);
+    expect(mcp.json.result.structuredContent.error.code).toBe('rate_limited');
+    expect(mcp.json.result.structuredContent.error.retry_after).toBeGreaterThanOrEqual(1);
+    const alias = await jsonRpc(limitedServer.url, VIEWER, 'mcp.execute', { tool_name: 'telemcp_status', input: {} }, '10');
+    expect(alias.status).toBe(429);
+    expect(Number(alias.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(alias.json.error.data).toMatchObject({ code: 'rate_limited', retry_after: expect.any(Number) });
     // The limit is per key: the operator key still has its own budget.
     expect((await execute(limitedServer.url, OPERATOR, { tool_name: 'telemcp_status', input: {} })).status).toBe(200);
   });

@@ -83,7 +83,7 @@ describe('D-05: every call writes a before and an after record', () => {
     const [b, a] = fresh;
     expect(a.request_id).toBe(b.request_id);
     expect(b.request_id).toMatch(/^[0-9a-f-]{36}$/);
-    const transport = { rest: 'rest', mcp: 'mcp_http', stdio: 'stdio', cli: 'cli' }[c.door];
+    const transport = { rest: 'rest', mcp: 'mcp_http', sse: 'mcp_sse', jsonrpc: 'jsonrpc', stdio: 'stdio', cli: 'cli' }[c.door];
     const caller = c.door === 'stdio' ? 'stdio' : c.door === 'cli' ? 'cli' : keyId(c.doors().opts.apiKey);
     for (const rec of fresh) {
       expect(rec).toMatchObject({ tool: c.call.tool, caller, role: c.role, transport });
@@ -106,7 +106,7 @@ describe('D-05: every call writes a before and an after record', () => {
     expect(mode & 0o777).toBe(0o600);
   });
 
-  it('A-07: a hostile call through the four doors leaves the same audit decision at each', async () => {
+  it('A-07: a hostile call through every door leaves the same audit decision at each', async () => {
     const call: ToolCall = { tool: 'elk_query', args: { index_pattern: 'logs-*', body: { runtime_mappings: { f: { type: 'keyword', script: 'emit(1)' } } } } };
     const before = readAudit().length;
     const res = await operator.all(call);
@@ -114,7 +114,7 @@ describe('D-05: every call writes a before and an after record', () => {
     const afters = readAudit()
       .slice(before)
       .filter((l) => l.phase === 'after');
-    expect(afters.map((a) => a.transport).sort()).toEqual(['cli', 'mcp_http', 'rest', 'stdio']);
+    expect(afters.map((a) => a.transport).sort()).toEqual(['cli', 'jsonrpc', 'mcp_http', 'mcp_sse', 'rest', 'stdio']);
     const shapes = afters.map(({ tool, role, decision, status, code }) => ({ tool, role, decision, status, code }));
     for (const s of shapes) expect(s).toEqual({ tool: 'elk_query', role: 'elk_operator', decision: 'denied', status: 403, code: 'query_denied' });
   });
@@ -125,7 +125,8 @@ describe('D-05: every call writes a before and an after record', () => {
     const res = await operator.all(call);
     for (const d of DOORS) expect(decisionOf(res[d]), d).toEqual({ ok: false, code: 'invalid_input' });
     const fresh = readAudit().slice(before);
-    expect(fresh.map((r) => r.transport).sort()).toEqual(['cli', 'mcp_http', 'rest', 'stdio']);
+    // The mcp.execute alias is refused while its body is parsed, before it is known to be the alias: it is on record as mcp_http.
+    expect(fresh.map((r) => r.transport).sort()).toEqual(['cli', 'mcp_http', 'mcp_http', 'mcp_sse', 'rest', 'stdio']);
     for (const r of fresh) expect(r).toMatchObject({ phase: 'after', tool: '(request)', role: 'elk_operator', decision: 'denied', status: 400, code: 'invalid_input' });
   });
 

@@ -24,6 +24,7 @@ const rawQ = (bodyText: string, index = 'logs-*'): ToolCall => ({ tool: 'elk_que
 const idx = (index: string): ToolCall => q({ query: { match_all: {} }, size: 1 }, index);
 
 const SCRIPT = { script: { source: 'true' } };
+const b64 = (query: unknown): string => Buffer.from(JSON.stringify(query)).toString('base64');
 
 /** `{"bool":{"filter":[{"bool":{"should":[ … ]}}]}}`, `levels` times around `inner`. */
 function buried(levels: number, inner: unknown): unknown {
@@ -93,6 +94,36 @@ export function operatorRows(secretsIndex: string): CorpusRow[] {
     { id: 'H-09', name: 'lang: painless anywhere', call: q({ query: { match: { message: { query: 'x', lang: 'painless' } } } }), expect: 'query_denied' },
     { id: 'H-09', name: 'inline search template', call: q({ query: { template: { source: '{"match_all":{}}' } } }), expect: 'query_denied' },
     { id: 'H-09', name: 'suggester collate (mustache)', call: q({ suggest: { s: { text: 'x', phrase: { field: 'message', collate: { query: { source: { match: { message: '{{suggestion}}' } } } } } } } }), expect: 'query_denied' },
+
+    // H-83 (issue 10): what the guard cannot see through is refused wherever it appears, in any spelling
+    { id: 'H-83', name: 'wrapper holding a terms lookup into the denied index', call: q({ size: 1, query: { wrapper: { query: b64({ terms: { 'event.duration': { index: secretsIndex, id: '1', path: 'secret' } } }) } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper holding a script', call: q({ query: { wrapper: { query: b64({ script: SCRIPT }) } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper holding a wrapper', call: q({ query: { wrapper: { query: b64({ wrapper: { query: b64({ match_all: {} }) } }) } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper holding plain JSON text', call: q({ query: { wrapper: { query: '{"match_all":{}}' } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper buried 6 levels in bool.filter/should arrays', call: q({ query: buried(6, { wrapper: { query: b64({ match_all: {} }) } }) }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper in function_score.query', call: q({ query: { function_score: { query: { wrapper: { query: b64({ match_all: {} }) } } } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper in post_filter', call: q({ post_filter: { wrapper: { query: b64({ match_all: {} }) } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper in a filter aggregation', call: q({ size: 0, aggs: { f: { filter: { wrapper: { query: b64({ match_all: {} }) } } } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'wrapper in rescore', call: q({ rescore: { window_size: 5, query: { rescore_query: { wrapper: { query: b64({ match_all: {} }) } } } } }), expect: 'query_denied' },
+    { id: 'H-83', name: '"Wrapper" (mixed case)', call: q({ query: { Wrapper: { query: b64({ match_all: {} }) } } }), expect: 'query_denied' },
+    { id: 'H-83', name: '"WRAPPER" (upper case) in bool.must', call: q({ query: { bool: { must: [{ WRAPPER: { query: b64({ match_all: {} }) } }] } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'unicode-escaped key "wr\u0061pper" (raw text)', call: rawQ(`{"query":{"wr\\u0061pper":{"query":"${b64({ match_all: {} })}"}}}`), expect: 'query_denied' },
+    { id: 'H-83', name: 'percolate an inline document (runs stored queries)', call: q({ query: { percolate: { field: 'q', document: { message: 'x' } } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'rule query (rulesets stored by id)', call: q({ query: { rule: { ruleset_ids: ['r'], match_criteria: { q: 'x' }, organic: { match_all: {} } } } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'stored search template by id', call: q({ id: 'stored-template', params: { q: 'x' } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'inline search template source', call: q({ source: '{"query":{"match":{"message":"{{q}}"}}}', params: { q: 'x' } }), expect: 'query_denied' },
+    { id: 'H-83', name: 'stored script by id', call: q({ query: { script: { script: { id: 'stored-script' } } } }), expect: 'query_denied' },
+
+    // H-84 (issue 10): a regexp that can match from anywhere is a leading wildcard, in every query type that takes one
+    { id: 'H-84', name: 'regexp .*a.*b.*c.* on a keyword', call: q({ query: { regexp: { 'message.keyword': '.*a.*b.*c.*' } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'regexp .+ in the value form', call: q({ query: { regexp: { message: { value: '.+error' } } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'regexp [^/]* at the start', call: q({ query: { regexp: { message: '[^/]*api' } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'regexp alternation with an anywhere branch', call: q({ query: { regexp: { message: 'get|.*post' } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'regexp @ (any string)', call: q({ query: { regexp: { message: '@x' } } }), expect: 'query_denied' },
+    { id: 'H-84', name: '"Regexp" (mixed case) in bool.filter', call: q({ query: { bool: { filter: [{ Regexp: { message: '.*x' } }] } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'intervals regexp rule', call: q({ query: { intervals: { message: { regexp: { pattern: '.*x' } } } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'span_multi regexp', call: q({ query: { span_multi: { match: { regexp: { message: { value: '.*x' } } } } } }), expect: 'query_denied' },
+    { id: 'H-84', name: 'query_string /.*x/', call: q({ query: { query_string: { query: 'message:/.*x/' } } }), expect: 'query_denied' },
 
     // P-03 cross-index references (H-12..H-15)
     { id: 'H-13', name: 'more_like_this like _index', call: q({ query: { more_like_this: { fields: ['*'], like: [{ _index: 'secrets', _id: '1' }] } } }), expect: 'query_denied' },
@@ -173,7 +204,9 @@ export function operatorRows(secretsIndex: string): CorpusRow[] {
     { id: 'H-21', name: 'logs-2026.01.01/../_security/_authenticate', call: idx('logs-2026.01.01/../_security/_authenticate'), expect: 'invalid_input' },
     { id: 'H-21', name: 'logs-*/_search', call: idx('logs-*/_search'), expect: 'invalid_input' },
     { id: 'H-21', name: 'logs-*?pretty', call: idx('logs-*?pretty'), expect: 'invalid_input' },
-    { id: 'H-21', name: 'URL-encoded date math %3Clogs-%7Bnow%2Fd%7D%3E', call: idx('%3Clogs-%7Bnow%2Fd%7D%3E'), expect: 'invalid_input' },
+    { id: 'H-23', name: 'URL-encoded date math %3Clogs-%7Bnow%2Fd%7D%3E (decoded once, decided as date math)', call: idx('%3Clogs-%7Bnow%2Fd%7D%3E'), expect: 'index_pattern_denied' },
+    { id: 'H-21', name: 'double-encoded date math (a % remains after one decoding)', call: idx('%253Clogs-%257Bnow%252Fd%257D%253E'), expect: 'invalid_input' },
+    { id: 'H-17', name: 'URL-encoded comma logs-*%2Csecrets', call: idx('logs-*%2Csecrets'), expect: 'index_pattern_denied' },
     { id: 'H-21', name: '..', call: idx('..'), expect: 'invalid_input' },
     { id: 'H-21', name: '_security', call: idx('_security'), expect: 'invalid_input' },
     { id: 'H-21', name: 'uppercase LOGS-*', call: idx('LOGS-*'), expect: 'invalid_input' },
@@ -185,8 +218,9 @@ export function operatorRows(secretsIndex: string): CorpusRow[] {
     { id: 'H-23', name: '.tasks', call: idx('.tasks'), expect: 'index_pattern_denied' },
     { id: 'H-23', name: '_all', call: idx('_all'), expect: 'index_pattern_denied' },
     { id: 'H-23', name: '*', call: idx('*'), expect: 'index_pattern_denied' },
-    { id: 'H-23', name: '-logs-x (exclusion)', call: idx('-logs-x'), expect: 'index_pattern_denied' },
-    { id: 'H-23', name: 'logs-*,-logs-x', call: idx('logs-*,-logs-x'), expect: 'index_pattern_denied' },
+    { id: 'H-23', name: '-logs-x (exclusions are unsupported)', call: idx('-logs-x'), expect: 'invalid_input' },
+    { id: 'H-23', name: 'logs-*,-logs-x (exclusions are unsupported)', call: idx('logs-*,-logs-x'), expect: 'invalid_input' },
+    { id: 'H-23', name: 'encoded exclusion %2Dlogs-x', call: idx('logs-*,%2Dlogs-x'), expect: 'invalid_input' },
     { id: 'H-23', name: '<logs-{now/d}> (date math)', call: idx('<logs-{now/d}>'), expect: 'index_pattern_denied' },
     { id: 'H-23', name: 'elk_indices_summary: .security-7 (another tool, same argument)', call: { tool: 'elk_indices_summary', args: { index_pattern: '.security-7' } }, expect: 'index_pattern_denied' },
     { id: 'H-23', name: 'elk_indices_summary: remote:logs-*', call: { tool: 'elk_indices_summary', args: { index_pattern: 'remote:logs-*' } }, expect: 'index_pattern_denied' },

@@ -1,19 +1,22 @@
 /**
- * The same tool call through telemcp's four front doors (SECURITY.md A-07): the REST facade
+ * The same tool call through telemcp's six front doors (SECURITY.md A-07): the REST facade
  * (POST /mcp/execute), MCP Streamable HTTP (official SDK client, or a raw JSON-RPC POST when
- * the arguments must travel as exact text), MCP stdio (SDK client over `serve --stdio`, or raw
- * lines) and the CLI (`telemcp call TOOL --input JSON --role R`). Each answer is normalised
- * to a decision {ok, code} so a test can require the same decision everywhere.
+ * the arguments must travel as exact text), the legacy HTTP+SSE transport (SDK client, or raw
+ * POSTs to /messages with the answers read from the event stream), seed 000's JSON-RPC alias
+ * (`mcp.execute` on POST /mcp), MCP stdio (SDK client over `serve --stdio`, or raw lines) and
+ * the CLI (`telemcp call TOOL --input JSON --role R`). Each answer is normalised to a decision
+ * {ok, code} so a test can require the same decision everywhere.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 export const CLI = resolve('dist/cli/main.js');
-export const DOORS = ['rest', 'mcp', 'stdio', 'cli'] as const;
+export const DOORS = ['rest', 'mcp', 'sse', 'jsonrpc', 'stdio', 'cli'] as const;
 export type Door = (typeof DOORS)[number];
 
 /**
@@ -52,13 +55,15 @@ export interface DoorsOptions {
 
 type JsonObject = Record<string, unknown>;
 
-/** MCP tool result or JSON-RPC error → decision. */
+/** MCP tool result, seed 000's mcp.execute result ({ok, tool_name, data}) or JSON-RPC error → decision. */
 function fromJsonRpc(msg: JsonObject): Decision {
   if (msg.error && typeof msg.error === 'object') {
     const err = msg.error as { code?: number; message?: string; data?: { code?: string } };
     return { ok: false, code: err.data?.code ?? `jsonrpc_${err.code}`, message: err.message };
   }
-  return fromToolResult(msg.result as JsonObject);
+  const result = msg.result as JsonObject | undefined;
+  if (result?.ok === true && 'tool_name' in result) return { ok: true, code: null, data: result.data };
+  return fromToolResult(result);
 }
 
 function fromToolResult(result: JsonObject | undefined): Decision {
@@ -172,6 +177,94 @@ export class RawStdioSession {
   }
 }
 
+/**
+ * A raw legacy-SSE session: GET /sse opens the event stream, whose first event names the
+ * /messages endpoint; each request is POSTed there as exact text and its answer arrives on the
+ * stream. A POST the server refuses itself (strict JSON, envelope) is answered on the POST.
+ */
+export class RawSseSession {
+  private readonly controller = new AbortController();
+  private endpoint = '';
+  private readonly answers = new Map<number, (msg: JsonObject) => void>();
+  private nextId = 5000;
+
+  constructor(private readonly url: string, private readonly apiKey: string) {}
+
+  async open(): Promise<void> {
+    const res = await fetch(`${this.url}/sse`, { headers: { 'x-api-key': this.apiKey, accept: 'text/event-stream' }, signal: this.controller.signal });
+    if (res.status !== 200 || !res.body) throw new Error(`GET /sse answered ${res.status}`);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let endpointSeen: () => void = () => {};
+    const endpointReady = new Promise<void>((r) => (endpointSeen = r));
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(event)?.[1] ?? 'message';
+          const data = event.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (type === 'endpoint') {
+            this.endpoint = new URL(data, this.url).toString();
+            endpointSeen();
+          } else if (type === 'message') {
+            const msg = JSON.parse(data) as JsonObject;
+            const waiter = typeof msg.id === 'number' ? this.answers.get(msg.id) : undefined;
+            if (waiter) {
+              this.answers.delete(msg.id as number);
+              waiter(msg);
+            }
+          }
+        }
+      }
+    })();
+    await endpointReady;
+    const init = await this.requestText('initialize', '{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"security-raw-sse","version":"1"}}', 15_000);
+    if (!init.result) throw new Error(`raw SSE initialize failed: ${JSON.stringify(init)}`);
+    await this.post('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+  }
+
+  private post(text: string): Promise<Response> {
+    return fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': this.apiKey }, body: text });
+  }
+
+  /** `{"jsonrpc":"2.0","id":N,"method":method,"params":<paramsText>}`; resolves with the JSON-RPC answer. */
+  async requestText(method: string, paramsText: string, timeoutMs: number): Promise<JsonObject> {
+    const id = this.nextId++;
+    const answered = new Promise<JsonObject>((resolveMsg) => {
+      const timer = setTimeout(() => {
+        this.answers.delete(id);
+        resolveMsg({ error: { code: 0, message: 'no answer', data: { code: 'no_answer' } } });
+      }, timeoutMs);
+      this.answers.set(id, (msg) => {
+        clearTimeout(timer);
+        resolveMsg(msg);
+      });
+    });
+    const res = await this.post(`{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${paramsText}}`);
+    if (res.status !== 202) {
+      this.answers.delete(id);
+      const body = await res.text();
+      try {
+        return JSON.parse(body) as JsonObject;
+      } catch {
+        return { error: { code: 0, message: `POST /messages answered ${res.status}: ${body.slice(0, 200)}`, data: { code: `http_${res.status}` } } };
+      }
+    }
+    await res.text();
+    return answered;
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+}
+
 /** Runs `telemcp call TOOL --input TEXT --role ROLE` and returns the exit code and parsed stdout. */
 export function runCli(tool: string, inputText: string, role: string, env: Record<string, string>, timeoutMs = 30_000): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
@@ -193,6 +286,8 @@ export function runCli(tool: string, inputText: string, role: string, env: Recor
 
 export class FrontDoors {
   private mcp?: Client;
+  private sse?: Client;
+  private rawSse?: RawSseSession;
   private stdio?: Client;
   private stdioTransport?: StdioClientTransport;
   private rawStdio?: RawStdioSession;
@@ -214,6 +309,41 @@ export class FrontDoors {
       this.mcp = client;
     }
     return this.mcp;
+  }
+
+  /** SDK client over the legacy HTTP+SSE transport with the API key; connects on first use. */
+  async sseClient(): Promise<Client> {
+    if (!this.sse) {
+      const client = new Client({ name: 'telemcp-security-tests', version: '1.0.0' });
+      await client.connect(new SSEClientTransport(new URL(`${this.opts.url}/sse`), { requestInit: { headers: { 'X-API-Key': this.opts.apiKey } } }));
+      this.sse = client;
+    }
+    return this.sse;
+  }
+
+  async rawSseSession(): Promise<RawSseSession> {
+    if (!this.rawSse) {
+      const session = new RawSseSession(this.opts.url, this.opts.apiKey);
+      await session.open();
+      this.rawSse = session;
+    }
+    return this.rawSse;
+  }
+
+  /** Legacy HTTP+SSE: SDK client for values, raw POSTs for exact text. */
+  async sseCall(call: ToolCall): Promise<Decision> {
+    if (call.raw !== undefined) {
+      const session = await this.rawSseSession();
+      const msg = await session.requestText('tools/call', `{"name":${JSON.stringify(call.tool)},"arguments":${call.raw}}`, this.timeoutMs);
+      this.transcript.push(JSON.stringify(msg));
+      return fromJsonRpc(msg);
+    }
+    return this.sdkCall(() => this.sseClient(), call);
+  }
+
+  /** Seed 000's JSON-RPC alias: `mcp.execute` with {tool_name, input} on POST /mcp. */
+  async jsonRpcAlias(call: ToolCall): Promise<Decision> {
+    return this.mcpRawText(`{"jsonrpc":"2.0","id":11,"method":"mcp.execute","params":{"tool_name":${JSON.stringify(call.tool)},"input":${this.argsText(call)}}}`);
   }
 
   /** SDK client over stdio (`serve --stdio` with STDIO_ROLE = role); spawns on first use. */
@@ -343,6 +473,10 @@ export class FrontDoors {
         return this.rest(call);
       case 'mcp':
         return this.mcpHttp(call);
+      case 'sse':
+        return this.sseCall(call);
+      case 'jsonrpc':
+        return this.jsonRpcAlias(call);
       case 'stdio':
         return this.stdioCall(call);
       case 'cli':
@@ -350,15 +484,22 @@ export class FrontDoors {
     }
   }
 
-  /** The call through all four doors at once. */
+  /** The call through every door at once. */
   async all(call: ToolCall): Promise<Record<Door, Decision>> {
-    const [rest, mcp, stdio, cli] = await Promise.all(DOORS.map((d) => this.door(d, call)));
-    return { rest, mcp, stdio, cli };
+    const answers = await Promise.all(DOORS.map((d) => this.door(d, call)));
+    return Object.fromEntries(DOORS.map((d, i) => [d, answers[i]])) as Record<Door, Decision>;
   }
 
   /** Tool names each surface lists for this caller: tools/list (HTTP, stdio), GET /mcp/tools, `telemcp tools --json`. */
-  async toolNames(): Promise<{ mcp: string[]; rest: string[]; stdio: string[]; cli: string[] }> {
+  async toolNames(): Promise<Record<Door, string[]>> {
     const mcp = (await (await this.mcpClient()).listTools()).tools.map((t) => t.name).sort();
+    const sse = (await (await this.sseClient()).listTools()).tools.map((t) => t.name).sort();
+    const alias = await fetch(`${this.opts.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': this.opts.apiKey },
+      body: '{"jsonrpc":"2.0","id":1,"method":"mcp.list_tools"}',
+    });
+    const jsonrpc = ((await alias.json()) as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name).sort();
     const stdio = (await (await this.stdioClient()).listTools()).tools.map((t) => t.name).sort();
     const res = await fetch(`${this.opts.url}/mcp/tools`, { headers: { 'x-api-key': this.opts.apiKey } });
     const rest = ((await res.json()) as { tools: Array<{ name: string }> }).tools.map((t) => t.name).sort();
@@ -369,7 +510,7 @@ export class FrontDoors {
       child.on('close', () => resolveOut(out));
     });
     const cli = (JSON.parse(cliOut) as Array<{ name: string }>).map((t) => t.name).sort();
-    return { mcp, rest, stdio, cli };
+    return { rest, mcp, sse, jsonrpc, stdio, cli };
   }
 
   /** Everything the stdio servers wrote to stderr (their logs). */
@@ -379,6 +520,8 @@ export class FrontDoors {
 
   async close(): Promise<void> {
     await this.mcp?.close().catch(() => undefined);
+    await this.sse?.close().catch(() => undefined);
+    this.rawSse?.close();
     await this.stdio?.close().catch(() => undefined);
     await this.stdioTransport?.close().catch(() => undefined);
     await this.rawStdio?.close();

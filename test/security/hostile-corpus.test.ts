@@ -1,7 +1,7 @@
 /**
  * SECURITY.md §8 hostile corpus (Elasticsearch and transport rows), generalised per class and
- * replayed through all four front doors: the decision must be the expected code and identical
- * at REST, MCP Streamable HTTP, stdio and the CLI (A-07), and refused calls must be decided
+ * replayed through all six front doors: the decision must be the expected code and identical
+ * at REST, MCP Streamable HTTP, legacy SSE, the mcp.execute alias, stdio and the CLI (A-07), and refused calls must be decided
  * before any backend request (A-08), which a counting forwarder in front of the real
  * Elasticsearch verifies. Rows: P-01..P-08, P-12, A-05, A-06, A-08, A-09, A-12, H-69, H-71, H-79, T-19.
  */
@@ -20,6 +20,10 @@ const suffix = randSuffix();
 const LOGS = `logs-sec-${suffix}`;
 const SECRETS = `secrets-sec-${suffix}`;
 const ALIAS = `logs-sec-${suffix}-alias`;
+/** An allowed index where `n` is a keyword, beside LOGS where it is a long: one query, one shard failing. */
+const LOGS_KW = `logs-sec-${suffix}-kw`;
+/** A value the cluster quotes in its error reasons; it must never reach a caller. */
+const QUOTED_VALUE = `VALUE-${randSuffix()}`;
 const OPERATOR_KEY = `op_${randomBytes(18).toString('hex')}`;
 const VIEWER_KEY = `vw_${randomBytes(18).toString('hex')}`;
 const ALLOWED = 'logs-*,metrics-*';
@@ -34,8 +38,10 @@ let doorEnv: Record<string, string>;
 
 beforeAll(async () => {
   const target = requireTestEsUrl();
-  await deleteIndices(LOGS, SECRETS);
-  await es('PUT', `/${LOGS}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { message: { type: 'text' }, '@timestamp': { type: 'date' } } } });
+  await deleteIndices(LOGS, SECRETS, LOGS_KW);
+  await es('PUT', `/${LOGS}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { message: { type: 'text' }, '@timestamp': { type: 'date' }, n: { type: 'long' } } } });
+  await es('PUT', `/${LOGS_KW}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { n: { type: 'keyword' } } } });
+  await es('POST', `/${LOGS_KW}/_doc/1?refresh=true`, { n: 'x' });
   await es('PUT', `/${SECRETS}`, { settings: { number_of_shards: 1, number_of_replicas: 0 } });
   await es('POST', `/${LOGS}/_doc/1?refresh=true`, { message: 'hello from the allowed index', '@timestamp': '2026-01-01T00:00:00Z' });
   await es('POST', `/${SECRETS}/_doc/1?refresh=true`, { secret: 'TOP-SECRET-VALUE-DO-NOT-RETURN' });
@@ -49,7 +55,7 @@ beforeAll(async () => {
   operator = new FrontDoors({ url: server.url, apiKey: OPERATOR_KEY, role: 'elk_operator', env: doorEnv });
   viewer = new FrontDoors({ url: server.url, apiKey: VIEWER_KEY, role: 'elk_viewer', env: doorEnv });
   // Connect the long-lived clients up front so per-row timings are only the call.
-  await Promise.all([operator.mcpClient(), operator.stdioClient(), operator.rawStdioSession(), viewer.mcpClient(), viewer.stdioClient()]);
+  await Promise.all([operator.mcpClient(), operator.sseClient(), operator.rawSseSession(), operator.stdioClient(), operator.rawStdioSession(), viewer.mcpClient(), viewer.sseClient(), viewer.rawSseSession(), viewer.stdioClient()]);
 });
 
 afterAll(async () => {
@@ -57,7 +63,7 @@ afterAll(async () => {
   await viewer?.close();
   await server?.stop();
   await proxy?.stop();
-  await deleteIndices(LOGS, SECRETS);
+  await deleteIndices(LOGS, SECRETS, LOGS_KW);
 });
 
 function decisions(res: Record<Door, Decision>): Record<Door, { ok: boolean; code: string | null }> {
@@ -72,6 +78,7 @@ function expectEverywhere(res: Record<Door, Decision>, expected: { ok: boolean; 
   if (!expected.ok) {
     expect(res.rest.status, 'REST status from the error table').toBe(ERROR_STATUS[expected.code as ErrorCode]);
     expect(res.cli.status, 'CLI exit code').toBe(1);
+    expect(res.jsonrpc.status, 'mcp.execute alias status from the error table').toBe(ERROR_STATUS[expected.code as ErrorCode]);
   } else {
     expect(res.rest.status).toBe(200);
     expect(res.cli.status).toBe(0);
@@ -95,12 +102,12 @@ async function runRow(doors: FrontDoors, row: CorpusRow, mustNotMention?: string
   if (mustNotMention) for (const d of DOORS) expect(res[d].message ?? '', d).not.toContain(mustNotMention);
 }
 
-describe('hostile corpus through REST, MCP HTTP, stdio and CLI: operator (elk_operator)', () => {
+describe('hostile corpus through every front door: operator (elk_operator)', () => {
   const rows = operatorRows(SECRETS);
 
   it('covers every Elasticsearch corpus class', () => {
     const ids = new Set(rows.map((r) => r.id));
-    for (const id of ['H-01', 'H-03', 'H-05', 'H-07', 'H-09', 'H-11', 'H-13', 'H-15', 'H-17', 'H-19', 'H-21', 'H-23', 'H-25', 'H-29', 'H-31', 'H-33', 'H-35', 'H-37', 'H-39', 'H-41', 'H-61', 'H-69']) {
+    for (const id of ['H-01', 'H-03', 'H-05', 'H-07', 'H-09', 'H-11', 'H-13', 'H-15', 'H-17', 'H-19', 'H-21', 'H-23', 'H-25', 'H-29', 'H-31', 'H-33', 'H-35', 'H-37', 'H-39', 'H-41', 'H-61', 'H-69', 'H-83', 'H-84']) {
       expect(ids.has(id), id).toBe(true);
     }
   });
@@ -145,7 +152,7 @@ describe('positive controls: allowed calls pass at every door and reach the back
     expectEverywhere(res, { ok: true, code: null });
     for (const d of DOORS) expect((res[d].data as { total: number }).total, d).toBe(1);
     const searches = proxy.since(mark).filter((r) => r.url.includes('/_search'));
-    expect(searches).toHaveLength(4);
+    expect(searches).toHaveLength(DOORS.length);
   });
 
   it('H-39/P-08: the caller timeout "1h" is replaced by the server value; expand_wildcards=open is always sent (P-04)', async () => {
@@ -154,7 +161,7 @@ describe('positive controls: allowed calls pass at every door and reach the back
     expectEverywhere(res, { ok: true, code: null });
     const seen = proxy.since(mark);
     const searches = seen.filter((r) => r.url.includes('/_search'));
-    expect(searches).toHaveLength(4);
+    expect(searches).toHaveLength(DOORS.length);
     for (const s of searches) {
       expect(s.method).toBe('POST');
       expect((JSON.parse(s.body) as { timeout?: string }).timeout).toBe(SERVER_TIMEOUT);
@@ -162,6 +169,33 @@ describe('positive controls: allowed calls pass at every door and reach the back
       expect(new URL(s.url, 'http://x').searchParams.get('expand_wildcards')).toBe('open');
     }
     for (const r of seen.filter((x) => x.url.startsWith('/_resolve/'))) expect(new URL(r.url, 'http://x').searchParams.get('expand_wildcards')).toBe('open');
+  });
+});
+
+describe('H-85 (issue 10): backend error text reaches the caller only as exception types and a safe summary', () => {
+  // Elasticsearch quotes the value a query met in its reasons ("For input string: …"); through a
+  // lookup that value was a document's. The query below makes the real cluster quote one.
+  const failing = { query: { term: { n: QUOTED_VALUE } }, size: 1 };
+
+  it('one shard failing (200, partial): shard_failures name the types, never the quoted value', async () => {
+    const res = await operator.all({ tool: 'elk_query', args: { index_pattern: `${LOGS},${LOGS_KW}`, body: failing } });
+    expectEverywhere(res, { ok: true, code: null });
+    for (const d of DOORS) {
+      const data = res[d].data as { partial: boolean; shard_failures?: Array<{ index: string; reason: string }> };
+      expect(data.partial, d).toBe(true);
+      expect(data.shard_failures?.[0].reason, d).toBe('query_shard_exception (caused by number_format_exception): a value is not a number where the field expects one');
+      expect(JSON.stringify(res[d].data), d).not.toContain(QUOTED_VALUE);
+    }
+  });
+
+  it('every shard failing (400): backend_error naming the types, never the quoted value', async () => {
+    const res = await operator.all({ tool: 'elk_query', args: { index_pattern: LOGS, body: failing } });
+    expectEverywhere(res, { ok: false, code: 'backend_error' });
+    for (const d of DOORS) {
+      expect(res[d].message, d).toContain('search_phase_execution_exception (caused by query_shard_exception, number_format_exception)');
+      expect(res[d].message, d).not.toContain(QUOTED_VALUE);
+    }
+    for (const text of operator.transcript) expect(text).not.toContain(QUOTED_VALUE);
   });
 });
 
@@ -195,14 +229,10 @@ describe('viewer key (elk_viewer): role enforced at every door, before any backe
     const lists = await viewer.toolNames();
     expect(lists.mcp).not.toContain('elk_query');
     expect(lists.mcp.length).toBeGreaterThan(0);
-    expect(lists.rest).toEqual(lists.mcp);
-    expect(lists.stdio).toEqual(lists.mcp);
-    expect(lists.cli).toEqual(lists.mcp);
+    for (const d of DOORS) expect(lists[d], d).toEqual(lists.mcp);
     const op = await operator.toolNames();
     expect(op.mcp).toContain('elk_query');
-    expect(op.rest).toEqual(op.mcp);
-    expect(op.stdio).toEqual(op.mcp);
-    expect(op.cli).toEqual(op.mcp);
+    for (const d of DOORS) expect(op[d], d).toEqual(op.mcp);
   });
 });
 

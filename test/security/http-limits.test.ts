@@ -279,7 +279,7 @@ describe('R-20: per-key concurrency bulkhead', () => {
           headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': KEY_A },
           body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'elk_cluster_health', arguments: {} } }),
           signal: AbortSignal.timeout(30_000),
-        }).then(async (r) => (await r.json()) as { result?: { isError?: boolean; structuredContent?: { error?: { code: string } } } });
+        }).then(async (r) => (await r.json()) as { result?: { isError?: boolean; structuredContent?: { error?: { code: string; retry_after?: number } } } });
 
       const floodA = Array.from({ length: 180 }, () => call(KEY_A));
       const floodMcp = Array.from({ length: 20 }, (_, i) => mcpCall(i));
@@ -302,6 +302,8 @@ describe('R-20: per-key concurrency bulkhead', () => {
       }
       const mcpLimited = m.filter((r) => r.result?.isError && r.result.structuredContent?.error?.code === 'rate_limited');
       expect(mcpLimited.length).toBeGreaterThan(0);
+      // MCP has no response header of its own: the wait travels in the tool result (README error table).
+      for (const r of mcpLimited) expect(Number(r.result?.structuredContent?.error?.retry_after)).toBeGreaterThanOrEqual(1);
       // The bulkhead never lets more than MAX_CONCURRENT of one key reach the backend at once:
       // with every call held 1.5 s, the served ones are a small multiple of the limit.
       expect(served.length).toBeLessThanOrEqual(MAX_CONCURRENT * 8);
