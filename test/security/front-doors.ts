@@ -331,14 +331,17 @@ export class FrontDoors {
   }
 
   /** Legacy HTTP+SSE: SDK client for values, raw POSTs for exact text. */
-  async sseCall(call: ToolCall): Promise<Decision> {
-    if (call.raw !== undefined) {
-      const session = await this.rawSseSession();
-      const msg = await session.requestText('tools/call', `{"name":${JSON.stringify(call.tool)},"arguments":${call.raw}}`, this.timeoutMs);
-      this.transcript.push(JSON.stringify(msg));
-      return fromJsonRpc(msg);
-    }
-    return this.sdkCall(() => this.sseClient(), call);
+  sseCall(call: ToolCall): Promise<Decision> {
+    return this.sessionCall(call, () => this.rawSseSession(), () => this.sseClient());
+  }
+
+  /** A session door (stdio, SSE): the SDK client for values, the raw session for exact text. */
+  private async sessionCall(call: ToolCall, raw: () => Promise<RawSseSession | RawStdioSession>, sdk: () => Promise<Client>): Promise<Decision> {
+    if (call.raw === undefined) return this.sdkCall(sdk, call);
+    const session = await raw();
+    const msg = await session.requestText('tools/call', `{"name":${JSON.stringify(call.tool)},"arguments":${call.raw}}`, this.timeoutMs);
+    this.transcript.push(JSON.stringify(msg));
+    return fromJsonRpc(msg);
   }
 
   /** Seed 000's JSON-RPC alias: `mcp.execute` with {tool_name, input} on POST /mcp. */
@@ -444,14 +447,8 @@ export class FrontDoors {
   }
 
   /** MCP stdio: SDK client for values, raw lines for exact text. */
-  async stdioCall(call: ToolCall): Promise<Decision> {
-    if (call.raw !== undefined) {
-      const session = await this.rawStdioSession();
-      const msg = await session.requestText('tools/call', `{"name":${JSON.stringify(call.tool)},"arguments":${call.raw}}`, this.timeoutMs);
-      this.transcript.push(JSON.stringify(msg));
-      return fromJsonRpc(msg);
-    }
-    return this.sdkCall(() => this.stdioClient(), call);
+  stdioCall(call: ToolCall): Promise<Decision> {
+    return this.sessionCall(call, () => this.rawStdioSession(), () => this.stdioClient());
   }
 
   async cli(call: ToolCall): Promise<Decision> {
