@@ -404,14 +404,16 @@ export function jsonRpcIdOfPrefix(prefix: string): string | number | null {
   }
 }
 
+/** Where a number or literal ends. */
+const SCALAR_END = /[\s,}\]]/g;
+
 /** Index after the JSON value starting at `i`, or -1 when the text ends inside it. */
 function skipValue(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c === CH_QUOTE) return scanString(text, i);
   if (c !== CH_L_BRACE && c !== CH_L_BRACKET) {
-    let j = i;
-    while (j < text.length && !/[\s,}\]]/.test(text[j])) j++;
-    return j === text.length ? -1 : j;
+    SCALAR_END.lastIndex = i;
+    return SCALAR_END.exec(text)?.index ?? -1;
   }
   let depth = 0;
   for (let j = i; j < text.length; j++) {
