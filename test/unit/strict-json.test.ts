@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TelemcpError } from '../../src/core/errors.js';
-import { formatJsonPath, parseStrictJson } from '../../src/security/strict-json.js';
+import { formatJsonPath, parseStrictJson, jsonRpcIdOfPrefix } from '../../src/security/strict-json.js';
 
 const opts = { maxDepth: 32 };
 
@@ -237,5 +237,26 @@ describe('formatJsonPath', () => {
     [['\u0000'], '$["\\u0000"]'],
   ] as Array<[Array<string | number>, string]>)('%j → %s', (segments, expected) => {
     expect(formatJsonPath(segments)).toBe(expected);
+  });
+});
+
+describe('jsonRpcIdOfPrefix: the id of a message from the start of its text', () => {
+  it.each<[string, string | number | null]>([
+    ['{"jsonrpc":"2.0","id":"big-1","method":"tools/call","params":{"x":"aaaa', 'big-1'],
+    ['{"id":41,"method":"x","params":[1,2', 41],
+    [' { "jsonrpc" : "2.0" , "id" : -7.5 , "params" : {', -7.5],
+    ['{"jsonrpc":"2.0","method":"tools/call","params":{"id":5,"x":"aaa', null],
+    ['{"params":{"a":[{"id":1}],"b":"}"},"id":"after","x', 'after'],
+    ['{"jsonrpc":"2.0","id":12', null],
+    ['{"jsonrpc":"2.0","id":"unterminated', null],
+    ['{"id":{},"method":"x"', null],
+    ['{"id":true,"method":"x"', null],
+    ['{"id":[1],"method":"x"', null],
+    ['{"id":"a\\"b","x', 'a"b'],
+    ['[{"id":1}', null],
+    ['not json', null],
+    ['', null],
+  ])('%s → %j', (prefix, id) => {
+    expect(jsonRpcIdOfPrefix(prefix)).toBe(id);
   });
 });
