@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { Config } from './config/load.js';
+import { SECRET_KEYS, type Config } from './config/load.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { buildBackends } from './backends/backends.js';
+import { buildBackends, type StoreRole } from './backends/backends.js';
 import { FileAuditSink } from './security/audit.js';
 import { KeyRing, KeysFileWatcher, ensureLocalKey, type LocalKey } from './security/api-keys.js';
 import { RateLimiter } from './security/rate-limit.js';
@@ -27,9 +27,9 @@ export interface App {
  * The composition root: config → backends → security → registry. Front doors receive the
  * result and only translate; nothing else constructs these pieces.
  */
-export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boolean } = {}): App {
+export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boolean; storeRole?: StoreRole } = {}): App {
   const log = opts.logger ?? createLogger(config.LOG_LEVEL);
-  for (const secret of [config.ES_API_KEY, config.ES_PASSWORD, config.OPENSEARCH_PASSWORD, config.KIBANA_API_KEY, config.KIBANA_PASSWORD, config.LOGSTASH_PASSWORD, config.CURSOR_SECRET]) registerSecret(secret);
+  for (const key of SECRET_KEYS) if (key !== 'API_KEYS') registerSecret(config[key as keyof Config] as string | undefined);
   for (const entry of config.API_KEYS ?? []) if (!entry.key.startsWith('sha256:')) registerSecret(entry.key);
 
   const insecure: string[] = [];
@@ -41,7 +41,7 @@ export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boo
 
   const metrics = new Metrics();
   for (const name of insecure) metrics.insecureSetting.labels(name.split('=')[0]).set(1);
-  const backends = buildBackends(config, metrics);
+  const backends = buildBackends(config, metrics, opts.storeRole);
   const auditPath = resolve(config.AUDIT_LOG ?? `${config.DATA_DIR}/audit.log`);
   const audit = new FileAuditSink(auditPath, config.AUDIT_FAIL_MODE, (err) => {
     metrics.auditFailures.inc();

@@ -7,7 +7,8 @@ import { KibanaBackend } from './kibana/kibana.js';
 import { LogstashBackend } from './logstash/logstash.js';
 import { BeatsStatsBackend } from './beats/beats.js';
 import { WorkerLogSource } from './embedded/worker-log-source.js';
-import { openLogStore, type LogStore } from '../store/log-store.js';
+import { openLogStore, type LogStore, type LogStoreReader } from '../store/log-store.js';
+import { LazyStoreReader } from '../store/lazy-reader.js';
 
 /** A backend that /readyz probes. */
 export interface ReadinessProbe {
@@ -28,8 +29,10 @@ export interface Backends {
   logstash?: LogstashBackend;
   /** One Beat's HTTP stats endpoint when BEATS_STATS_URL is set. */
   beats?: BeatsStatsBackend;
-  /** The embedded log store (SQLite under DATA_DIR) when it is on: see embeddedStoreOn. */
-  store?: LogStore;
+  /** The embedded log store (SQLite under DATA_DIR) when it is on (see embeddedStoreOn), for reading. */
+  store?: LogStoreReader;
+  /** The same store for writing, in the one process that writes it (`telemcp serve` over HTTP). */
+  writer?: LogStore;
   /** The log backends the log tools read, by the name their `source` argument takes. */
   logSources: ReadonlyMap<string, LogSource>;
   probes(): ReadinessProbe[];
@@ -41,7 +44,14 @@ export function embeddedStoreOn(config: Pick<Config, 'EMBEDDED_STORE' | 'ES_URL'
   return config.EMBEDDED_STORE === 'on' || (config.EMBEDDED_STORE === 'auto' && !config.ES_URL && !config.OPENSEARCH_URL);
 }
 
-export function buildBackends(config: Config, metrics?: Metrics): Backends {
+/**
+ * How this process uses the embedded store. One process writes a DATA_DIR (it holds the lock,
+ * loads the demo, runs retention, takes HTTP ingest); any number of others read it beside it
+ * (stdio servers, `telemcp call`, `telemcp tools`), opening nothing until they read.
+ */
+export type StoreRole = 'writer' | 'reader';
+
+export function buildBackends(config: Config, metrics?: Metrics, storeRole: StoreRole = 'writer'): Backends {
   const common = {
     timeoutMs: config.BACKEND_TIMEOUT_MS,
     maxRetries: config.BACKEND_MAX_RETRIES,
@@ -103,14 +113,17 @@ export function buildBackends(config: Config, metrics?: Metrics): Backends {
   if (search) {
     logSources.set(search.kind, new ElasticsearchLogSource(search, { name: search.kind, defaultScope: config.LOG_INDEX_PATTERN, logFields: config.LOG_FIELDS, timeoutMs: config.BACKEND_TIMEOUT_MS, cursorSecret: config.CURSOR_SECRET }));
   }
-  // Opened once here, holding the DATA_DIR lock for the life of the process (a second process is refused).
-  const store = embeddedStoreOn(config) ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;
-  // Reads run in a reader thread beside this writer, so a heavy query never holds the event loop.
+  const on = embeddedStoreOn(config);
+  // The writer opens the store here and holds the DATA_DIR lock for the life of the process (a second writer is refused).
+  const writer = on && storeRole === 'writer' ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;
+  const store = writer ?? (on ? new LazyStoreReader(config.DATA_DIR) : undefined);
+  // Reads run in a reader thread with its own read-only connection, so a heavy query never holds the event loop.
   const embedded = store ? new WorkerLogSource({ dataDir: store.dataDir, cursorSecret: config.CURSOR_SECRET }) : undefined;
   if (embedded) logSources.set('embedded', embedded);
   return {
     search,
     store,
+    writer,
     kibana,
     logstash,
     beats,

@@ -12,7 +12,7 @@ import { invokeTool, recordRefusal } from '../tools/invoke.js';
 import { createHttpServer } from '../server/http.js';
 import { isLoopbackBind } from '../server/origin-check.js';
 import { startupBanner } from './banner.js';
-import { embeddedBannerLines, startEmbeddedStore } from './embedded.js';
+import { embeddedBannerLines, prepareReadersStore, startEmbeddedStore } from './embedded.js';
 import { serveStdio } from '../server/mcp/stdio.js';
 import { SEED_OPTIONS, runSeed } from './seed.js';
 import { PATTERNS_OPTIONS, PATTERNS_USAGE, runPatterns } from './patterns.js';
@@ -88,16 +88,17 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve': {
       if (values.stdio) {
-        const app = buildApp(config);
+        // A reader: it runs beside the HTTP server on the same DATA_DIR (Claude Desktop's config).
+        const app = buildApp(config, { storeRole: 'reader' });
         // stdout carries the protocol: the store's start-up goes to the log (stderr) only, and a
         // client's initialize is answered while the demo data loads (first start only).
-        void startEmbeddedStore(app, app.rt.log).catch((err: unknown) => app.rt.log.error({ err }, 'embedded store start-up failed'));
+        void prepareReadersStore(config, app.rt.log).catch((err: unknown) => app.rt.log.error({ err }, 'embedded store start-up failed'));
         await serveStdio(app);
         await app.close();
         return;
       }
       const log = createLogger(config.LOG_LEVEL);
-      const app = buildApp(config, { logger: log, needKeys: true });
+      const app = buildApp(config, { logger: log, needKeys: true, storeRole: 'writer' });
       const embedded = await startEmbeddedStore(app, log);
       if (!isLoopbackBind(config.HOST)) {
         log.warn({ host: config.HOST }, 'binding to a non-loopback address: put TLS in front (ingress/proxy) and keep API keys secret');
@@ -131,7 +132,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'tools': {
-      const app = buildApp(config, { logger: createLogger('silent') });
+      // A lazy reader: listing tools opens no store and works beside a running server.
+      const app = buildApp(config, { logger: createLogger('silent'), storeRole: 'reader' });
       const tools = app.rt.registry.listFor(role);
       if (values.json) process.stdout.write(`${JSON.stringify(tools, null, 2)}\n`);
       else {
@@ -151,7 +153,7 @@ async function main(argv: string[]): Promise<void> {
           input = parseStrictJson(values.input, { maxDepth: frontDoorMaxDepth(config.MAX_JSON_DEPTH, 'cli'), maxBytes: config.MAX_REQUEST_BYTES });
         } catch (err) {
           const e = err instanceof TelemcpError ? err : new TelemcpError('invalid_input', (err as Error).message);
-          const app = buildApp(config);
+          const app = buildApp(config, { storeRole: 'reader' });
           await recordRefusal(app.rt, { id: 'cli', role, transport: 'cli' }, e.status, e.code);
           await app.close();
           const error = { code: e.code, message: redactString(e.message), ...(e.hint ? { hint: redactString(e.hint) } : {}) };
@@ -159,9 +161,9 @@ async function main(argv: string[]): Promise<void> {
           process.exit(1);
         }
       }
-      const app = buildApp(config);
+      const app = buildApp(config, { storeRole: 'reader' });
       // As `serve` does: an empty embedded store gets the demo dataset, so a first call has logs to read.
-      await startEmbeddedStore(app, app.rt.log);
+      await prepareReadersStore(config, app.rt.log);
       const result = await invokeTool(app.rt, tool, input, { id: 'cli', role, transport: 'cli' });
       const out = result.ok ? { ok: true, tool_name: result.toolName, data: result.data } : { ok: false, tool_name: result.toolName, error: result.error };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

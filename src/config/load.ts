@@ -11,8 +11,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Keys whose values must never be echoed back in a config error. */
-const SECRET_KEYS = new Set(['API_KEYS', 'ES_API_KEY', 'ES_PASSWORD', 'OPENSEARCH_PASSWORD', 'KIBANA_API_KEY', 'KIBANA_PASSWORD', 'LOGSTASH_PASSWORD', 'CURSOR_SECRET']);
+/** Keys whose values must never be echoed back in a config error, a banner or a printed config. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['API_KEYS', 'ES_API_KEY', 'ES_PASSWORD', 'OPENSEARCH_PASSWORD', 'KIBANA_API_KEY', 'KIBANA_PASSWORD', 'LOGSTASH_PASSWORD', 'CURSOR_SECRET']);
 
 function pickKnown(source: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -55,5 +55,21 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string; flags
       });
   problems.push(...crossFieldProblems(merged));
   if (problems.length || !parsed.success) throw new ConfigError(problems);
-  return Object.freeze(parsed.data);
+  const config = Object.freeze(parsed.data);
+  GIVEN.set(config, Object.freeze(Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]))));
+  if (file) GIVEN_FILE.set(config, file);
+  return config;
+}
+
+const GIVEN = new WeakMap<Config, Readonly<Record<string, string>>>();
+const GIVEN_FILE = new WeakMap<Config, string>();
+
+/**
+ * The settings this configuration was given (YAML file, environment, flags), as written, without
+ * the defaults: what another telemcp process needs to run as this one does (the stdio config the
+ * banner prints). Includes secrets: callers replace those (SECRET_KEYS) with placeholders.
+ */
+export function givenSettings(config: Config): { settings: Readonly<Record<string, string>>; file?: string } {
+  const file = GIVEN_FILE.get(config);
+  return { settings: GIVEN.get(config) ?? {}, ...(file ? { file } : {}) };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Role } from './roles.js';
 import { ROLES } from './roles.js';
@@ -101,25 +101,37 @@ export class KeysFileWatcher {
 }
 
 export interface LocalKey {
-  /** Present only when the key was generated just now: it is shown once and never stored. */
+  /** Present only when the key was generated just now, for the banner to show it. */
   plainKey?: string;
+  /** The key's sha256, which authenticates it. */
   path: string;
+  /** The key itself (0600) for its owner to read until it is rotated; absent for keys generated before it was kept. */
+  keyFile?: string;
   entry: { key: string; role: Role };
 }
 
+export const LOCAL_KEY_FILE = 'local-api-key';
+const LOCAL_KEY_HASH_FILE = 'local-api-key.sha256';
+
 /**
- * With no API_KEYS configured, a local admin-readonly key is generated on first start.
- * Only its hash is written under DATA_DIR; the key itself is printed once.
+ * With no API_KEYS configured, a local admin-readonly key is generated on first start. The key
+ * is written to a file only its owner can read (0600) before anything else, so a start
+ * interrupted before the banner was shown does not lose it; its sha256 beside it is what
+ * authenticates. Deleting both files and restarting rotates it.
  */
 export function ensureLocalKey(dataDir: string): LocalKey {
-  const path = `${dataDir}/local-api-key.sha256`;
+  const path = `${dataDir}/${LOCAL_KEY_HASH_FILE}`;
+  const keyFile = `${dataDir}/${LOCAL_KEY_FILE}`;
   if (existsSync(path)) {
     const hex = readFileSync(path, 'utf8').trim();
     if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${path} is not a sha256 hex digest; delete it to generate a new key`);
-    return { path, entry: { key: `sha256:${hex}`, role: 'elk_admin_readonly' } };
+    const kept = existsSync(keyFile) && sha256Hex(readFileSync(keyFile, 'utf8').trim()) === hex;
+    return { path, ...(kept ? { keyFile } : {}), entry: { key: `sha256:${hex}`, role: 'elk_admin_readonly' } };
   }
   const plainKey = `tmcp_${randomBytes(24).toString('base64url')}`;
   mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(keyFile, `${plainKey}\n`, { mode: 0o600 });
+  chmodSync(keyFile, 0o600);
   writeFileSync(path, `${sha256Hex(plainKey)}\n`, { mode: 0o600 });
-  return { plainKey, path, entry: { key: `sha256:${sha256Hex(plainKey)}`, role: 'elk_admin_readonly' } };
+  return { plainKey, path, keyFile, entry: { key: `sha256:${sha256Hex(plainKey)}`, role: 'elk_admin_readonly' } };
 }

@@ -22,18 +22,14 @@ export function isDemoDataset(name: string): boolean {
 /**
  * Writes the demo dataset — the `telemcp seed` generator's incident, distractors and traffic,
  * ending `now` — into an empty embedded store, so every log tool answers on a fresh machine
- * before any log has been ingested. Deterministic for a given `now` and seed. It yields to the
- * event loop between batches, so a server already answering (stdio) stays responsive.
+ * before any log has been ingested. Deterministic for a given `now` and seed. All or nothing:
+ * the records are generated first (yielding to the event loop between batches, so a server
+ * already answering, as stdio does, stays responsive) and written in one transaction, so a start
+ * interrupted while loading leaves no partial demo behind and the next start loads it whole.
  */
 export async function loadDemoData(store: LogStore, now: Date, seed = 42): Promise<DemoLoad> {
   const gen = generateSeed({ now, seed, namespace: DEMO_NAMESPACE });
-  let batch: IngestRecord[] = [];
-  let records = 0;
-  const flush = (): void => {
-    if (!batch.length) return;
-    records += store.write(batch).stored;
-    batch = [];
-  };
+  const batches: IngestRecord[][] = [[]];
   let manifest: SeedManifest;
   for (;;) {
     const step = gen.next();
@@ -43,13 +39,14 @@ export async function loadDemoData(store: LogStore, now: Date, seed = 42): Promi
     }
     const record = seedToIngest(step.value);
     if (!record) continue;
+    const batch = batches[batches.length - 1];
     batch.push(record);
     if (batch.length >= BATCH) {
-      flush();
+      batches.push([]);
       await new Promise<void>((resolveTurn) => setImmediate(resolveTurn));
     }
   }
-  flush();
+  const records = store.writeAll(batches).reduce((n, r) => n + r.stored, 0);
   return {
     records,
     datasets: manifest.logs.indices,

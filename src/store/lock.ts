@@ -152,5 +152,11 @@ function refused(dataDir: string, file: string, holder: Holder | undefined): Tel
     : 'another telemcp process that is starting right now';
   return new TelemcpError('backend_unavailable', `DATA_DIR ${dataDir} is in use by ${who}.`, {
     hint: `Stop that process or give this one its own DATA_DIR. If no such process is running, delete ${file}.`,
+    details: { data_dir_in_use: true },
   });
+}
+
+/** The failure acquireStoreLock reports when another process writes the DATA_DIR. */
+export function isDataDirInUse(err: unknown): boolean {
+  return err instanceof TelemcpError && (err.details as { data_dir_in_use?: boolean } | undefined)?.data_dir_in_use === true;
 }

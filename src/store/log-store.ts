@@ -11,6 +11,7 @@ import { buildFilter, inList, type Filter, type StoreQuery } from './filter.js';
 import { acquireStoreLock, type StoreLock } from './lock.js';
 import { MAX_TS, toRow, type Row } from './rows.js';
 import { SEQ_BITS, SLOT_MS, checkReadable, configure, migrate } from './schema.js';
+import { preparePruning, pruneStoredChunk, readRetentionReport, recordRetentionPass, type RetentionPass, type RetentionReport } from './retention.js';
 
 export type { Filter, StoreQuery } from './filter.js';
 
@@ -54,6 +55,8 @@ export interface OpenLogStoreOptions {
   readonly?: boolean;
   /** The largest logs.db may grow to (PRAGMA max_page_count); beyond it writes fail as a full disk does. */
   maxBytes?: number;
+  /** The clock records are stamped `stored_at` with and retention counts by (tests set it). */
+  now?: () => number;
 }
 
 /** A stored record, as searchPage returns it: unsanitised, the caller bounds what it shows. */
@@ -106,10 +109,12 @@ export interface BucketCount {
 }
 
 export interface RetentionOptions {
-  /** Records older than this many days are deleted; 0 keeps them forever. */
+  /** Records stored more than this many days ago are deleted; 0 keeps them forever. */
   days: number;
   intervalMs?: number;
   log?: Pick<Logger, 'info' | 'error'>;
+  /** Told of every pass that deleted records (metrics). */
+  onPass?: (pass: RetentionPass) => void;
 }
 
 export interface StoreInfo {
@@ -142,17 +147,28 @@ export interface LogStoreReader {
   newest(f: Filter, limit: number, window?: { from: number; to: number }): StoredLog[];
   /** One page of matches in (ts, id) order, resumable with `next` while records keep arriving. */
   searchPage(query: StoreQuery, opts: SearchPageOptions): LogPage;
+  /** What retention has deleted: the total and the last pass that deleted anything. */
+  retention(): RetentionReport;
   /** Every open is matched by one close; the last one closes the file and releases the lock. */
   close(): void;
+}
+
+export interface PruneResult {
+  deleted: number;
+  chunks: number;
+  /** Records deleted per dataset, most first. */
+  datasets: { name: string; deleted: number }[];
 }
 
 export interface LogStore extends LogStoreReader {
   /** Commits the batch in one transaction and returns once it is durable; bad records are reported, not fatal. */
   write(records: readonly IngestRecord[]): WriteResult;
-  /** Deletes records older than `olderThan` (epoch ms), `chunkRows` per transaction, yielding between chunks. */
-  prune(olderThan: number, chunkRows?: number): Promise<{ deleted: number; chunks: number }>;
-  /** Prunes now and every intervalMs (default hourly) until close; 0 days keeps everything. */
-  startRetention(opts: RetentionOptions): void;
+  /** Every batch in one transaction: all of them are stored, or (on any failure) none. */
+  writeAll(batches: ReadonlyArray<readonly IngestRecord[]>): WriteResult[];
+  /** Deletes records stored before `storedBefore` (epoch ms), `chunkRows` per transaction, yielding between chunks. */
+  prune(storedBefore: number, chunkRows?: number): Promise<PruneResult>;
+  /** Prunes now and every intervalMs (default hourly) until close; 0 days keeps everything. Resolves when the first pass is done. */
+  startRetention(opts: RetentionOptions): Promise<void>;
 }
 
 const SYNCHRONOUS = ['off', 'normal', 'full', 'extra'] as const;
@@ -239,7 +255,7 @@ export function openLogStore(opts: OpenLogStoreOptions): LogStoreReader {
     shared.refs++;
     return shared;
   }
-  const store = new SqliteLogStore(dataDir, readonly, opts.maxBytes);
+  const store = new SqliteLogStore(dataDir, readonly, opts.maxBytes, opts.now ?? Date.now);
   open.set(dataDir, store);
   return store;
 }
@@ -251,8 +267,8 @@ class SqliteLogStore implements LogStore {
   private readonly lock?: StoreLock;
   /** The SQL texts are built from a fixed set of clauses, so this map stays small. */
   private readonly statements = new Map<string, Database.Statement>();
-  private retention?: NodeJS.Timeout;
-  private pruning?: Promise<{ deleted: number; chunks: number }>;
+  private retentionTimer?: NodeJS.Timeout;
+  private pruning?: Promise<PruneResult>;
   private closed = false;
   /**
    * The next key's sequence number. Records of one millisecond take successive numbers, so they
@@ -266,6 +282,7 @@ class SqliteLogStore implements LogStore {
     readonly dataDir: string,
     readonly readonly: boolean,
     maxBytes: number | undefined,
+    private readonly now: () => number,
   ) {
     this.file = join(dataDir, STORE_FILE);
     if (readonly && !existsSync(this.file)) {
@@ -277,7 +294,10 @@ class SqliteLogStore implements LogStore {
       db = new Database(this.file, { readonly, fileMustExist: readonly });
       configure(db, readonly);
       if (readonly) checkReadable(db, this.file);
-      else migrate(db, this.file);
+      else {
+        migrate(db, this.file, now());
+        preparePruning(db);
+      }
       if (maxBytes !== undefined) {
         const pageSize = db.pragma('page_size', { simple: true }) as number;
         db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
@@ -314,6 +334,12 @@ class SqliteLogStore implements LogStore {
     return { stored: stored.length, truncated: stored.filter((r) => r.row.cut).length, rejected };
   }
 
+  writeAll(batches: ReadonlyArray<readonly IngestRecord[]>): WriteResult[] {
+    this.checkWritable();
+    // Each batch's own transaction becomes a savepoint inside this one.
+    return this.guard(() => this.db.transaction(() => batches.map((b) => this.write(b))).immediate());
+  }
+
   /**
    * One transaction: the records in key order, their messages and trace ids into the FTS
    * index, then the batch's slot counts and dataset summaries. Key order matters to FTS5: a
@@ -326,7 +352,7 @@ class SqliteLogStore implements LogStore {
    */
   private insert(rows: { row: Row; index: number }[]): Set<number> {
     const insert = this.statement(
-      `INSERT INTO logs (id, ts, dataset, service, level, message, trace_id, host, attrs) VALUES ((CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER), ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO logs (id, ts, dataset, service, level, message, trace_id, host, attrs, stored_at) VALUES ((CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const index = this.statement(`INSERT INTO logs_fts (rowid, message, trace_id) VALUES ((CAST(? AS INTEGER) << ${SEQ_BITS}) + CAST(? AS INTEGER), ?, ?)`);
     const indexFrom = this.statement('INSERT INTO logs_fts (rowid, message, trace_id) SELECT id, message, trace_id FROM logs WHERE id >= ?');
@@ -339,6 +365,7 @@ class SqliteLogStore implements LogStore {
        ON CONFLICT (name) DO UPDATE SET records = records + excluded.records, first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts)`,
     );
     const sorted = [...rows].sort((a, b) => a.row.ts - b.row.ts || a.index - b.index);
+    const storedAt = Math.floor(this.now());
     // Records of one millisecond take successive numbers in the order they came.
     const seqs = sorted.map(() => {
       const seq = this.seq;
@@ -367,7 +394,7 @@ class SqliteLogStore implements LogStore {
           let seq: number | undefined = seqs[i];
           for (;;) {
             try {
-              insert.run(r.ts, seq, r.ts, r.dataset, r.service, r.level, r.message, r.trace_id, r.host, r.attrs);
+              insert.run(r.ts, seq, r.ts, r.dataset, r.service, r.level, r.message, r.trace_id, r.host, r.attrs, storedAt);
               break;
             } catch (err) {
               if (free || errorCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
@@ -440,22 +467,30 @@ class SqliteLogStore implements LogStore {
     return gap;
   }
 
-  async prune(olderThan: number, chunkRows = PRUNE_CHUNK): Promise<{ deleted: number; chunks: number }> {
+  async prune(storedBefore: number, chunkRows = PRUNE_CHUNK): Promise<PruneResult> {
     this.checkWritable();
     // One pass at a time: a second caller waits for the running one instead of deleting alongside it.
     if (this.pruning) return this.pruning;
-    const run = async () => {
+    const run = async (): Promise<PruneResult> => {
+      const perDataset = new Map<string, number>();
       let deleted = 0;
       let chunks = 0;
       for (;;) {
-        const n = this.guard(() => this.pruneChunk(olderThan, chunkRows));
+        const chunk = this.guard(() => pruneStoredChunk(this.db, (sql) => this.statement(sql), storedBefore, chunkRows));
+        let n = 0;
+        for (const [name, count] of chunk) {
+          perDataset.set(name, (perDataset.get(name) ?? 0) + count);
+          n += count;
+        }
         deleted += n;
         if (n > 0) chunks++;
         if (n < chunkRows) break;
         await new Promise((r) => setImmediate(r));
         if (this.closed) break;
       }
-      return { deleted, chunks };
+      const datasets = [...perDataset].map(([name, n]) => ({ name, deleted: n })).sort((a, b) => b.deleted - a.deleted || a.name.localeCompare(b.name));
+      if (deleted > 0 && !this.closed) this.guard(() => recordRetentionPass(this.db, (sql) => this.statement(sql), { at: this.now(), deleted, datasets }));
+      return { deleted, chunks, datasets };
     };
     this.pruning = run();
     try {
@@ -465,66 +500,29 @@ class SqliteLogStore implements LogStore {
     }
   }
 
-  /**
-   * The oldest records are the lowest keys: a chunk is every key up to the chunkRows-th one
-   * before olderThan. Its messages leave the FTS index, its slot counts and dataset summaries
-   * shrink, in the same transaction.
-   */
-  private pruneChunk(olderThan: number, chunkRows: number): number {
-    const cutoff = Math.min(MAX_TS + 1, Math.max(0, Math.ceil(olderThan)));
-    // The key is past 2^53: read it as a BigInt and bind it back as one.
-    const last = this.statement(`SELECT max(id) AS last FROM (SELECT id FROM logs WHERE id < (CAST(? AS INTEGER) << ${SEQ_BITS}) ORDER BY id LIMIT ?)`)
-      .safeIntegers(true)
-      .pluck();
-    const perDataset = this.statement('SELECT dataset, count(*) AS n FROM logs WHERE id <= ? GROUP BY dataset');
-    const unindex = this.statement("INSERT INTO logs_fts (logs_fts, rowid, message, trace_id) SELECT 'delete', id, message, trace_id FROM logs WHERE id <= ?");
-    const uncount = this.statement(
-      `UPDATE logs_rollup SET n = logs_rollup.n - d.n
-       FROM (SELECT ts / ${SLOT_MS} AS slot, dataset, coalesce(service, '') AS service, coalesce(level, '') AS level, coalesce(host, '') AS host, count(*) AS n FROM logs WHERE id <= ? GROUP BY 1, 2, 3, 4, 5) AS d
-       WHERE logs_rollup.slot = d.slot AND logs_rollup.dataset = d.dataset AND logs_rollup.service = d.service AND logs_rollup.level = d.level AND logs_rollup.host = d.host`,
-    );
-    const dropCounts = this.statement(`DELETE FROM logs_rollup WHERE slot <= (? >> ${SEQ_BITS}) / ${SLOT_MS} AND n <= 0`);
-    const remove = this.statement('DELETE FROM logs WHERE id <= ?');
-    const firstSlot = this.statement('SELECT slot FROM logs_rollup WHERE dataset = ? ORDER BY slot LIMIT 1').pluck();
-    const firstTs = this.statement(`SELECT min(ts) FROM logs WHERE ${keyRange('id')} AND dataset = ?`).pluck();
-    const shrink = this.statement('UPDATE datasets SET records = records - ?, first_ts = coalesce(?, first_ts) WHERE name = ?');
-    const drop = this.statement('DELETE FROM datasets WHERE records <= 0');
-    return this.db
-      .transaction(() => {
-        const upTo = last.get(cutoff, chunkRows) as bigint | null;
-        if (upTo === null) return 0;
-        const datasets = perDataset.all(upTo) as { dataset: string; n: number }[];
-        unindex.run(upTo);
-        uncount.run(upTo);
-        dropCounts.run(upTo);
-        const { changes } = remove.run(upTo);
-        for (const { dataset, n } of datasets) {
-          const slot = firstSlot.get(dataset) as number | undefined;
-          const first = slot === undefined ? null : (firstTs.get(slot * SLOT_MS, 0, slot * SLOT_MS + SLOT_MS - 1, SEQ_MASK, dataset) as number | null);
-          shrink.run(n, first, dataset);
+  startRetention(opts: RetentionOptions): Promise<void> {
+    this.checkWritable();
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = undefined;
+    if (opts.days <= 0) return Promise.resolve();
+    const pass = async () => {
+      if (this.closed) return;
+      try {
+        const result = await this.prune(this.now() - opts.days * DAY_MS);
+        if (result.deleted) {
+          opts.log?.info({ deleted: result.deleted, datasets: result.datasets.slice(0, 10), days: opts.days }, 'retention deleted records stored longer ago than RETENTION_DAYS');
+          opts.onPass?.({ at: this.now(), deleted: result.deleted, datasets: result.datasets });
         }
-        if (datasets.length) drop.run();
-        return changes;
-      })
-      .immediate();
+      } catch (err) {
+        opts.log?.error({ err }, 'retention failed; it runs again at the next interval');
+      }
+    };
+    this.retentionTimer = setInterval(() => void pass(), opts.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS).unref();
+    return pass();
   }
 
-  startRetention(opts: RetentionOptions): void {
-    this.checkWritable();
-    if (this.retention) clearInterval(this.retention);
-    this.retention = undefined;
-    if (opts.days <= 0) return;
-    const pass = () => {
-      if (this.closed) return;
-      this.prune(Date.now() - opts.days * DAY_MS).then(
-        ({ deleted }) => {
-          if (deleted) opts.log?.info({ deleted, days: opts.days }, 'retention deleted old log records');
-        },
-        (err: unknown) => opts.log?.error({ err }, 'retention failed; it runs again at the next interval'),
-      );
-    };
-    this.retention = setInterval(pass, opts.intervalMs ?? DEFAULT_RETENTION_INTERVAL_MS).unref();
-    setImmediate(pass);
+  retention(): RetentionReport {
+    return this.guard(() => readRetentionReport((sql) => this.statement(sql)));
   }
 
   info(): StoreInfo {
@@ -634,7 +632,7 @@ class SqliteLogStore implements LogStore {
   close(): void {
     if (this.closed || --this.refs > 0) return;
     this.closed = true;
-    if (this.retention) clearInterval(this.retention);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (open.get(this.dataDir) === this) open.delete(this.dataDir);
     try {
       this.db.close();

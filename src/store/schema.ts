@@ -111,7 +111,32 @@ DELETE FROM datasets;
 INSERT INTO datasets (name, records, first_ts, last_ts) SELECT dataset, count(*), min(ts), max(ts) FROM logs GROUP BY dataset;
 `;
 
-const MIGRATIONS: readonly string[] = [V1, V2];
+/**
+ * Version 3:
+ *  - `stored_at`: when each record was written (epoch ms). Retention counts from it, not from
+ *    the record's own time, so a log from 2005 loaded today is kept as long as one from today.
+ *    Records of earlier versions take the time of the upgrade: nothing already stored becomes
+ *    due at once. Its index is appended at its end by every write (a batch shares one value),
+ *    which costs far less than the random inserts the label indexes used to.
+ *  - `store_meta`: what retention deleted (totals and the last pass), so every deletion is
+ *    reported, across restarts.
+ *  - demo datasets (`*-demo`) of earlier versions are dropped: their load was not atomic, so a
+ *    start interrupted while loading left a partial demo for ever; the next start loads a
+ *    complete one (in one transaction now), as it does on an empty store.
+ */
+function v3(upgradedAt: number): string {
+  return `
+ALTER TABLE logs ADD COLUMN stored_at INTEGER NOT NULL DEFAULT ${Math.floor(upgradedAt)};
+CREATE INDEX logs_stored_at ON logs (stored_at);
+CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO logs_fts (logs_fts, rowid, message, trace_id) SELECT 'delete', id, message, trace_id FROM logs WHERE dataset LIKE '%-demo';
+DELETE FROM logs_rollup WHERE dataset LIKE '%-demo';
+DELETE FROM logs WHERE dataset LIKE '%-demo';
+DELETE FROM datasets WHERE name LIKE '%-demo';
+`;
+}
+
+const MIGRATIONS: ReadonlyArray<(now: number) => string> = [() => V1, () => V2, v3];
 const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
@@ -131,12 +156,12 @@ export function configure(db: Database.Database, readonly: boolean): void {
   db.pragma('journal_size_limit = 67108864');
 }
 
-export function migrate(db: Database.Database, file: string): void {
+export function migrate(db: Database.Database, file: string, now = Date.now()): void {
   const version = schemaVersion(db);
   checkKnown(version, file);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
+      db.exec(MIGRATIONS[v](now));
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

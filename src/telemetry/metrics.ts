@@ -31,6 +31,8 @@ export class Metrics {
   readonly ingestRequests = new Counter({ name: 'telemcp_ingest_requests_total', help: 'Ingest requests by endpoint and HTTP status', labelNames: ['endpoint', 'status'], registers: [this.registry] });
   readonly ingestRecords = new Counter({ name: 'telemcp_ingest_records_total', help: 'Log records received on the ingest endpoints, by endpoint and result (stored, rejected)', labelNames: ['endpoint', 'result'], registers: [this.registry] });
   readonly ingestBytes = new Counter({ name: 'telemcp_ingest_bytes_total', help: 'Ingest request bodies in bytes, after decompression', labelNames: ['endpoint'], registers: [this.registry] });
+  /** No dataset label: dataset names are user-chosen (D-10); telemcp_status and the log name them. */
+  readonly retentionDeleted = new Counter({ name: 'telemcp_store_retention_deleted_records_total', help: 'Embedded-store records deleted by retention (RETENTION_DAYS after they were stored) since this process started', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'telemcp_' });

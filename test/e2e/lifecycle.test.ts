@@ -97,7 +97,7 @@ describe('local API key on first start', () => {
 
     const second = await startServerProcess({ DATA_DIR: dataDir });
     try {
-      await waitFor(() => /auth: using the local API key/.test(second.output()), 'the start-up banner');
+      await waitFor(() => /auth: the local API key \(role elk_admin_readonly\) is in /.test(second.output()), 'the start-up banner');
       expect(second.output()).not.toMatch(/tmcp_/);
       expect(second.output()).not.toContain(key);
       const res = await fetch(`${second.url}/mcp/tools`, { headers: { 'X-API-Key': key } });

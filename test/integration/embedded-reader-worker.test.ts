@@ -253,7 +253,7 @@ describe('embedded log source in a reader thread', () => {
     const backends = buildBackends(testConfig({ DATA_DIR: join(dataDir, 'server'), EMBEDDED_STORE: 'on' }));
     const source = backends.logSources.get('embedded');
     expect(source).toBeInstanceOf(WorkerLogSource);
-    backends.store!.write(records(0, 10));
+    backends.writer!.write(records(0, 10));
     expect((await source!.countBy(window(), { by: 'level' }, signal())).total).toBe(10);
     const thread = threads.started[threads.started.length - 1];
     await backends.close();

@@ -46,6 +46,8 @@ interface Ref {
   message: string;
   /** Order of writing, for ties within a millisecond. */
   n: number;
+  /** The store's clock when the record's batch was written. */
+  storedAt: number;
 }
 
 const random = rng(20261121);
@@ -75,10 +77,12 @@ function makeRecords(count: number): IngestRecord[] {
 let dir: string;
 let store: LogStore;
 let refs: Ref[] = [];
+/** The store's clock: each batch is stored a second after the one before. */
+let clock = T0 + SPAN;
 
 function remember(records: IngestRecord[]): void {
   for (const r of records) {
-    refs.push({ ts: r.ts, dataset: r.dataset, service: r.service, level: r.level, host: r.host, traceId: r.traceId, words: r.message.split(' ').slice(0, -1), message: r.message, n: refs.length });
+    refs.push({ ts: r.ts, dataset: r.dataset, service: r.service, level: r.level, host: r.host, traceId: r.traceId, words: r.message.split(' ').slice(0, -1), message: r.message, n: refs.length, storedAt: clock });
   }
 }
 
@@ -178,18 +182,20 @@ function checkQuery(q: Query, label: string): void {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'telemcp-store-counts-'));
-  store = openLogStore({ dataDir: dir });
+  store = openLogStore({ dataDir: dir, now: () => clock });
   const all = makeRecords(6000);
   // In time order (the store's appending path) and then out of it (older records among stored ones).
   const ordered = all.slice(0, 4000).sort((a, b) => a.ts - b.ts);
   for (let i = 0; i < ordered.length; i += 700) {
     const batch = ordered.slice(i, i + 700);
+    clock += 1000;
     store.write(batch);
     remember(batch);
   }
   const late = all.slice(4000);
   for (let i = 0; i < late.length; i += 333) {
     const batch = late.slice(i, i + 333);
+    clock += 1000;
     store.write(batch);
     remember(batch);
   }
@@ -230,11 +236,13 @@ describe('embedded store: counts and records agree with the records one by one',
     }
   });
 
-  it('still does after retention removed the oldest records, and summarises datasets from what is left', async () => {
-    const cutoff = T0 + 40 * 60_000 + 4_321;
+  it('still does after retention removed the records stored first, spread all over the time range, and summarises datasets from what is left', async () => {
+    // Every in-order batch and the first two out-of-order ones: records of every part of the range.
+    const cutoff = T0 + SPAN + (Math.ceil(4000 / 700) + 2) * 1000 + 1;
     const { deleted } = await store.prune(cutoff, 500);
-    expect(deleted).toBe(refs.filter((r) => r.ts < cutoff).length);
-    refs = refs.filter((r) => r.ts >= cutoff);
+    expect(deleted).toBe(refs.filter((r) => r.storedAt < cutoff).length);
+    refs = refs.filter((r) => r.storedAt >= cutoff);
+    expect(refs.length).toBeGreaterThan(1000);
     for (let i = 0; i < 25; i++) checkQuery(randomQuery(), `after pruning, query ${i}`);
     const summary = DATASETS.map((name) => {
       const mine = refs.filter((r) => r.dataset === name);

@@ -32,7 +32,7 @@ function dataDir(): string {
   return dir;
 }
 
-function open(dir: string, opts: { maxBytes?: number } = {}): LogStore {
+function open(dir: string, opts: { maxBytes?: number; now?: () => number } = {}): LogStore {
   const store = openLogStore({ dataDir: dir, ...opts });
   stores.push(store);
   return store;
@@ -87,12 +87,13 @@ describe('embedded store: schema and writes', () => {
   it('creates logs.db with its schema, in WAL with synchronous FULL, and reopens it as it is', () => {
     const dir = dataDir();
     const store = open(dir);
-    expect(store.info()).toEqual({ file: join(store.dataDir, STORE_FILE), schemaVersion: 2, journalMode: 'wal', synchronous: 'full' });
+    expect(store.info()).toEqual({ file: join(store.dataDir, STORE_FILE), schemaVersion: 3, journalMode: 'wal', synchronous: 'full' });
     const db = raw(dir);
     const names = (type: string) => (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE ? ORDER BY name').all(type, 'sqlite_%') as { name: string }[]).map((r) => r.name);
-    expect(names('table')).toEqual(expect.arrayContaining(['datasets', 'logs', 'logs_fts', 'logs_rollup']));
-    // Time-ordered keys, the slot counts and the FTS index (messages and trace ids) replace every b-tree index and trigger.
-    expect(names('index')).toEqual([]);
+    expect(names('table')).toEqual(expect.arrayContaining(['datasets', 'logs', 'logs_fts', 'logs_rollup', 'store_meta']));
+    // Time-ordered keys, the slot counts and the FTS index (messages and trace ids) replace every b-tree index and trigger;
+    // the one index left is when records were stored, which retention deletes by.
+    expect(names('index')).toEqual(['logs_stored_at']);
     expect(names('trigger')).toEqual([]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
@@ -101,7 +102,7 @@ describe('embedded store: schema and writes', () => {
     store.close();
     stores.pop();
     const again = open(dir);
-    expect(again.info().schemaVersion).toBe(2);
+    expect(again.info().schemaVersion).toBe(3);
     expect(total(again)).toBe(3);
   });
 
@@ -125,12 +126,15 @@ describe('embedded store: schema and writes', () => {
     insert.run(t + 5, 'web', 'nginx', 'info', 'GET / 200', null, 'h1', null);
     insert.run(t, 'db', null, 'warn', 'slow query', null, null, null);
     insert.run(-5, 'db', null, null, 'before 1970', null, null, null);
-    v1.exec("INSERT INTO datasets VALUES ('web', 2, " + (t + 5) + ', ' + (t + 5) + "), ('db', 2, -5, " + t + ')');
+    // A demo load that an interrupted start left half done: version 3 drops it, so the next start loads it whole.
+    insert.run(t + 7, 'logs-frontend-demo', 'frontend', 'info', 'GET /cart 200', null, null, null);
+    v1.exec("INSERT INTO datasets VALUES ('web', 2, " + (t + 5) + ', ' + (t + 5) + "), ('db', 2, -5, " + t + "), ('logs-frontend-demo', 1, " + (t + 7) + ', ' + (t + 7) + ')');
     v1.pragma('user_version = 1');
     v1.close();
 
-    const store = open(dir);
-    expect(store.info().schemaVersion).toBe(2);
+    const upgradedAt = Date.parse('2026-12-01T00:00:00Z');
+    const store = open(dir, { now: () => upgradedAt });
+    expect(store.info().schemaVersion).toBe(3);
     // Version 2 keeps times from 1970 on: the record before it is not carried over.
     expect(store.datasets()).toEqual([
       { name: 'db', records: 1, firstTs: t, lastTs: t },
@@ -154,6 +158,9 @@ describe('embedded store: schema and writes', () => {
     ]);
     const db = raw(dir);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    // Records carried over count as stored at the upgrade: none becomes due for retention at once.
+    expect(db.prepare('SELECT DISTINCT stored_at FROM logs').all()).toEqual([{ stored_at: upgradedAt }]);
+    expect(db.prepare("SELECT count(*) AS n FROM logs_rollup WHERE dataset LIKE '%-demo'").get()).toEqual({ n: 0 });
     db.close();
     const check = raw(dir, false);
     expect(() => check.prepare("INSERT INTO logs_fts (logs_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
@@ -352,43 +359,75 @@ describe('embedded store: schema and writes', () => {
   });
 });
 
-describe('embedded store: retention', () => {
-  it('prunes old records in chunks, yielding between them, with the full-text index and dataset summaries following', async () => {
+describe('embedded store: retention counts from when records were stored', () => {
+  it('prunes records stored before the cutoff in chunks, yielding between them, whatever their own time; the index, counts and summaries follow', async () => {
     const dir = dataDir();
-    const store = open(dir);
-    const old = Date.now() - 10 * DAY;
-    for (let offset = 0; offset < 12_000; offset += 6000) store.write(records(6000, (i) => ({ ts: old + offset + i, dataset: 'old', message: `ancient line ${offset + i}` })));
-    store.write(records(10, () => ({ dataset: 'new', message: 'recent line' })));
+    let clock = Date.now() - 10 * DAY;
+    const store = open(dir, { now: () => clock });
+    // Stored ten days ago, about events of today.
+    for (let offset = 0; offset < 12_000; offset += 6000) store.write(records(6000, (i) => ({ ts: Date.now() - 3_600_000 + offset + i, dataset: 'old', message: `ancient line ${offset + i}` })));
+    clock = Date.now();
+    // Stored now, about events of 2005: a log a user just loaded.
+    const y2005 = Date.parse('2005-12-04T04:47:44Z');
+    store.write(records(10, (i) => ({ ts: y2005 + i, dataset: 'apache-2005', message: 'recent line' })));
 
-    const pruning = store.prune(Date.now() - 7 * DAY, 5000);
+    const pruning = store.prune(clock - 7 * DAY, 5000);
     // The first chunk ran before the first yield: queries see it gone while the rest waits.
     expect(total(store)).toBe(12_010 - 5000);
-    expect(await pruning).toEqual({ deleted: 12_000, chunks: 3 });
+    expect(await pruning).toEqual({ deleted: 12_000, chunks: 3, datasets: [{ name: 'old', deleted: 12_000 }] });
     expect(total(store)).toBe(10);
-    expect(store.datasets().map((d) => [d.name, d.records])).toEqual([['new', 10]]);
+    expect(store.datasets().map((d) => [d.name, d.records, d.firstTs, d.lastTs])).toEqual([['apache-2005', 10, y2005, y2005 + 9]]);
+    expect(store.retention()).toEqual({ deletedTotal: 12_000, lastPass: { at: clock, deleted: 12_000, datasets: [{ name: 'old', deleted: 12_000 }] } });
 
     const source = new EmbeddedLogSource(store);
-    const window = { from: new Date(old - 1), to: new Date(Date.now()) };
+    const window = { from: new Date(y2005 - 1), to: new Date(Date.now()) };
     expect((await source.sample({ ...window, text: 'ancient' }, { limit: 5, strategy: 'newest' }, AbortSignal.timeout(10_000))).total).toBe(0);
     expect((await source.sample({ ...window, text: 'recent' }, { limit: 5, strategy: 'newest' }, AbortSignal.timeout(10_000))).total).toBe(10);
 
     const db = raw(dir, false);
     expect(db.prepare("SELECT count(*) AS n FROM logs_fts WHERE logs_fts MATCH 'ancient'").get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM logs_rollup WHERE n <= 0').get()).toEqual({ n: 0 });
     expect(() => db.prepare("INSERT INTO logs_fts (logs_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
     db.close();
   });
 
-  it('runs in the background with RETENTION_DAYS, default 7, 0 keeping everything', async () => {
+  it('keeps its report across restarts, adding every pass that deleted something', async () => {
+    const dir = dataDir();
+    let clock = Date.now() - 30 * DAY;
+    let store = open(dir, { now: () => clock });
+    store.write(records(4, () => ({ dataset: 'a' })));
+    clock += 20 * DAY;
+    store.write(records(3, () => ({ dataset: 'b' })));
+    clock = Date.now();
+    await store.prune(clock - 15 * DAY);
+    store.close();
+    store = open(dir, { now: () => clock });
+    expect(store.retention()).toMatchObject({ deletedTotal: 4, lastPass: { deleted: 4, datasets: [{ name: 'a', deleted: 4 }] } });
+    expect((await store.prune(clock - 15 * DAY)).deleted).toBe(0);
+    expect(store.retention().deletedTotal).toBe(4);
+    await store.prune(clock);
+    expect(store.retention()).toMatchObject({ deletedTotal: 7, lastPass: { deleted: 3, datasets: [{ name: 'b', deleted: 3 }] } });
+    const reader = openLogStore({ dataDir: dir, readonly: true });
+    expect(reader.retention().deletedTotal).toBe(7);
+    reader.close();
+  });
+
+  it('runs in the background with RETENTION_DAYS, default 7, 0 keeping everything; the first pass is done when startRetention resolves', async () => {
     expect(loadConfig({ env: {} }).RETENTION_DAYS).toBe(7);
     expect(loadConfig({ env: { RETENTION_DAYS: '0' } }).RETENTION_DAYS).toBe(0);
     expect(() => loadConfig({ env: { RETENTION_DAYS: '-1' } })).toThrow(/RETENTION_DAYS/);
 
-    const store = open(dataDir());
-    store.write(records(3, (i) => ({ ts: Date.now() - 2 * DAY - i, message: 'two days old' })));
-    store.write(records(2, () => ({ message: 'fresh' })));
-    store.startRetention({ days: 0 });
-    store.startRetention({ days: 1, intervalMs: 3_600_000 });
-    await waitFor(() => total(store) === 2, 'retention to prune the old records');
+    let clock = Date.now() - 2 * DAY;
+    const store = open(dataDir(), { now: () => clock });
+    store.write(records(3, () => ({ message: 'stored two days ago' })));
+    clock = Date.now();
+    store.write(records(2, (i) => ({ ts: Date.parse('2015-07-29T17:41:44Z') + i, message: 'a 2015 log stored now' })));
+    await store.startRetention({ days: 0 });
+    expect(total(store)).toBe(5);
+    const passes: number[] = [];
+    await store.startRetention({ days: 1, intervalMs: 3_600_000, onPass: (p) => passes.push(p.deleted) });
+    expect(total(store)).toBe(2);
+    expect(passes).toEqual([3]);
     expect(store.datasets()).toMatchObject([{ name: 'app', records: 2 }]);
   });
 });

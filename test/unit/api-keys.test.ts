@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,16 +22,29 @@ describe('api keys', () => {
     expect(id).not.toContain('super');
   });
 
-  it('generates a local key once and stores only its hash', () => {
+  it('generates a local key once, keeps it for its owner only (0600) beside its hash, and names that file on every later start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'telemcp-keys-'));
     const first = ensureLocalKey(dir);
     expect(first.plainKey).toMatch(/^tmcp_/);
     const stored = readFileSync(first.path, 'utf8').trim();
     expect(stored).toBe(sha256Hex(first.plainKey ?? ''));
     expect(stored).not.toContain(first.plainKey ?? 'x');
+    expect(first.keyFile).toBe(join(dir, 'local-api-key'));
+    expect(readFileSync(first.keyFile!, 'utf8').trim()).toBe(first.plainKey);
+    expect(statSync(first.keyFile!).mode & 0o777).toBe(0o600);
+    expect(statSync(first.path).mode & 0o777).toBe(0o600);
     const second = ensureLocalKey(dir);
     expect(second.plainKey).toBeUndefined();
+    expect(second.keyFile).toBe(first.keyFile);
     expect(new KeyRing([second.entry]).authenticate(first.plainKey)?.role).toBe('elk_admin_readonly');
+    // A key file that no longer matches the hash is not named as the key.
+    writeFileSync(first.keyFile!, 'tmcp_edited\n');
+    expect(ensureLocalKey(dir).keyFile).toBeUndefined();
+    // Rotation: both files gone, a new key.
+    rmSync(first.keyFile!);
+    rmSync(first.path);
+    const rotated = ensureLocalKey(dir);
+    expect(rotated.plainKey).not.toBe(first.plainKey);
   });
 
   it('hot-reloads a keys file: a revoked key stops working without a restart', () => {

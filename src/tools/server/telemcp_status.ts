@@ -49,7 +49,12 @@ export const telemcpStatus = defineTool({
         records: z.number(),
         datasets: z.array(z.object({ name: z.string(), records: z.number(), first: z.string(), last: z.string(), demo: z.boolean().optional() })),
         more_datasets: z.number(),
+        /** Records are deleted this many days after they were stored (0: never). */
         retention_days: z.number(),
+        retention: z.object({
+          deleted_total: z.number(),
+          last_pass: z.object({ at: z.string(), deleted: z.number(), datasets: z.array(z.object({ name: z.string(), deleted: z.number() })) }).optional(),
+        }),
       })
       .optional(),
     limits: z.object({ max_response_bytes: z.number(), rate_limit_per_minute: z.number(), backend_timeout_ms: z.number(), allowed_index_patterns: z.array(z.string()) }),
@@ -63,6 +68,7 @@ export const telemcpStatus = defineTool({
     if (store) backends.push({ name: 'embedded', configured: true });
     const configured = backends.filter((b) => b.configured).map((b) => b.name);
     const datasets = store?.datasets() ?? [];
+    const retention = store?.retention();
     return {
       status: 'ok' as const,
       summary: configured.length ? `telemcp ${VERSION}: backends ${configured.join(', ')}; role ${ctx.caller.role}` : `telemcp ${VERSION}: no backend configured; role ${ctx.caller.role}`,
@@ -83,6 +89,12 @@ export const telemcpStatus = defineTool({
               })),
               more_datasets: Math.max(0, datasets.length - MAX_DATASETS),
               retention_days: ctx.config.RETENTION_DAYS,
+              retention: {
+                deleted_total: retention?.deletedTotal ?? 0,
+                ...(retention?.lastPass
+                  ? { last_pass: { at: new Date(retention.lastPass.at).toISOString(), deleted: retention.lastPass.deleted, datasets: retention.lastPass.datasets.slice(0, MAX_DATASETS) } }
+                  : {}),
+              },
             },
           }
         : {}),
