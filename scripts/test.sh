@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
-node node_modules/typescript/bin/tsc -p tsconfig.build.json
+# Dependencies, the embedded store's SQLite addon for this Node, and the build: as `npm start` does.
+node scripts/ensure-built.mjs
 # Types, and the layering rules of DESIGN.md (only src/server/mcp speaks MCP; front doors never touch backends).
 node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 node node_modules/eslint/bin/eslint.js src test bench scripts

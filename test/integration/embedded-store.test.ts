@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { LOCK_FILE } from '../../src/store/lock.js';
+import { isDemoDataset, loadDemoData } from '../../src/store/demo.js';
 import { MAX_BATCH, STORE_FILE, openLogStore, type LogStore } from '../../src/store/log-store.js';
 import { thrownError } from '../helpers/errors.js';
 
@@ -356,6 +357,40 @@ describe('embedded store: schema and writes', () => {
     const store = openLogStore({ dataDir: dataDir() });
     store.close();
     expect(thrownError(() => store.write(records(1))).message).toContain('closed');
+  });
+});
+
+describe('embedded store: the demo dataset loads all or nothing', () => {
+  it('a load that fails part way (the disk fills) leaves no demo record; the next start loads it whole', async () => {
+    const dir = dataDir();
+    const now = new Date();
+    const small = open(dir, { maxBytes: 2 * 1024 * 1024 });
+    const failure = await loadDemoData(small, now).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(TelemcpError);
+    expect(small.datasets()).toEqual([]);
+    expect(total(small)).toBe(0);
+    small.close();
+    stores.pop();
+
+    const store = open(dir);
+    const demo = await loadDemoData(store, now);
+    expect(demo.records).toBeGreaterThan(20_000);
+    expect(total(store)).toBe(demo.records);
+    expect(store.datasets().every((d) => isDemoDataset(d.name))).toBe(true);
+  });
+
+  it('writeAll keeps every batch or none', () => {
+    const store = open(dataDir());
+    const poisoned = records(3) as IngestRecord[];
+    // A getter that throws while the second batch is written: the first batch's rows go too.
+    Object.defineProperty(poisoned[1], 'message', { get: () => { throw new Error('interrupted'); } });
+    expect(() => store.writeAll([records(5), poisoned])).toThrow('interrupted');
+    expect(total(store)).toBe(0);
+    expect(store.writeAll([records(5), records(3)]).map((r) => r.stored)).toEqual([5, 3]);
+    expect(total(store)).toBe(8);
   });
 });
 
