@@ -1,4 +1,4 @@
-import type { Config } from '../config/load.js';
+import { embeddedStoreOn, type Config } from '../config/load.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LogSource } from './capabilities.js';
 import { SearchEngine } from './elasticsearch/search-engine.js';
@@ -39,10 +39,6 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-/** `auto` keeps logs in the embedded store exactly when no Elasticsearch/OpenSearch is configured. */
-export function embeddedStoreOn(config: Pick<Config, 'EMBEDDED_STORE' | 'ES_URL' | 'OPENSEARCH_URL'>): boolean {
-  return config.EMBEDDED_STORE === 'on' || (config.EMBEDDED_STORE === 'auto' && !config.ES_URL && !config.OPENSEARCH_URL);
-}
 
 /**
  * How this process uses the embedded store. One process writes a DATA_DIR (it holds the lock,

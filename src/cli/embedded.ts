@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import type { App } from '../app.js';
-import { embeddedStoreOn } from '../backends/backends.js';
+import { embeddedStoreOn } from '../config/load.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import { loadDemoData, type DemoLoad } from '../store/demo.js';
 import { LazyStoreReader } from '../store/lazy-reader.js';
 import { isDataDirInUse } from '../store/lock.js';
 import { openLogStore } from '../store/log-store.js';
-import type { RetentionReport } from '../store/retention.js';
+import { describeRetentionPass, type RetentionReport } from '../store/retention.js';
 
 export interface EmbeddedStart {
   file: string;
@@ -96,12 +96,5 @@ export function embeddedBannerLines(start: EmbeddedStart, url: string): string[]
 function retentionLine(days: number, report: RetentionReport): string {
   const policy = days > 0 ? `retention: records are deleted ${days} day(s) after they were stored (RETENTION_DAYS; a record's own time does not count)` : 'retention: off (RETENTION_DAYS=0), records are kept until deleted by hand';
   if (report.deletedTotal === 0) return `${policy}; none deleted so far`;
-  const last = report.lastPass;
-  const lastText = last
-    ? `; last pass ${new Date(last.at).toISOString()}: ${last.deleted.toLocaleString('en-US')} from ${last.datasets
-        .slice(0, 3)
-        .map((d) => `${d.name} (${d.deleted.toLocaleString('en-US')})`)
-        .join(', ')}${last.datasets.length > 3 ? `, +${last.datasets.length - 3} more dataset(s)` : ''}`
-    : '';
-  return `${policy}; ${report.deletedTotal.toLocaleString('en-US')} deleted so far${lastText}`;
+  return `${policy}; ${report.deletedTotal.toLocaleString('en-US')} deleted so far${report.lastPass ? `; last pass ${describeRetentionPass(report.lastPass)}` : ''}`;
 }

@@ -73,3 +73,8 @@ export function givenSettings(config: Config): { settings: Readonly<Record<strin
   const file = GIVEN_FILE.get(config);
   return { settings: GIVEN.get(config) ?? {}, ...(file ? { file } : {}) };
 }
+
+/** `auto` keeps logs in the embedded store exactly when no Elasticsearch/OpenSearch is configured. */
+export function embeddedStoreOn(config: Pick<Config, 'EMBEDDED_STORE' | 'ES_URL' | 'OPENSEARCH_URL'>): boolean {
+  return config.EMBEDDED_STORE === 'on' || (config.EMBEDDED_STORE === 'auto' && !config.ES_URL && !config.OPENSEARCH_URL);
+}

@@ -101,3 +101,10 @@ export function readRetentionReport(statement: Statements): RetentionReport {
   const last = values.get(LAST_KEY);
   return { deletedTotal: Number(values.get(TOTAL_KEY) ?? 0), ...(last ? { lastPass: JSON.parse(last) as RetentionPass } : {}) };
 }
+
+/** "2026-12-07T02:00:00.000Z: 12,000 from old (11,000), app (1,000)" — the first three datasets named. */
+export function describeRetentionPass(pass: RetentionPass): string {
+  const named = pass.datasets.slice(0, 3).map((d) => `${d.name} (${d.deleted.toLocaleString('en-US')})`);
+  const more = pass.datasets.length > 3 ? `, +${pass.datasets.length - 3} more dataset(s)` : '';
+  return `${new Date(pass.at).toISOString()}: ${pass.deleted.toLocaleString('en-US')} from ${named.join(', ')}${more}`;
+}

@@ -27,10 +27,11 @@ const GOLDEN: Record<string, string[]> = {
  * analysis tools landed (16 tools, under 1 kB each for the model); to 15,900/60,500 for
  * logs_search (17 tools; its input schema is elk_search_logs's, about 1.3 kB, 3.2 kB listed);
  * to 16,000/60,600 when elk_search_logs and elk_detect_errors learned to read the embedded store (their
- * index_pattern says what it means there).
+ * index_pattern says what it means there); the listing to 60,800 when telemcp_status's output
+ * reported what retention deleted (+179 bytes, output schema only).
  */
 const MODEL_FACING_BUDGET_BYTES = 16_000;
-const LISTING_BUDGET_BYTES = 60_600;
+const LISTING_BUDGET_BYTES = 60_800;
 
 describe('tool list contract', () => {
   it('lists the golden tools per role', () => {

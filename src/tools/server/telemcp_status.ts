@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { VERSION } from '../../core/version.js';
 import { isDemoDataset } from '../../store/demo.js';
+import { describeRetentionPass } from '../../store/retention.js';
 
 /** Datasets listed for the embedded store; the rest are counted. */
 const MAX_DATASETS = 20;
@@ -51,10 +52,8 @@ export const telemcpStatus = defineTool({
         more_datasets: z.number(),
         /** Records are deleted this many days after they were stored (0: never). */
         retention_days: z.number(),
-        retention: z.object({
-          deleted_total: z.number(),
-          last_pass: z.object({ at: z.string(), deleted: z.number(), datasets: z.array(z.object({ name: z.string(), deleted: z.number() })) }).optional(),
-        }),
+        /** Records retention deleted so far, and its last pass that deleted any ("<time>: N from a (n), b (m)"). */
+        retention: z.object({ deleted_total: z.number(), last_pass: z.string().optional() }),
       })
       .optional(),
     limits: z.object({ max_response_bytes: z.number(), rate_limit_per_minute: z.number(), backend_timeout_ms: z.number(), allowed_index_patterns: z.array(z.string()) }),
@@ -89,12 +88,7 @@ export const telemcpStatus = defineTool({
               })),
               more_datasets: Math.max(0, datasets.length - MAX_DATASETS),
               retention_days: ctx.config.RETENTION_DAYS,
-              retention: {
-                deleted_total: retention?.deletedTotal ?? 0,
-                ...(retention?.lastPass
-                  ? { last_pass: { at: new Date(retention.lastPass.at).toISOString(), deleted: retention.lastPass.deleted, datasets: retention.lastPass.datasets.slice(0, MAX_DATASETS) } }
-                  : {}),
-              },
+              retention: { deleted_total: retention?.deletedTotal ?? 0, ...(retention?.lastPass ? { last_pass: describeRetentionPass(retention.lastPass) } : {}) },
             },
           }
         : {}),
