@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { LAYOUT_SAMPLE_LINES } from '../analysis/templates/line-layout.js';
 import { DETECT_SAMPLE_LINES } from '../analysis/templates/line-reader.js';
 import { TelemcpError } from '../core/errors.js';
 import { MAX_DATASET_CHARS } from '../ingest/bounds.js';
@@ -25,20 +26,31 @@ Files are read one after the other as streams (memory stays bounded whatever the
 gzip is recognised by its magic bytes and unpacked on the fly.
 
   --format F     auto (default: detected per file from its first ${DETECT_SAMPLE_LINES} lines), ndjson, ecs (JSON
-                 lines; ECS and flat field names), logfmt, syslog (RFC 3164/5424), plain (a
-                 leading timestamp and level word are read off, the rest is the message)
+                 lines; ECS and flat field names), logfmt, syslog (RFC 3164/5424), plain (the
+                 timestamp and level are read where the file's first lines put them)
+  --timestamp-format FMT
+                 the format of plain-text timestamps instead of the one learned, as a Java
+                 pattern (yyMMdd HHmmss, dd/MMM/yyyy:HH:mm:ss Z) or ISO8601, UNIX, UNIX_MS
+  --log-format FMT
+                 the header of plain-text lines instead of the layout learned, in the Loghub
+                 syntax of telemcp patterns: '<Date> <Time> <Level> <Component>: <Content>'
   --service S    service of the records that name none (plain text: all of them)
   --dataset D    dataset of every record (what a tool's scope selects); default: the file name
                  without its log extensions (app.log.1.gz -> app), stdin for -. Lowercase letters,
                  digits, . _ -; at most ${MAX_DATASET_CHARS} bytes
-  --json         machine output: {"status","data_dir","total","files":[…],"datasets":[…],"next_tool_input"}
+  --json         machine output: {"status","data_dir","total","files":[…],"datasets":[…],"default_window","next_tool_input"}
 
-Lines that continue a record (stack traces, tracebacks, indented lines) are joined to it.
-Timestamps are read in the common formats and stored in UTC (an offset is applied; a time
-without one is taken as UTC; syslog's year-less times get the current year). A line that cannot
-be read in the file's format is skipped and reported with its number (the first ${SAMPLES_KEPT} per
-file), never stopping the run. Records are committed ${BATCH_RECORDS.toLocaleString('en-US')} at a time and at least every second:
-what was committed survives a crash or kill -9.
+Lines that continue a record (stack traces, tracebacks, indented lines) are joined to it and
+take its time. Where plain-text lines keep their timestamp and level is learned from a file's
+first ${LAYOUT_SAMPLE_LINES.toLocaleString('en-US')} lines (ISO 8601 and its variants, syslog, epoch numbers, Apache, logcat, the
+log4j/logback/Python/Go/glog defaults, any field spelled as a date and time); the report names
+the layout and counts the lines that had no timestamp of their own and what they got. Times are
+stored in UTC (an offset is applied; a time without one is taken as UTC; a time without a year
+gets the latest year that does not put it in the future). Binary input (NUL bytes, mostly
+invalid UTF-8, UTF-16, xz/zstd/bzip2/zip data) is refused. A line that cannot be read in the
+file's format is skipped and reported with its number (the first ${SAMPLES_KEPT} per file), never stopping
+the run. Records are committed ${BATCH_RECORDS.toLocaleString('en-US')} at a time and at least every second: what was
+committed survives a crash or kill -9.
 
 All paths are checked before anything is ingested: one that cannot be opened stops the run with
 nothing ingested. A read error midway (a truncated gzip, an I/O error) keeps what was read,
@@ -50,8 +62,9 @@ server's ingest endpoints instead (POST /_bulk, /loki/api/v1/push, /v1/logs with
 role ingest; see the README).
 
 Lines longer than ${MAX_LINE_CHARS.toLocaleString('en-US')} characters are cut; invalid UTF-8 reads as U+FFFD. Exit codes: 0 done (bad lines
-included), 1 a read or write failed midway, 2 bad arguments, a path that cannot be opened, or a
-store that cannot be opened (DATA_DIR in use by another process), 130/143 interrupted by SIGINT/SIGTERM.`;
+included), 1 a read or write failed midway (or standard input was refused as binary), 2 bad
+arguments, a path that cannot be opened or is refused as binary, or a store that cannot be opened
+(DATA_DIR in use by another process), 130/143 interrupted by SIGINT/SIGTERM.`;
 
 const PROGRESS_EVERY = 8192;
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -68,16 +81,26 @@ function say(message: string, hint?: string): void {
 
 /** How to feed the rest of a file once it is fixed, starting after the last line read. */
 function resumeCommand(path: string, gzip: boolean, nextLine: number, args: IngestArgs, dataset: string): string {
-  const quoted = `'${path.replace(/'/g, "'\\''")}'`;
-  const flags = [`--dataset ${dataset}`, ...(args.format !== 'auto' ? [`--format ${args.format}`] : []), ...(args.service ? [`--service '${args.service.replace(/'/g, "'\\''")}'`] : [])];
+  const quote = (text: string): string => `'${text.replace(/'/g, "'\\''")}'`;
+  const quoted = quote(path);
+  const flags = [
+    `--dataset ${dataset}`,
+    ...(args.format !== 'auto' ? [`--format ${args.format}`] : []),
+    ...(args.timestampFormat ? [`--timestamp-format ${quote(args.timestampFormat.pattern)}`] : []),
+    ...(args.logFormat ? [`--log-format ${quote(args.logFormat.source)}`] : []),
+    ...(args.service ? [`--service ${quote(args.service)}`] : []),
+  ];
   return `${gzip ? `zcat ${quoted} | tail -n +${nextLine}` : `tail -n +${nextLine} ${quoted}`} | telemcp ingest - ${flags.join(' ')}`;
 }
 
-async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestArgs, writer: StoreWriter, control: Control): Promise<{ stats: FileStats; writeFailed: boolean }> {
+async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestArgs, writer: StoreWriter, control: Control, runStarted: number): Promise<{ stats: FileStats; writeFailed: boolean }> {
   const started = Date.now();
-  const stats = new FileStats(input.path, arg.dataset);
+  const stats = new FileStats(input.path, arg.dataset, runStarted);
   const batch = new BatchWriter(writer, stats, () => input.stop());
-  const assembler = createFileRecordAssembler({ format: args.format, dataset: arg.dataset, service: args.service }, { record: (r, line) => batch.add(r, line), bad: (b) => stats.addBad(b) });
+  const assembler = createFileRecordAssembler(
+    { format: args.format, dataset: arg.dataset, service: args.service, receivedAt: runStarted, timestampFormat: args.timestampFormat, logFormat: args.logFormat },
+    { record: (r, line) => batch.add(r, line), bad: (b) => stats.addBad(b) },
+  );
   const bar = process.stderr.isTTY && input.size ? new ProgressBar({ label: `ingesting ${basename(input.path)}`, unit: 'lines' }) : undefined;
   control.reading = input;
   // A slow stream still in format detection after a second is read with what has come so far.
@@ -104,6 +127,8 @@ async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestA
   }
   await batch.settled();
   stats.format = assembler.format;
+  stats.layout = assembler.layout;
+  stats.untimed = { ...assembler.untimed };
   stats.gzip = input.gzip;
   stats.elapsedMs = Date.now() - started;
   if (bar) {
@@ -124,10 +149,8 @@ async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestA
     stats.status = 'read_failed';
     stats.error = `${describeReadError(readError)} (after line ${stats.lines})`;
     const kept = stats.lines === 0 ? 'nothing of it was read' : `the ${stats.records.toLocaleString('en-US')} records of lines 1-${stats.lines.toLocaleString('en-US')} are stored`;
-    say(
-      `reading ${input.path} failed after line ${stats.lines.toLocaleString('en-US')}: ${describeReadError(readError)}; ${kept}`,
-      input.path === STDIN ? undefined : `once the file is fixed, ingest the rest with: ${resumeCommand(input.path, input.gzip, stats.lines + 1, args, arg.dataset)}`,
-    );
+    const hint = readError instanceof OpenError ? readError.hint : input.path === STDIN ? undefined : `once the file is fixed, ingest the rest with: ${resumeCommand(input.path, input.gzip, stats.lines + 1, args, arg.dataset)}`;
+    say(`reading ${input.path} failed after line ${stats.lines.toLocaleString('en-US')}: ${describeReadError(readError)}; ${kept}`, hint);
   } else {
     stats.status = 'done';
   }
@@ -138,7 +161,7 @@ async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestA
 async function openInputs(args: IngestArgs): Promise<IngestInput[]> {
   const opened: IngestInput[] = [];
   try {
-    for (const a of args.inputs) opened.push(await openInput(a.path));
+    for (const a of args.inputs) opened.push(await openInput(a.path, a.dataset));
   } catch (err) {
     for (const input of opened) input.stop();
     throw err;
@@ -210,16 +233,16 @@ export async function runIngest(values: IngestArgValues & { help?: boolean }, po
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const files = args.inputs.map((a) => new FileStats(a.path, a.dataset));
+  const files = args.inputs.map((a) => new FileStats(a.path, a.dataset, started));
   let report: IngestReport;
   try {
     for (let i = 0; i < inputs.length && !control.signal; i++) {
-      const { stats, writeFailed } = await ingestFile(inputs[i], args.inputs[i], args, writer, control);
+      const { stats, writeFailed } = await ingestFile(inputs[i], args.inputs[i], args, writer, control, started);
       files[i] = stats;
       if (writeFailed) break;
     }
     const touched = new Set(files.filter((f) => f.records > 0).map((f) => f.dataset));
-    report = { dataDir, files, datasets: (await writer.datasets()).filter((d) => touched.has(d.name)), elapsedMs: Date.now() - started, interrupted: control.signal, ...serveContext(config) };
+    report = { dataDir, files, datasets: (await writer.datasets()).filter((d) => touched.has(d.name)), elapsedMs: Date.now() - started, startedAt: started, interrupted: control.signal, ...serveContext(config) };
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -44,6 +44,7 @@
  * https://www.elastic.co/guide/en/logstash/current/plugins-outputs-elasticsearch.html (`action`).
  */
 import { randomBytes } from 'node:crypto';
+import type { StampDefaults } from '../analysis/templates/timestamp.js';
 import { MAX_RECORDS_PER_REQUEST, decodeBody } from './bounds.js';
 import { finishRecord, readDocument } from './document.js';
 import type { IngestRecord } from './record.js';
@@ -99,7 +100,7 @@ export interface BulkOptions {
   maxActions?: number;
   /** Ids for actions without `_id`. Default: random, 20 URL-safe characters. */
   newId?: () => string;
-  /** For timestamps without a year. Default: the current UTC year. */
+  /** For timestamps without a year. Default: the latest year that does not put them after receivedAt. */
   year?: number;
 }
 
@@ -187,7 +188,7 @@ export function parseBulk(body: string | Uint8Array, opts: BulkOptions = {}): Bu
   const maxActions = opts.maxActions ?? MAX_RECORDS_PER_REQUEST;
   const receivedAt = opts.receivedAt ?? Date.now();
   const newId = opts.newId ?? idGenerator();
-  const year = opts.year ?? new Date().getUTCFullYear();
+  const dates: StampDefaults = opts.year === undefined ? { now: receivedAt } : { now: receivedAt, year: opts.year };
   const records: IngestRecord[] = [];
   const items: BulkItem[] = [];
   const recordItems: number[] = [];
@@ -255,7 +256,7 @@ export function parseBulk(body: string | Uint8Array, opts: BulkOptions = {}): Bu
       fail(action, index, id, 'document_parsing_exception', `[${lineNumber + 1}:1] failed to parse: the source must be a JSON object`);
       continue;
     }
-    const read = readDocument(doc, { dataset: index, year });
+    const read = readDocument(doc, { dataset: index, dates });
     if (!read.ok) {
       fail(action, index, id, 'document_parsing_exception', `[${lineNumber + 1}:1] failed to parse field [@timestamp] of type [date] in document with id '${id}': ${read.reason}`);
       continue;

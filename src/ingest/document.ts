@@ -24,6 +24,7 @@
  * trace fields in JSON logs: https://opentelemetry.io/docs/specs/otel/compatibility/logging_trace_context
  */
 import { documentField, readJsonDocument, type Doc } from '../analysis/templates/line-reader.js';
+import type { StampDefaults } from '../analysis/templates/timestamp.js';
 import { AttrCollector, TIME_INFERRED_ATTR, capName, capText } from './bounds.js';
 import { levelFromText, normalizeLevel } from './level.js';
 import type { IngestRecord } from './record.js';
@@ -68,7 +69,7 @@ export type DocumentResult = { ok: true; record: DocumentRecord } | { ok: false;
 export interface DocumentOptions {
   dataset: string;
   /** For timestamps without a year. */
-  year: number;
+  dates: StampDefaults;
   /** The service of documents that name none. */
   service?: string;
 }
@@ -89,7 +90,7 @@ function describe(value: unknown): string {
 
 /** A JSON log document as a record, or why it cannot be one (an `@timestamp` that is not a time). */
 export function readDocument(outer: Doc, opts: DocumentOptions): DocumentResult {
-  const fields = readJsonDocument(outer, opts.year);
+  const fields = readJsonDocument(outer, opts.dates);
   const { doc, header } = fields;
   const get = doc === outer ? (key: string): unknown => documentField(doc, key) : (key: string): unknown => documentField(doc, key) ?? documentField(outer, key);
   if (!header.time) {

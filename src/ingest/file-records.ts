@@ -1,17 +1,22 @@
 /**
  * `telemcp ingest`'s line → record assembler: lines go in one at a time (with their 1-based
  * numbers), records and bad-line reports come out through a sink, so a file of any size is read
- * with memory bounded by one record. Pure: the caller reads the file (cli/read-lines.ts strips the
- * `\r` of CRLF and decodes invalid UTF-8 to U+FFFD; a `\r` left at a line's end is dropped here too).
+ * with memory bounded by one record and the first lines held for learning. Pure: the caller reads
+ * the file (cli/read-lines.ts strips the `\r` of CRLF and decodes invalid UTF-8 to U+FFFD; a `\r`
+ * left at a line's end is dropped here too).
  *
  * Formats (`--format`):
  *  - `ndjson` / `ecs`: one JSON object a line, mapped by document.ts (ECS and flat field names;
  *    `ecs` is the same reader, named for what the file holds);
  *  - `logfmt`: `key=value` pairs (analysis/templates/logfmt.ts), message from `msg`/`message`;
- *  - `syslog`: RFC 3164 / RFC 5424 lines (syslog.ts): host, service = app name, level from PRI;
- *  - `plain`: a leading timestamp and level word are read off (line-reader.ts), the rest is the message;
+ *  - `syslog`: RFC 3164 / RFC 5424 lines (syslog.ts): host, service = app name, level from PRI,
+ *    else from the field of the message that holds one in most of the first lines;
+ *  - `plain`: the timestamp and level are read where the layout learned from the first lines puts
+ *    them (plain-text.ts; `--timestamp-format` and `--log-format` override the guess);
  *  - `auto`: decided from the first 50 non-blank lines (line-reader.ts's detectFormat, plus
  *    syslog when most sample lines parse as syslog), which are held until then.
+ * Plain text and syslog are held longer, up to 1,000 lines or 1 Mi characters, to learn their
+ * layout from; a slow stream's lines are passed on before that (detectNow).
  *
  * Multi-line records: a line that continues the previous record is appended to its message with
  * `\n`: a line starting with whitespace (Java's `\tat …`, `\t... 5 more`, Python's `  File "…"`),
@@ -25,17 +30,22 @@
  * A record with no readable time takes the time of the record before it (files are written in
  * time order, and this keeps a stray untimed line next to its neighbours), or the ingest time when
  * no record before it had one; either way it is marked in `telemcp.time_inferred`
- * (`previous_record` / `ingest_time`), so nobody mistakes the guess for the line's own time.
+ * (`previous_record` / `ingest_time`), so nobody mistakes the guess for the line's own time, and
+ * counted by line in `untimed` for the report, beside the lines that joined a timed record.
  *
  * Bad lines — in a structured format, a line that is neither of the format nor a continuation;
  * a JSON object whose `@timestamp` is not a time — are reported with their line number and
  * reason and skipped; the batch goes on. A plain-text line is never bad.
  */
-import { DETECT_SAMPLE_LINES, createLineReader, detectFormat, readLogfmtPairs, type Doc } from '../analysis/templates/line-reader.js';
+import { LAYOUT_SAMPLE_LINES, learnMessageLevel } from '../analysis/templates/line-layout.js';
+import { DETECT_SAMPLE_LINES, detectFormat, readLogfmtPairs, type Doc } from '../analysis/templates/line-reader.js';
+import type { LogFormat } from '../analysis/templates/log-format.js';
 import { parseLogfmt } from '../analysis/templates/logfmt.js';
+import type { StampDefaults, TimeFormat } from '../analysis/templates/time-format.js';
 import { AttrCollector, MAX_MESSAGE_BYTES, capName } from './bounds.js';
 import { finishRecord, readDocument, type DocumentRecord } from './document.js';
 import { levelFromText, normalizeLevel } from './level.js';
+import { createPlainReader, type PlainReader } from './plain-text.js';
 import type { IngestRecord } from './record.js';
 import { SYSLOG_LEVELS, parseSyslogLine } from './syslog.js';
 
@@ -48,10 +58,24 @@ export interface FileRecordOptions {
   dataset: string;
   /** The service of records that name none (plain text always; JSON, logfmt and syslog lines without one). */
   service?: string;
-  /** The year of timestamps that carry none (syslog's `Jun 17 07:07:00`). Default: the current UTC year. */
+  /** The year of timestamps that carry none (syslog's `Jun 17 07:07:00`). Default: the latest that does not put them after receivedAt. */
   defaultYear?: number;
   /** The time given to records when no record before them had one (epoch ms). Default: now. */
   receivedAt?: number;
+  /** The format of plain-text timestamps (`--timestamp-format`), instead of the one learned. */
+  timestampFormat?: TimeFormat;
+  /** The header of plain-text lines (`--log-format`), instead of the layout learned. */
+  logFormat?: LogFormat;
+}
+
+/** Lines that had no timestamp of their own, by what they got. */
+export interface UntimedLines {
+  /** Joined to a timed record (continuations): its time. */
+  continued: number;
+  /** In a record without a time: the previous record's. */
+  previousRecord: number;
+  /** In a record without a time and none before it: the ingest time. */
+  ingestTime: number;
 }
 
 export interface BadLine {
@@ -78,9 +102,14 @@ export interface FileRecordAssembler {
   detectNow(): void;
   /** The format lines are read as; undefined while `auto` is still sampling. */
   readonly format: ResolvedFileFormat | undefined;
+  /** How plain-text or syslog lines are read, in words, once learned; undefined for other formats or when none was learned. */
+  readonly layout: string | undefined;
+  readonly untimed: Readonly<UntimedLines>;
 }
 
 export const MAX_LINES_PER_RECORD = 500;
+/** Characters held to learn a layout from, at most (besides LAYOUT_SAMPLE_LINES): long lines must not hold the memory. */
+export const LAYOUT_SAMPLE_CHARS = 1 << 20;
 
 // Shapes of a line that continues the record before it, tried on every line as one alternation:
 // whitespace-led frames, `at …`, `Caused by:`, `Suppressed:`, `... N more`, `Exception in thread "…"`,
@@ -129,27 +158,50 @@ function jsonLine(line: string): { doc: Doc } | { reason: string } {
   return { reason: `a JSON ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}, not an object` };
 }
 
-function isSyslogSample(sample: readonly string[], year: number): boolean {
+function isSyslogSample(sample: readonly string[], dates: StampDefaults): boolean {
   const lines = sample.filter((l) => !BLANK.test(l));
-  const syslog = lines.filter((l) => parseSyslogLine(l, year) !== undefined).length;
+  const syslog = lines.filter((l) => parseSyslogLine(l, dates) !== undefined).length;
   return lines.length > 0 && syslog * 2 >= lines.length;
 }
 
 /** The format `auto` settles on for a sample of a file's first non-blank lines. */
-export function detectFileFormat(sample: readonly string[], year = new Date().getUTCFullYear()): ResolvedFileFormat {
+export function detectFileFormat(sample: readonly string[], dates: StampDefaults = { now: Date.now() }): ResolvedFileFormat {
   const detected = detectFormat(sample);
   if (detected === 'json') return 'ndjson';
   if (detected === 'logfmt') return 'logfmt';
-  return isSyslogSample(sample, year) ? 'syslog' : 'plain';
+  return isSyslogSample(sample, dates) ? 'syslog' : 'plain';
+}
+
+/** A syslog file's layout in words, from its first line and the message field that holds a level (learnMessageLevel). */
+function describeSyslog(first: string, levelField: number | undefined, dates: StampDefaults): string {
+  const pri = /^<\d{1,3}>/.exec(first);
+  const kind = pri && /^\d{1,2} /.test(first.slice(pri[0].length))
+    ? 'RFC 5424 syslog'
+    : /^[A-Z][a-z]{2} /.test(first.slice(pri?.[0].length ?? 0))
+      ? `RFC 3164 syslog, MMM d HH:mm:ss (no year: ${dates.year ?? 'the latest that is not in the future'})`
+      : 'RFC 3164 syslog with an RFC 3339 time';
+  const level = [...(pri ? ['level from PRI'] : []), ...(levelField !== undefined ? [`level in field ${levelField + 1} of the message`] : [])];
+  return `${kind}, ${level.length ? level.join(', else ') : 'no level'}`;
+}
+
+/** Whether a line continues the record before it by its shape alone (a stack frame, a traceback's start). */
+function continuesByShape(line: string): boolean {
+  return CONTINUATION.test(line) || TRACEBACK.test(line);
 }
 
 export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRecordSink): FileRecordAssembler {
-  const year = opts.defaultYear ?? new Date().getUTCFullYear();
   const receivedAt = opts.receivedAt ?? Date.now();
-  const plain = createLineReader('plain', { year });
+  const dates: StampDefaults = opts.defaultYear === undefined ? { now: receivedAt } : { now: receivedAt, year: opts.defaultYear };
   const defaultService = capName(opts.service);
+  const untimed: UntimedLines = { continued: 0, previousRecord: 0, ingestTime: 0 };
   let format: ResolvedFileFormat | undefined = opts.format === 'auto' ? undefined : opts.format;
+  /** Lines held until the format, and for plain text and syslog the layout, are known. */
   const held: [string, number][] = [];
+  let heldChars = 0;
+  let learned = false;
+  let plain: PlainReader | undefined;
+  let syslogLevel: ReturnType<typeof learnMessageLevel>;
+  let syslogLayout: string | undefined;
   let pending: Pending | undefined;
   let lastTs: number | undefined;
 
@@ -158,6 +210,9 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
     const { record: draft, parts, firstLine } = pending;
     pending = undefined;
     const inferred = draft.ts === undefined ? (lastTs === undefined ? 'ingest_time' : 'previous_record') : undefined;
+    if (inferred === 'ingest_time') untimed.ingestTime += parts.length;
+    else if (inferred === 'previous_record') untimed.previousRecord += parts.length;
+    else untimed.continued += parts.length - 1;
     const ts = draft.ts ?? lastTs ?? receivedAt;
     lastTs = ts;
     sink.record(finishRecord(draft, ts, parts.length === 1 ? parts[0] : parts.join('\n'), inferred), firstLine);
@@ -193,7 +248,7 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
   /** Whether a line continues the pending record by its shape alone. */
   function continues(line: string): boolean {
     if (!pending) return false;
-    return CONTINUATION.test(line) || TRACEBACK.test(line) || endsTraceback();
+    return continuesByShape(line) || endsTraceback();
   }
 
   /** The first unindented line after a traceback's frames is its exception (`ValueError: …`). */
@@ -204,14 +259,14 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
   }
 
   function fromDocument(doc: Doc): Started {
-    const read = readDocument(doc, { dataset: opts.dataset, year, service: opts.service });
+    const read = readDocument(doc, { dataset: opts.dataset, dates, service: opts.service });
     return read.ok ? { ok: true, record: read.record, timed: read.record.ts !== undefined } : read;
   }
 
   function fromLogfmt(line: string): Started | undefined {
     const pairs = parseLogfmt(line);
     if (!pairs) return undefined;
-    const { message, messageKey, header } = readLogfmtPairs(pairs, year);
+    const { message, messageKey, header } = readLogfmtPairs(pairs, dates);
     const values = new Map<string, string>();
     for (const [key, value] of pairs) if (!values.has(key)) values.set(key, value);
     const host = ['host', 'hostname', 'host.name'].find((k) => values.get(k));
@@ -235,7 +290,7 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
   }
 
   function fromSyslog(line: string): Started | undefined {
-    const parsed = parseSyslogLine(line, year);
+    const parsed = parseSyslogLine(line, dates);
     if (!parsed) return undefined;
     const attrs = new AttrCollector();
     if (parsed.procId !== undefined) attrs.add('process.pid', /^\d+$/.test(parsed.procId) ? Number(parsed.procId) : parsed.procId);
@@ -246,16 +301,19 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
     if (parsed.time !== undefined) record.ts = parsed.time;
     const service = capName(parsed.app) ?? defaultService;
     if (service) record.service = service;
-    const level = parsed.severity !== undefined ? SYSLOG_LEVELS[parsed.severity] : levelFromText(parsed.message);
+    const level = parsed.severity !== undefined ? SYSLOG_LEVELS[parsed.severity] : normalizeLevel(syslogLevel?.read(parsed.message));
     if (level) record.level = level;
     const host = capName(parsed.host);
     if (host) record.host = host;
     return { ok: true, timed: parsed.time !== undefined, record };
   }
 
-  function fromPlain(line: string): Started {
-    const read = plain.read(line)!;
-    const record: DocumentRecord = { dataset: opts.dataset, message: read.message, attrs: new AttrCollector() };
+  /** A plain-text line as a record; one that does not match the `--log-format` header is its own message, untimed. */
+  function fromPlain(line: string): Extract<Started, { ok: true }> {
+    const read = plain!.read(line) ?? { message: line };
+    const attrs = new AttrCollector();
+    if (read.fields) for (const [key, value] of read.fields) attrs.add(key, value);
+    const record: DocumentRecord = { dataset: opts.dataset, message: read.message, attrs };
     if (read.time !== undefined) record.ts = read.time;
     if (defaultService) record.service = defaultService;
     const level = normalizeLevel(read.level);
@@ -285,41 +343,63 @@ export function createFileRecordAssembler(opts: FileRecordOptions, sink: FileRec
         return structured(line, lineNumber, fromSyslog(line), 'not a syslog line (RFC 3164 or RFC 5424)');
       case 'plain': {
         // A timestamped line always starts a record, even right after a traceback's frames.
-        if (pending && (CONTINUATION.test(line) || TRACEBACK.test(line))) return append(line, lineNumber);
-        const started = fromPlain(line) as Extract<Started, { ok: true }>;
+        if (pending && continuesByShape(line)) return append(line, lineNumber);
+        const started = fromPlain(line);
         if (!started.timed && (pending?.joinsUntimed || endsTraceback())) return append(line, lineNumber);
         return begin(started, lineNumber, started.timed);
       }
     }
   }
 
+  /** Plain text and syslog are held for LAYOUT_SAMPLE_LINES lines; the other formats need none. */
+  function needsLayout(): boolean {
+    return format === 'plain' || format === 'syslog';
+  }
+
+  /** Decides what is still open (the format, the layout) from the lines held, and passes them on. */
   function settle(): void {
-    format = detectFileFormat(
-      held.map(([l]) => l),
-      year,
-    );
+    const sample = held.map(([l]) => l);
+    format ??= detectFileFormat(sample.slice(0, DETECT_SAMPLE_LINES), dates);
+    if (format === 'plain') {
+      plain = createPlainReader(sample, { dates, timestampFormat: opts.timestampFormat, logFormat: opts.logFormat, continues: continuesByShape });
+    } else if (format === 'syslog') {
+      const messages = sample.map((l) => parseSyslogLine(l, dates)).filter((p) => p !== undefined && p.severity === undefined).map((p) => p!.message);
+      syslogLevel = learnMessageLevel(messages);
+      syslogLayout = describeSyslog(sample[0] ?? '', syslogLevel?.field, dates);
+    }
+    learned = true;
     for (const [line, n] of held) handle(line, n, format);
     held.length = 0;
+    heldChars = 0;
   }
 
   return {
     get format() {
       return format;
     },
+    get layout() {
+      if (format === 'plain') return plain?.layout;
+      return format === 'syslog' ? syslogLayout : undefined;
+    },
+    get untimed() {
+      return untimed;
+    },
     push(raw, lineNumber) {
       let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
       if (BLANK.test(line)) return;
-      if (format) return handle(line, lineNumber, format);
+      if (learned) return handle(line, lineNumber, format!);
       held.push([line, lineNumber]);
-      if (held.length >= DETECT_SAMPLE_LINES) settle();
+      heldChars += line.length;
+      if (!format && held.length >= DETECT_SAMPLE_LINES) format = detectFileFormat(held.slice(0, DETECT_SAMPLE_LINES).map(([l]) => l), dates);
+      if (format && (!needsLayout() || held.length >= LAYOUT_SAMPLE_LINES || heldChars >= LAYOUT_SAMPLE_CHARS)) settle();
     },
     end() {
-      if (!format && held.length) settle();
+      if (!learned && held.length) settle();
       flush();
     },
     detectNow() {
-      if (!format && held.length) settle();
+      if (!learned && held.length) settle();
     },
   };
 }

@@ -19,10 +19,32 @@ const readers: Record<DetectedFormat, LineReader> = {
   plain: createLineReader('plain'),
 };
 
+/**
+ * Spellings mapped onto the canonical scale beyond the aliases of log-levels.ts: the one-letter
+ * levels of Android's logcat and glog/klog (`V D I W E F`, `A` for assert), java.util.logging's
+ * `SEVERE`/`FINE…`, and `VERBOSE`/`PANIC`.
+ */
+const SCALE: Record<string, string> = {
+  v: 'trace', verbose: 'trace', finest: 'trace', finer: 'trace',
+  d: 'debug', fine: 'debug',
+  i: 'info',
+  w: 'warn',
+  e: 'error', severe: 'error',
+  f: 'fatal', a: 'fatal', panic: 'fatal',
+};
+
+/** Spellings already mapped: a source writes a handful, once per line; bounded against a sender writing a new one each time. */
+const MAPPED = new Map<string, string | undefined>();
+const MAX_MAPPED = 256;
+
 /** A level as a sender wrote it (`WARNING`, `Information`, `E`), canonical and bounded. */
 export function normalizeLevel(level: string | undefined): string | undefined {
+  if (level === undefined) return undefined;
+  if (MAPPED.has(level)) return MAPPED.get(level);
   const name = capName(level);
-  return name === undefined ? undefined : canonicalLevel(name);
+  const canonical = name === undefined ? undefined : (SCALE[name.trim().toLowerCase()] ?? canonicalLevel(name));
+  if (MAPPED.size < MAX_MAPPED) MAPPED.set(level, canonical);
+  return canonical;
 }
 
 /** The level a log line states about itself, if any. */

@@ -16,18 +16,24 @@
  *    `container`, then `job` (the labels Loki itself derives `service_name` from);
  *  - host: `host`, `hostname`, `instance`;
  *  - level: the `level`, `detected_level`, `severity` or `lvl` label, else the same key in the
- *    entry's structured metadata, else read from the line (level.ts);
+ *    entry's structured metadata, else read from the line: where the layout learned from the
+ *    stream's lines puts it when they are plain text (plain-text.ts), else as level.ts reads it;
+ *    the time stays the entry's, as Loki keeps it;
  * trace id from structured metadata `trace_id`, `traceID` or `traceId`. The other labels and
  * metadata become attributes (metadata first: it is the more specific).
  */
+import { LAYOUT_SAMPLE_LINES } from '../analysis/templates/line-layout.js';
 import { AttrCollector, MAX_RECORDS_PER_REQUEST, capName, datasetName, parseJsonBody } from './bounds.js';
 import { finishRecord, type DocumentRecord } from './document.js';
 import { nanosToMs } from './epoch-nanos.js';
 import { levelFromText, normalizeLevel } from './level.js';
+import { learnSourceLayout, type PlainReader } from './plain-text.js';
 import type { IngestRecord } from './record.js';
 
 export interface LokiPushOptions {
   maxRecords?: number;
+  /** Epoch ms the push arrived at, for stamps in the lines without a year. Default: now. */
+  receivedAt?: number;
 }
 
 export interface LokiEntryError {
@@ -72,6 +78,7 @@ function stringMap(value: unknown): Record<string, string> | undefined {
 /** A Loki push body (text, bytes, or already parsed JSON) as records and the entries that were refused. */
 export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPushResult {
   const maxRecords = opts.maxRecords ?? MAX_RECORDS_PER_REQUEST;
+  const dates = { now: opts.receivedAt ?? Date.now() };
   const parsed = parseJsonBody(body, 'the push body', JSON_HINT);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
   const push = parsed.value;
@@ -96,6 +103,12 @@ export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPu
     const serviceName = capName(service?.value);
     const hostName = capName(host?.value);
     const usedLabels = new Set([service?.key, host?.key, labelLevel?.key, labels.dataset !== undefined ? 'dataset' : undefined].filter((k): k is string => k !== undefined));
+    // Learned once, when the first entry needs a level from its line.
+    let layout: PlainReader | undefined | null = null;
+    const lineLevel = (line: string): string | undefined => {
+      if (layout === null) layout = learnSourceLayout((stream.values as unknown[]).slice(0, LAYOUT_SAMPLE_LINES).map((e) => (Array.isArray(e) && typeof e[1] === 'string' ? e[1] : '')), dates);
+      return layout ? normalizeLevel(layout.read(line)?.level) : levelFromText(line);
+    };
 
     (stream.values as unknown[]).forEach((entry, v) => {
       const at = `streams[${s}].values[${v}]`;
@@ -116,7 +129,7 @@ export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPu
       for (const [key, value] of Object.entries(labels)) if (!usedLabels.has(key)) attrs.add(key, value);
       const draft: DocumentRecord = { dataset, message: line, attrs };
       if (serviceName) draft.service = serviceName;
-      const level = normalizeLevel((labelLevel ?? metaLevel)?.value) ?? levelFromText(line);
+      const level = normalizeLevel((labelLevel ?? metaLevel)?.value) ?? lineLevel(line);
       if (level) draft.level = level;
       const traceId = capName(trace?.value);
       if (traceId) draft.traceId = traceId;

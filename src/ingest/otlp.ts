@@ -19,14 +19,17 @@
  *
  * A record per LogRecord:
  *  - time: `timeUnixNano`, else `observedTimeUnixNano` (the data model's advice when the event
- *    time is unknown), else the time of receipt (marked `telemcp.time_inferred: ingest_time`);
+ *    time is unknown), else the time a plain-text body states where the layout learned from the
+ *    resource's string bodies puts it (plain-text.ts), else the time of receipt (marked
+ *    `telemcp.time_inferred: ingest_time`);
  *  - dataset: the resource attribute `telemcp.dataset` when the sender sets one, else
  *    `otel-<service.name>` (lowercased, characters outside `[a-z0-9._-]` as `-`), else `otel`
  *    (a given name made scope-safe: `,` `*` and control characters as `-`);
  *    so one index pattern (`otel-*`) covers all OTLP data and each service is its own scope;
  *  - service: resource `service.name`; host: resource (else record) `host.name`;
  *  - level: `severityText` in its canonical spelling, else the range of `severityNumber` (1–4
- *    trace, 5–8 debug, 9–12 info, 13–16 warn, 17–20 error, 21–24 fatal), else read from the body;
+ *    trace, 5–8 debug, 9–12 info, 13–16 warn, 17–20 error, 21–24 fatal), else read from the body
+ *    (where that layout puts it, or as level.ts reads it);
  *  - message: the body: a string as is, a map or array as bounded JSON text; with no body (an
  *    event), the `eventName`, else the attributes as JSON: a record's message is never empty;
  *  - trace id: lowercase hex, an all-zero id is none; the span id, `eventName`, the record's
@@ -34,10 +37,12 @@
  * A LogRecord that is not an object or whose time fields are not integers is rejected and
  * counted; the others in the request are kept.
  */
+import { LAYOUT_SAMPLE_LINES } from '../analysis/templates/line-layout.js';
 import { AttrCollector, MAX_DEPTH, MAX_RECORDS_PER_REQUEST, capName, datasetName, parseJsonBody } from './bounds.js';
 import { finishRecord, type DocumentRecord } from './document.js';
 import { nanosToMs } from './epoch-nanos.js';
 import { levelFromText, normalizeLevel } from './level.js';
+import { learnSourceLayout, type PlainReader } from './plain-text.js';
 import type { IngestRecord } from './record.js';
 
 export interface OtlpLogsOptions {
@@ -185,6 +190,20 @@ export function parseOtlpLogs(body: unknown, opts: OtlpLogsOptions = {}): OtlpLo
     const resource = keyValues(isObject(rl.resource) ? rl.resource.attributes : undefined);
     const dataset = datasetFor(resource);
     const service = typeof resource['service.name'] === 'string' ? capName(resource['service.name']) : undefined;
+    // Learned once, when the first record needs a time or level from its body.
+    let layout: PlainReader | undefined | null = null;
+    const bodyLayout = (): PlainReader | undefined => {
+      if (layout === null) {
+        const bodies: string[] = [];
+        for (const each of array(rl.scopeLogs)) {
+          for (const lr of array(isObject(each) ? each.logRecords : undefined)) {
+            if (bodies.length < LAYOUT_SAMPLE_LINES && isObject(lr) && isObject(lr.body) && typeof lr.body.stringValue === 'string') bodies.push(lr.body.stringValue);
+          }
+        }
+        layout = learnSourceLayout(bodies, { now: receivedAt });
+      }
+      return layout;
+    };
     array(rl.scopeLogs).forEach((sl, s) => {
       if (!isObject(sl)) return;
       const scope = isObject(sl.scope) ? sl.scope : {};
@@ -205,7 +224,10 @@ export function parseOtlpLogs(body: unknown, opts: OtlpLogsOptions = {}): OtlpLo
         const attributes = keyValues(lr.attributes);
         const body = anyValue(lr.body);
         const message = messageOf(body, lr.eventName, attributes);
-        const level = severityLevel(lr.severityText, lr.severityNumber) ?? (body !== undefined ? levelFromText(message) : undefined);
+        const severity = severityLevel(lr.severityText, lr.severityNumber);
+        const ts = time.ms ?? observed.ms;
+        const fromBody = typeof body === 'string' && (ts === undefined || !severity) ? bodyLayout()?.read(body) : undefined;
+        const level = severity ?? (fromBody ? normalizeLevel(fromBody.level) : body !== undefined ? levelFromText(message) : undefined);
         const traceId = otlpId(lr.traceId, 16);
         const spanId = otlpId(lr.spanId, 8);
         const hostValue = resource['host.name'] ?? attributes['host.name'];
@@ -222,8 +244,8 @@ export function parseOtlpLogs(body: unknown, opts: OtlpLogsOptions = {}): OtlpLo
         if (level) draft.level = level;
         if (traceId) draft.traceId = traceId;
         if (host) draft.host = host;
-        const ts = time.ms ?? observed.ms;
-        records.push(ts === undefined ? finishRecord(draft, receivedAt, undefined, 'ingest_time') : finishRecord(draft, ts));
+        const own = ts ?? fromBody?.time;
+        records.push(own === undefined ? finishRecord(draft, receivedAt, undefined, 'ingest_time') : finishRecord(draft, own));
       });
     });
   });

@@ -8,11 +8,11 @@
  *    TAG[PID]: MSG`, and the same without `<PRI>` as /var/log/syslog holds it, also with the
  *    RFC 3339 time rsyslog writes by default (`2024-05-01T10:00:00.123456+02:00 host app[1]: …`).
  * PRI is facility × 8 + severity; the severity (0 emergency … 7 debug) becomes the level. A BSD
- * timestamp carries no year: the caller supplies it. Without `<PRI>` a line must look like syslog
- * beyond doubt (a BSD or zoned RFC 3339 time, then a host that is not a level word), so an
+ * timestamp carries no year: StampDefaults completes it. Without `<PRI>` a line must look like
+ * syslog beyond doubt (a BSD or zoned RFC 3339 time, then a host that is not a level word), so an
  * application log (`2024-05-01 10:00:00 INFO main: …`) is not taken for one.
  */
-import { leadingTimestamp, timeValue } from '../analysis/templates/timestamp.js';
+import { leadingTimestamp, timeValue, type StampDefaults } from '../analysis/templates/timestamp.js';
 
 export interface SyslogLine {
   time?: number;
@@ -85,7 +85,7 @@ function nil(value: string): string | undefined {
   return value === NIL ? undefined : value;
 }
 
-function parse5424(line: string, at: number, pri: { facility: number; severity: number }, year: number): SyslogLine | undefined {
+function parse5424(line: string, at: number, pri: { facility: number; severity: number }, dates: StampDefaults): SyslogLine | undefined {
   const fields: string[] = [];
   let next = at;
   for (let n = 0; n < 5; n++) {
@@ -95,7 +95,7 @@ function parse5424(line: string, at: number, pri: { facility: number; severity: 
     next = t.next;
   }
   const [stamp, host, app, procId, msgId] = fields;
-  const time = stamp === NIL ? undefined : timeValue(stamp, year);
+  const time = stamp === NIL ? undefined : timeValue(stamp, dates);
   if (stamp !== NIL && time === undefined) return undefined;
   const sd = structuredData(line, next);
   if (!sd || (sd.end < line.length && line[sd.end] !== ' ')) return undefined;
@@ -113,10 +113,10 @@ function parse5424(line: string, at: number, pri: { facility: number; severity: 
   };
 }
 
-function parse3164(line: string, at: number, pri: { facility: number; severity: number } | undefined, year: number): SyslogLine | undefined {
+function parse3164(line: string, at: number, pri: { facility: number; severity: number } | undefined, dates: StampDefaults): SyslogLine | undefined {
   const rest = line.slice(at);
   if (!pri && !BSD_TIME.test(rest) && !ZONED_ISO.test(rest)) return undefined;
-  const stamp = leadingTimestamp(rest, year);
+  const stamp = leadingTimestamp(rest, dates);
   if (!stamp || !/\s/.test(rest[stamp.end] ?? '')) return undefined;
   const afterTime = rest.slice(stamp.end).trimStart();
   const host = HOST.exec(afterTime);
@@ -134,13 +134,13 @@ function parse3164(line: string, at: number, pri: { facility: number; severity: 
 }
 
 /** A syslog line's parts, or undefined when the line is not syslog. */
-export function parseSyslogLine(line: string, year: number): SyslogLine | undefined {
+export function parseSyslogLine(line: string, dates: StampDefaults): SyslogLine | undefined {
   const pri = PRI.exec(line);
   const facilitySeverity = pri ? priority(pri[1]) : undefined;
   if (pri && !facilitySeverity) return undefined;
   const at = pri ? pri[0].length : 0;
   // RFC 5424 has a version (1) right after PRI; RFC 3164 goes straight to the time.
   const version = /^\d{1,2} /.exec(line.slice(at, at + 3));
-  if (facilitySeverity && version) return parse5424(line, at + version[0].length, facilitySeverity, year);
-  return parse3164(line, at, facilitySeverity, year);
+  if (facilitySeverity && version) return parse5424(line, at + version[0].length, facilitySeverity, dates);
+  return parse3164(line, at, facilitySeverity, dates);
 }

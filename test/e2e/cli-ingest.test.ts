@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -53,10 +53,17 @@ function ingest(args: string[], dataDir: string, stdin: string | Buffer = ''): P
   return run.done;
 }
 
+interface UntimedJson {
+  continued: number;
+  previous_record: number;
+  ingest_time: number;
+}
+
 interface JsonFile {
   input: string;
   dataset: string;
   format: string | null;
+  layout: string | null;
   gzip: boolean;
   status: string;
   error?: string;
@@ -64,11 +71,13 @@ interface JsonFile {
   records: number;
   truncated: number;
   time_inferred: number;
+  untimed_lines: UntimedJson;
   bad_lines: number;
   bad_line_samples: { line: number; reason: string }[];
   rejected: number;
   rejected_samples: { line: number; reason: string }[];
   time_range: { first: string | null; last: string | null };
+  outside_default_window: number;
   services: Record<string, number>;
   elapsed_ms: number;
 }
@@ -80,6 +89,7 @@ interface JsonReport {
   total: Omit<JsonFile, 'input' | 'dataset' | 'format' | 'gzip' | 'status' | 'error' | 'bad_line_samples' | 'rejected_samples'> & { files: number; lines_per_s: number };
   files: JsonFile[];
   datasets: { name: string; records: number; first: string; last: string }[];
+  default_window: { start: string; end: string };
   next_tool_input: Record<string, string> | null;
 }
 
@@ -161,6 +171,7 @@ describe('telemcp ingest reads the common formats', () => {
     expect(records[1].message.split('\n')).toHaveLength(7);
     expect(records[1].message).toMatch(/^\[http-nio-8080-exec-3\] c\.e\.shop\.Payment - charge failed\njava\.lang\.IllegalStateException: card declined\n\tat com\.example/);
     expect(records[1].message.endsWith('\t... 12 more')).toBe(true);
+    expect(run.stdout).toContain('shop.log: layout yyyy-MM-dd HH:mm:ss,SSS at the start, level in field 3; 6 lines without a timestamp of their own: 6 joined the record before them (its time)\n');
   });
 
   it('NDJSON with ECS and flat field names, offsets normalised to UTC', async () => {
@@ -312,23 +323,40 @@ describe('telemcp ingest never loses the good lines', () => {
   it('--json has one stable shape', async () => {
     const dataDir = newDataDir();
     const out = report(await ingest([file('shape.log', `${JAVA_STACK_LOG}\n`), '--json'], dataDir));
-    expect(Object.keys(out)).toEqual(['status', 'data_dir', 'total', 'files', 'datasets', 'next_tool_input']);
-    expect(Object.keys(out.total)).toEqual(['files', 'lines', 'records', 'truncated', 'time_inferred', 'bad_lines', 'rejected', 'time_range', 'services', 'elapsed_ms', 'lines_per_s']);
+    expect(Object.keys(out)).toEqual(['status', 'data_dir', 'total', 'files', 'datasets', 'default_window', 'next_tool_input']);
+    expect(Object.keys(out.total)).toEqual([
+      'files',
+      'lines',
+      'records',
+      'truncated',
+      'time_inferred',
+      'untimed_lines',
+      'bad_lines',
+      'rejected',
+      'time_range',
+      'outside_default_window',
+      'services',
+      'elapsed_ms',
+      'lines_per_s',
+    ]);
     expect(Object.keys(out.files[0])).toEqual([
       'input',
       'dataset',
       'format',
+      'layout',
       'gzip',
       'status',
       'lines',
       'records',
       'truncated',
       'time_inferred',
+      'untimed_lines',
       'bad_lines',
       'bad_line_samples',
       'rejected',
       'rejected_samples',
       'time_range',
+      'outside_default_window',
       'services',
       'elapsed_ms',
     ]);
@@ -337,7 +365,74 @@ describe('telemcp ingest never loses the good lines', () => {
   });
 });
 
+describe('telemcp ingest learns where each file keeps its timestamps and levels', () => {
+  const loghub = (name: string): string => fileURLToPath(new URL(`../fixtures/loghub/${name}`, import.meta.url));
+
+  it('real logs with no flags: every line keeps its own time and level, the report names the layout and the default window', async () => {
+    const dataDir = newDataDir();
+    const run = await ingest([loghub('HDFS_2k.log'), loghub('Android_2k.log')], dataDir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('HDFS_2k.log: layout yyMMdd HHmmss at the start, level in field 4; every line has its own timestamp\n');
+    expect(run.stdout).toContain('Android_2k.log: layout MM-dd HH:mm:ss.SSS at the start (no year: the latest that is not in the future), level in field 5; every line has its own timestamp\n');
+    expect(run.stdout).toContain('note: all 4,000 records lie outside the last hour (now-1h .. now), the window the log tools read when called without start_time and end_time: pass');
+    const hdfs = stored(dataDir, 'hdfs_2k');
+    expect(hdfs).toHaveLength(2000);
+    expect(hdfs[0]).toMatchObject({ ts: ms('2008-11-09T20:36:15Z'), level: 'info' });
+    expect(new Set(hdfs.map((r) => r.level))).toEqual(new Set(['info', 'warn']));
+    expect(new Set(stored(dataDir, 'android_2k').map((r) => r.level))).toEqual(new Set(['trace', 'debug', 'info', 'warn', 'error']));
+
+    const json = report(await ingest([loghub('BGL_2k.log'), '--json'], newDataDir()));
+    expect(json.files[0]).toMatchObject({ format: 'plain', layout: 'UNIX in field 2, level in field 9', records: 2000, untimed_lines: { continued: 0, previous_record: 0, ingest_time: 0 }, outside_default_window: 2000 });
+    expect(Date.parse(json.default_window.end) - Date.parse(json.default_window.start)).toBe(3_600_000);
+    expect(json.files[0].time_range).toEqual({ first: '2005-06-03T22:42:50.000Z', last: '2006-01-03T15:13:09.000Z' });
+  });
+
+  it('--log-format and --timestamp-format override the guess', async () => {
+    const dataDir = newDataDir();
+    const hdfs = file('hdfs-head.log', '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating\n081109 203807 222 WARN dfs.FSNamesystem: slow\n');
+    const byFormat = report(await ingest([hdfs, '--log-format', '<Date> <Time> <Pid> <Level> <Component>: <Content>', '--json'], dataDir));
+    expect(byFormat.files[0]).toMatchObject({ format: 'plain', layout: '--log-format <Date> <Time> <Pid> <Level> <Component>: <Content>; timestamp yyMMdd HHmmss', records: 2 });
+    expect(stored(dataDir, 'hdfs-head')[1]).toMatchObject({ ts: ms('2008-11-09T20:38:07Z'), level: 'warn', message: 'slow', attrs: { pid: '222', component: 'dfs.FSNamesystem' } });
+
+    const european = file('eu.log', '05/06/2024 10:00:00 INFO start\n05/06/2024 10:00:01 INFO stop\n');
+    const byStamp = report(await ingest([european, '--timestamp-format', 'dd/MM/yyyy HH:mm:ss', '--json'], dataDir));
+    expect(byStamp.files[0].layout).toBe('dd/MM/yyyy HH:mm:ss at the start, level in field 3');
+    expect(stored(dataDir, 'eu')[0].ts).toBe(ms('2024-06-05T10:00:00Z'));
+
+    const bad = await ingest([european, '--timestamp-format', 'dd/QQ'], dataDir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--timestamp-format: timestamp format: pattern letter Q is not supported');
+  });
+});
+
 describe('telemcp ingest refuses what it cannot do, before ingesting anything', () => {
+  it('binary input: compressed data it does not unpack, NUL bytes, mostly invalid UTF-8, a gzip of binary data; from a file (exit 2) and from standard input (exit 1)', async () => {
+    const dataDir = newDataDir();
+    const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => 0x80 + ((i * 37) % 0x7f)));
+    const cases: [string, Buffer, string, string][] = [
+      ['eipp.log.xz', Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), random]), 'xz-compressed data; telemcp ingest unpacks gzip only', `feed it converted: xz -dc '${join(dir, 'eipp.log.xz')}' | telemcp ingest - --dataset eipp`],
+      ['app.log.zst', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), random]), 'zstd-compressed data', 'feed it converted: zstd -dc'],
+      ['app.log.bz2', Buffer.concat([Buffer.from('BZh9'), random]), 'bzip2-compressed data', 'feed it converted: bzip2 -dc'],
+      ['core.bin', Buffer.from('ELF\u0000\u0000\u0001 not a log'), 'binary data, not text (it holds NUL bytes)', 'telemcp ingest reads text logs'],
+      ['noise.log', random, 'binary data, not text (mostly bytes that are not UTF-8)', 'telemcp ingest reads text logs'],
+      ['image.log.gz', gzipSync(Buffer.concat([Buffer.from('tar'), Buffer.alloc(512)])), 'binary data, not text (it holds NUL bytes)', 'telemcp ingest reads text logs'],
+    ];
+    for (const [name, bytes, reason, hint] of cases) {
+      const run = await ingest([file(name, bytes)], dataDir);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`cannot ingest ${join(dir, name)}: it is ${reason}`);
+      expect(run.stderr).toContain('; nothing was ingested');
+      expect(run.stderr).toContain(`hint: ${hint}`);
+    }
+    expect(existsSync(join(dataDir, 'logs.db'))).toBe(false);
+
+    const piped = await ingest(['-', '--json'], dataDir, cases[0][1]);
+    expect(piped.code).toBe(1);
+    expect(report(piped).files[0]).toMatchObject({ status: 'read_failed', records: 0, error: 'cannot ingest -: it is xz-compressed data; telemcp ingest unpacks gzip only (after line 0)' });
+    expect(piped.stderr).toContain('hint: feed it converted: … | xz -dc | telemcp ingest - --dataset stdin');
+  });
+
   it('a missing file: exit 2 with a hint, and no other file is ingested', async () => {
     const dataDir = newDataDir();
     const run = await ingest([file('present.log', `${JAVA_STACK_LOG}\n`), join(dir, 'absent.log')], dataDir);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/security/audit.js';
-import { openLogStore, type LogStore, type StoredLog } from '../../src/store/log-store.js';
+import { openLogStore, type LogStore, type LogStoreReader, type StoredLog } from '../../src/store/log-store.js';
 import { startServerInProcess, type InProcessServer } from '../helpers/server.js';
 
 const INGEST_KEY = `ing_${randomBytes(18).toString('hex')}`;
@@ -40,13 +40,15 @@ interface Started {
 async function start(settings: Record<string, string> = {}, opts: { store?: boolean; maxStoreBytes?: number } = {}): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'telemcp-ingest-'));
   const server = await startServerInProcess({ API_KEYS, DATA_DIR: dataDir, EMBEDDED_STORE: opts.store === false ? 'off' : 'on', DEMO_DATA: 'false', ...settings });
-  const backends = server.app.rt.backends as { store?: LogStore };
+  // The ingest routes write through the writer; a small store swapped in takes its place for both roles.
+  const backends = server.app.rt.backends as { store?: LogStoreReader; writer?: LogStore };
   let ownStore = false;
-  if (opts.store !== false && (backends.store === undefined || opts.maxStoreBytes !== undefined)) {
-    backends.store = openLogStore({ dataDir: opts.maxStoreBytes ? join(dataDir, 'small') : dataDir, maxBytes: opts.maxStoreBytes });
+  if (opts.store !== false && (backends.writer === undefined || opts.maxStoreBytes !== undefined)) {
+    backends.writer = openLogStore({ dataDir: opts.maxStoreBytes ? join(dataDir, 'small') : dataDir, maxBytes: opts.maxStoreBytes });
+    backends.store = backends.writer;
     ownStore = true;
   }
-  return { server, dataDir, store: backends.store, ownStore };
+  return { server, dataDir, store: backends.writer, ownStore };
 }
 
 async function stop(s: Started | undefined): Promise<void> {
@@ -321,6 +323,14 @@ describe('POST /loki/api/v1/push', () => {
     expect(storedIn(main.store!, 'loki-partial').map((r) => r.message)).toEqual([`${MARKER} fine`]);
   });
 
+  it('reads the level of plain lines where the layout learned from the stream puts it (Android logcat letters)', async () => {
+    const lines = ['03-17 16:13:38.811  1702  2395 D WindowManager: freezing', '03-17 16:13:38.819  1702  8671 W PowerManagerService: slow', `03-17 16:13:38.820  1702  8671 E PowerManagerService: ${MARKER} failed`];
+    const push = { streams: [{ stream: { job: 'loki-logcat' }, values: lines.map((line, i) => [nowNs(3000 - i), line]) }] };
+    const res = await call(`${main.server.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': INGEST_KEY }, body: JSON.stringify(push) });
+    expect(res.status).toBe(204);
+    expect(storedIn(main.store!, 'loki-logcat').map((r) => r.level)).toEqual(['debug', 'warn', 'error']);
+  });
+
   it('answers a protobuf push 415 with the hint to send JSON', async () => {
     const res = await call(`${main.server.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'X-API-Key': INGEST_KEY }, body: Buffer.from([0xff, 0x06, 0, 0]) });
     expect(res.status).toBe(415);
@@ -349,6 +359,18 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
     const stored = storedIn(main.store!, 'otel-cart');
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ service: 'Cart', host: 'pod-9', level: 'error', traceId: '5b8efff798038103d269b633813fc60c' });
+  });
+
+  it('a record without a time takes the one its plain-text body states, in the layout learned from the resource’s bodies', async () => {
+    const bodies = ['081109 203615 148 INFO dfs.DataNode: receiving block', `081109 203807 222 WARN dfs.DataNode: ${MARKER} slow block`];
+    const body = otlp(bodies.map((b) => ({ body: { stringValue: b } })));
+    body.resourceLogs[0].resource.attributes = [{ key: 'service.name', value: { stringValue: 'hdfs-bodies' } }];
+    const res = await call(`${main.server.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': INGEST_KEY }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    expect(storedIn(main.store!, 'otel-hdfs-bodies').map((r) => [new Date(r.ts).toISOString(), r.level, r.attrs?.['telemcp.time_inferred']])).toEqual([
+      ['2008-11-09T20:36:15.000Z', 'info', undefined],
+      ['2008-11-09T20:38:07.000Z', 'warn', undefined],
+    ]);
   });
 
   it('answers partialSuccess for rejected records and keeps the rest', async () => {

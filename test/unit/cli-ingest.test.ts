@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { datasetForPath, parseIngestArgs, sanitizeDataset, UsageError } from '../../src/cli/ingest-args.js';
 import { BATCH_RECORDS, BatchWriter, FLUSH_INTERVAL_MS, MAX_IN_FLIGHT } from '../../src/cli/ingest-batch.js';
 import { SkippedBatch } from '../../src/cli/ingest-writer.js';
+import { binaryRefusal, packedRefusal, refusalHint } from '../../src/cli/ingest-binary.js';
 import { describeReadError } from '../../src/cli/ingest-input.js';
-import { FileStats, SAMPLES_KEPT, nextToolInput, renderJson, renderText, runStatus, type IngestReport } from '../../src/cli/ingest-report.js';
+import { DEFAULT_TOOL_WINDOW_MS, FileStats, SAMPLES_KEPT, nextToolInput, renderJson, renderText, runStatus, type IngestReport } from '../../src/cli/ingest-report.js';
 import { OTHER_KEY, Tally } from '../../src/cli/tally.js';
 import { createFileRecordAssembler } from '../../src/ingest/file-records.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
@@ -26,6 +27,7 @@ describe('dataset names', () => {
     ['_internal.txt', 'internal'],
     ['日本語.log', '日本語'],
     ['-', 'stdin'],
+    ['eipp.log.xz', 'eipp'],
   ])('%s -> %s', (path, dataset) => {
     expect(datasetForPath(path)).toBe(dataset);
   });
@@ -64,7 +66,19 @@ describe('parseIngestArgs', () => {
     expect(args).toMatchObject({ format: 'syslog', service: 'checkout', json: true });
   });
 
+  it('--timestamp-format and --log-format are compiled and make the format plain', () => {
+    const args = parseIngestArgs({ 'timestamp-format': 'yyMMdd HHmmss', 'log-format': '<Date> <Time> <Level> <Content>' }, ['a.log']);
+    expect(args.format).toBe('plain');
+    expect(args.timestampFormat?.pattern).toBe('yyMMdd HHmmss');
+    expect(args.logFormat?.fields).toEqual(['Date', 'Time', 'Level', 'Content']);
+    expect(parseIngestArgs({ format: 'plain', 'timestamp-format': 'UNIX_MS' }, ['a.log']).timestampFormat?.pattern).toBe('UNIX_MS');
+  });
+
   it.each([
+    [{ 'timestamp-format': 'yyyy-QQ' }, ['a.log'], /--timestamp-format: timestamp format: pattern letter Q is not supported/],
+    [{ 'timestamp-format': 'yyMMdd', format: 'ndjson' }, ['a.log'], /--timestamp-format describes plain-text lines: it cannot be used with --format ndjson/],
+    [{ 'log-format': '<Date> <Time> <Level>' }, ['a.log'], /--log-format must name <Content>/],
+    [{ 'log-format': '<Content>', format: 'syslog' }, ['a.log'], /--log-format describes plain-text lines/],
     [{}, [], /give the files/],
     [{}, ['-', '-'], /can be given once/],
     [{ format: 'csv' }, ['a.log'], /--format must be one of auto, ndjson, ecs, logfmt, syslog, plain/],
@@ -223,7 +237,7 @@ function stats(input: string, dataset: string, fill: (s: FileStats) => void): Fi
 }
 
 function reportOf(files: FileStats[], extra: Partial<IngestReport> = {}): IngestReport {
-  return { dataDir: '/data', files, datasets: [], elapsedMs: 2000, ...extra };
+  return { dataDir: '/data', files, datasets: [], elapsedMs: 2000, startedAt: Date.now(), ...extra };
 }
 
 describe('the ingest report', () => {
@@ -276,6 +290,99 @@ describe('the ingest report', () => {
   it('a note says when telemcp serve would not read what was ingested', () => {
     const s = stats('a', 'a', (f) => f.addStored(1000, undefined, false));
     expect(renderText(reportOf([s], { serveNote: 'EMBEDDED_STORE=off: …' }))).toMatch(/note: EMBEDDED_STORE=off: …\nnext: run `telemcp serve`/);
+  });
+});
+
+describe('how lines got their times, in the report', () => {
+  const NOW = ms('2024-06-01T12:00:00Z');
+
+  it('names each file’s layout and counts the lines without a timestamp by what they got', () => {
+    const plain = stats('app.log', 'app', (s) => {
+      s.format = 'plain';
+      s.layout = 'yyMMdd HHmmss at the start, level in field 4';
+      s.untimed = { continued: 12, previousRecord: 2, ingestTime: 1 };
+      s.addStored(NOW - 60_000, undefined, false);
+    });
+    const timed = stats('hdfs.log', 'hdfs', (s) => {
+      s.format = 'plain';
+      s.layout = 'yyMMdd HHmmss at the start, level in field 4';
+      s.addStored(NOW - 60_000, undefined, false);
+    });
+    const unlearned = stats('notes.txt', 'notes', (s) => {
+      s.format = 'plain';
+      s.untimed = { continued: 0, previousRecord: 0, ingestTime: 1 };
+      s.addStored(NOW, undefined, true);
+    });
+    const json = stats('a.ndjson', 'a', (s) => {
+      s.format = 'ndjson';
+      s.addStored(NOW - 60_000, undefined, false);
+    });
+    const text = renderText(reportOf([plain, timed, unlearned, json]));
+    expect(text).toContain(
+      "app.log: layout yyMMdd HHmmss at the start, level in field 4; 15 lines without a timestamp of their own: 12 joined the record before them (its time), 2 took the previous record's time, 1 took the ingest time (attribute telemcp.time_inferred)\n",
+    );
+    expect(text).toContain('hdfs.log: layout yyMMdd HHmmss at the start, level in field 4; every line has its own timestamp\n');
+    expect(text).toContain('notes.txt: no timestamp layout found in its first lines; 1 line without a timestamp of its own: 1 took the ingest time (attribute telemcp.time_inferred)\n');
+    expect(text).not.toContain('a.ndjson:');
+    const out = JSON.parse(renderJson(reportOf([plain, json]))) as { files: Record<string, unknown>[]; total: Record<string, unknown> };
+    expect(out.files[0]).toMatchObject({ layout: 'yyMMdd HHmmss at the start, level in field 4', untimed_lines: { continued: 12, previous_record: 2, ingest_time: 1 } });
+    expect(out.files[1]).toMatchObject({ layout: null, untimed_lines: { continued: 0, previous_record: 0, ingest_time: 0 } });
+    expect(out.total.untimed_lines).toEqual({ continued: 12, previous_record: 2, ingest_time: 1 });
+  });
+
+  it('says when records lie outside the window the log tools read by default, and how to ask for theirs', () => {
+    const started = Date.now();
+    const mixed = new FileStats('hdfs.log', 'hdfs', started);
+    mixed.status = 'done';
+    mixed.addStored(ms('2008-11-09T20:36:15Z'), undefined, false);
+    mixed.addStored(started - DEFAULT_TOOL_WINDOW_MS + 60_000, undefined, false);
+    mixed.addStored(started + 86_400_000, undefined, false);
+    expect(mixed.outsideDefaultWindow).toBe(2);
+    const report = reportOf([mixed], { startedAt: started });
+    const next = nextToolInput(report)!;
+    expect(Date.parse(next.start_time)).toBeGreaterThan(ms('2008-11-09T20:36:15Z'));
+    expect(renderText(report)).toContain(
+      `note: 2 of 3 records lie outside the last hour (now-1h .. now), the window the log tools read when called without start_time and end_time: pass start_time and end_time (the ones below cover the latest 31 days of them, the most one call reads)\nnext: run \`telemcp serve\` and call logs_patterns (or logs_bursts, incident_summary) with ${JSON.stringify(next)}`,
+    );
+    const out = JSON.parse(renderJson(report)) as Record<string, unknown>;
+    expect(out).toMatchObject({
+      default_window: { start: new Date(started - DEFAULT_TOOL_WINDOW_MS).toISOString(), end: new Date(started).toISOString() },
+      total: { outside_default_window: 2 },
+      files: [{ outside_default_window: 2 }],
+    });
+
+    const recent = new FileStats('app.log', 'app', started);
+    recent.addStored(started - 1000, undefined, false);
+    expect(renderText(reportOf([recent], { startedAt: started }))).not.toContain('outside the last hour');
+    const older = new FileStats('app.log', 'app', started);
+    older.addStored(ms('2024-05-01T10:00:00Z'), undefined, false);
+    expect(renderText(reportOf([older], { startedAt: started }))).toContain(
+      'note: the record lies outside the last hour (now-1h .. now), the window the log tools read when called without start_time and end_time: pass the start_time and end_time below',
+    );
+  });
+});
+
+describe('binary input', () => {
+  const bytes = (...b: number[]) => Uint8Array.from([...b, 0x41, 0x42]);
+
+  it('tells xz, zstd, bzip2, zip and UTF-16 by their first bytes, with the command that converts them', () => {
+    expect(packedRefusal(bytes(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00))).toEqual({ reason: 'xz-compressed data; telemcp ingest unpacks gzip only', convert: 'xz -dc' });
+    expect(packedRefusal(bytes(0x28, 0xb5, 0x2f, 0xfd))?.convert).toBe('zstd -dc');
+    expect(packedRefusal(bytes(0x42, 0x5a, 0x68, 0x39))?.convert).toBe('bzip2 -dc');
+    expect(packedRefusal(bytes(0x50, 0x4b, 0x03, 0x04))?.convert).toBe('unzip -p');
+    expect(packedRefusal(bytes(0xff, 0xfe))?.convert).toBe('iconv -f UTF-16 -t UTF-8');
+    expect(packedRefusal(Buffer.from('2024-05-01 INFO ok\n'))).toBeUndefined();
+    expect(refusalHint(packedRefusal(bytes(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00))!, "eipp's.log.xz", 'eipp')).toBe("feed it converted: xz -dc 'eipp'\\''s.log.xz' | telemcp ingest - --dataset eipp");
+    expect(refusalHint({ reason: 'x', convert: 'zstd -dc' }, '-', 'stdin')).toBe('feed it converted: … | zstd -dc | telemcp ingest - --dataset stdin');
+  });
+
+  it('refuses NUL bytes and mostly invalid UTF-8, and keeps text with a few bad bytes, accents, tabs and ANSI colours', () => {
+    expect(binaryRefusal(Buffer.from('text\u0000more'))?.reason).toBe('binary data, not text (it holds NUL bytes)');
+    const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => 0x80 + ((i * 37) % 0x7f)));
+    expect(binaryRefusal(random)?.reason).toBe('binary data, not text (mostly bytes that are not UTF-8)');
+    const latin1 = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(' au lait, prix: 3 EUR\n'.repeat(3))]);
+    expect(binaryRefusal(latin1)).toBeUndefined();
+    expect(binaryRefusal(Buffer.from('\u001b[31mERROR\u001b[0m\tfailed — café\r\n'))).toBeUndefined();
   });
 });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { compileLogFormat } from '../../src/analysis/templates/log-format.js';
+import { compileTimeFormat } from '../../src/analysis/templates/time-format.js';
 import { MAX_ATTR_BYTES, MAX_ATTR_KEYS, MAX_MESSAGE_BYTES, TRUNCATED_MARKER } from '../../src/ingest/bounds.js';
 import { MAX_LINES_PER_RECORD, createFileRecordAssembler, detectFileFormat, parseFileLines, type FileRecordOptions } from '../../src/ingest/file-records.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
@@ -8,6 +10,7 @@ import { JAVA_STACK_LOG } from '../helpers/log-samples.js';
 const ms = (iso: string): number => Date.parse(iso);
 const RECEIVED = ms('2024-06-01T00:00:00Z');
 const base = { dataset: 'app', receivedAt: RECEIVED, defaultYear: 2024 } as const;
+const DATES = { now: RECEIVED, year: 2024 };
 const parse = (text: string, opts: Partial<FileRecordOptions> = {}) => parseFileLines(text.split('\n'), { format: 'auto', ...base, ...opts });
 
 describe('plain text with multi-line stack traces', () => {
@@ -85,6 +88,86 @@ describe('plain text with multi-line stack traces', () => {
     const { records } = parseFileLines(text.split('\n'), { format: 'plain', ...base });
     expect(records.map((r) => r.message)).toEqual(['caf\uFFFD( ok', 'next']);
     expect(records[1].level).toBe('warn');
+  });
+});
+
+describe('plain text read by the layout learned from its first lines', () => {
+  const assemble = (lines: string[], opts: Partial<FileRecordOptions> = {}) => {
+    const records: [IngestRecord, number][] = [];
+    const assembler = createFileRecordAssembler({ format: 'auto', ...base, ...opts }, { record: (r, line) => records.push([r, line]), bad: () => undefined });
+    lines.forEach((line, i) => assembler.push(line, i + 1));
+    assembler.end();
+    return { records, layout: assembler.layout, untimed: assembler.untimed };
+  };
+
+  it('continuation lines take their record’s time; untimed records take the previous record’s or the ingest time, counted by line', () => {
+    const { records, layout, untimed } = assemble([
+      'starting up',
+      'loading config',
+      '081109 203615 148 INFO dfs.DataNode: receiving block',
+      'java.io.IOException: Connection reset by peer',
+      '\tat dfs.DataNode.receive(DataNode.java:10)',
+      'block dump follows',
+      '081109 203620 148 WARN dfs.DataNode: slow block',
+      '081109 203621 148 INFO dfs.DataNode: block received',
+      '081109 203622 148 INFO dfs.DataNode: block received',
+    ]);
+    expect(layout).toBe('yyMMdd HHmmss at the start, level in field 4');
+    expect(records.map(([r, line]) => [line, new Date(r.ts).toISOString(), r.level, r.attrs?.['telemcp.time_inferred']])).toEqual([
+      [1, new Date(RECEIVED).toISOString(), undefined, 'ingest_time'],
+      [2, new Date(RECEIVED).toISOString(), undefined, 'previous_record'],
+      [3, '2008-11-09T20:36:15.000Z', 'info', undefined],
+      [7, '2008-11-09T20:36:20.000Z', 'warn', undefined],
+      [8, '2008-11-09T20:36:21.000Z', 'info', undefined],
+      [9, '2008-11-09T20:36:22.000Z', 'info', undefined],
+    ]);
+    expect(records[2][0].message.split('\n')).toHaveLength(4);
+    expect(untimed).toEqual({ continued: 3, previousRecord: 1, ingestTime: 1 });
+  });
+
+  it('maps one-letter levels and level words to one scale (Android logcat)', () => {
+    const { records, layout } = assemble([
+      '03-17 16:13:38.811  1702  2395 D WindowManager: a',
+      '03-17 16:13:38.819  1702  8671 V PowerManagerService: b',
+      '03-17 16:13:38.820  1702  8671 I PowerManagerService: c',
+      '03-17 16:13:38.821  1702  8671 W PowerManagerService: d',
+      '03-17 16:13:38.822  1702  8671 E PowerManagerService: e',
+      '03-17 16:13:38.823  1702  8671 F PowerManagerService: f',
+    ]);
+    expect(layout).toBe('MM-dd HH:mm:ss.SSS at the start (no year: 2024), level in field 5');
+    expect(records.map(([r]) => r.level)).toEqual(['debug', 'trace', 'info', 'warn', 'error', 'fatal']);
+    expect(records[0][0].ts).toBe(ms('2024-03-17T16:13:38.811Z'));
+  });
+
+  it('gives a syslog line without a year the latest year that does not put it in the future', () => {
+    const { records } = assemble(['Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster', 'May 30 10:00:00 LabSZ sshd[24201]: Accepted publickey'], { defaultYear: undefined });
+    expect(records.map(([r]) => new Date(r.ts).toISOString())).toEqual(['2023-12-10T06:55:46.000Z', '2024-05-30T10:00:00.000Z']);
+  });
+
+  it('--timestamp-format overrides the guess (day first where the learner would read month first)', () => {
+    const lines = ['05/06/2024 10:00:00 INFO start', '05/06/2024 10:00:01 INFO stop'];
+    expect(assemble(lines).records[0][0].ts).toBe(ms('2024-05-06T10:00:00Z'));
+    const given = assemble(lines, { format: 'plain', timestampFormat: compileTimeFormat('dd/MM/yyyy HH:mm:ss') });
+    expect(given.layout).toBe('dd/MM/yyyy HH:mm:ss at the start, level in field 3');
+    expect(given.records[0][0].ts).toBe(ms('2024-06-05T10:00:00Z'));
+  });
+
+  it('--log-format overrides the layout: header fields as time, level and attributes; a line that does not match continues its record', () => {
+    const logFormat = compileLogFormat('<Date> <Time> <Pid> <Level> <Component>: <Content>');
+    const { records, layout, untimed } = assemble(['081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating', 'an unexpected second line', '081109 203807 222 WARN dfs.FSNamesystem: slow'], {
+      format: 'plain',
+      logFormat,
+    });
+    expect(layout).toBe('--log-format <Date> <Time> <Pid> <Level> <Component>: <Content>; timestamp yyMMdd HHmmss');
+    expect(records.map(([r]) => r)).toEqual([
+      { ts: ms('2008-11-09T20:36:15Z'), dataset: 'app', level: 'info', message: 'PacketResponder 1 terminating\nan unexpected second line', attrs: { pid: '148', component: 'dfs.DataNode$PacketResponder' } },
+      { ts: ms('2008-11-09T20:38:07Z'), dataset: 'app', level: 'warn', message: 'slow', attrs: { pid: '222', component: 'dfs.FSNamesystem' } },
+    ]);
+    expect(untimed).toEqual({ continued: 1, previousRecord: 0, ingestTime: 0 });
+    // Loghub's Linux format names the host <Level>: a value that is no level word stays a field.
+    const linux = assemble(['Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown'], { format: 'plain', logFormat: compileLogFormat('<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>') });
+    expect(linux.records[0][0]).toMatchObject({ ts: ms('2024-06-14T15:16:01Z'), message: 'check pass; user unknown', attrs: { component: 'sshd(pam_unix)', pid: '19939', level: 'combo' } });
+    expect(linux.records[0][0].level).toBeUndefined();
   });
 });
 
@@ -255,21 +338,25 @@ describe('syslog', () => {
         'opentelemetry.trace_id': 'a"b',
       },
     });
-    expect(parseSyslogLine('<14>1 - - - - - -', 2024)).toEqual({ facility: 1, severity: 6, message: '' });
+    expect(parseSyslogLine('<14>1 - - - - - -', DATES)).toEqual({ facility: 1, severity: 6, message: '' });
   });
 
   it('does not take an application log for syslog', () => {
     expect(detectFileFormat(['2024-05-01 10:00:00 INFO main: started', '2024-05-01 10:00:01 WARN main: slow'])).toBe('plain');
-    expect(parseSyslogLine('<999>Oct 11 22:14:15 host app: x', 2024)).toBeUndefined();
+    expect(parseSyslogLine('<999>Oct 11 22:14:15 host app: x', DATES)).toBeUndefined();
   });
 });
 
 describe('streaming and bounds', () => {
-  it('emits each record when the next one starts, with the line it started on, and sees through a BOM', () => {
+  it('once the layout is learned, emits each record when the next one starts, with the line it started on, and sees through a BOM', () => {
     const seen: [string, number][] = [];
     const assembler = createFileRecordAssembler({ format: 'plain', ...base }, { record: (r, line) => seen.push([r.message, line]), bad: () => undefined });
     assembler.push('\uFEFF2024-05-01T10:00:00Z INFO first', 1);
     assembler.push('  continued', 2);
+    expect(assembler.layout).toBeUndefined();
+    // What a slow stream's timer does after a second: learn from the lines held so far.
+    assembler.detectNow();
+    expect(assembler.layout).toBe("yyyy-MM-dd'T'HH:mm:ssXXX at the start, level in field 2");
     expect(seen).toEqual([]);
     assembler.push('', 3);
     assembler.push('2024-05-01T10:00:01Z INFO second', 4);

@@ -56,6 +56,27 @@ describe('pushes shaped as clients send them', () => {
     expect(records[1]).toEqual({ ts: 1714557600000, dataset: 'audit', service: 'gatekeeper', level: 'error', message: 'denied: pod has no resource limits' });
   });
 
+  it('plain lines without a level label: the level where the layout learned from the stream’s lines puts it (logcat letters, syslog with none)', () => {
+    const push = (job: string, lines: string[]) => ({ stream: { job }, values: lines.map((line, i) => [`171455760${i}000000000`, line]) });
+    const body = JSON.stringify({
+      streams: [
+        push('android', ['03-17 16:13:38.811  1702  2395 D WindowManager: freezing', '03-17 16:13:38.819  1702  8671 W PowerManagerService: slow', '03-17 16:13:38.820  1702  8671 E PowerManagerService: failed']),
+        push('syslog', ['Jun 14 15:16:01 combo logrotate: ALERT exited abnormally with [1]', 'Jun 14 15:16:02 combo sshd[19937]: check pass; user unknown', 'Jun 14 15:16:03 combo sshd[19937]: session opened']),
+      ],
+    });
+    const { records } = accepted(parseLokiPush(body, { receivedAt: Date.parse('2024-06-01T00:00:00Z') }));
+    expect(records.map((r) => [r.dataset, r.level])).toEqual([
+      ['android', 'debug'],
+      ['android', 'warn'],
+      ['android', 'error'],
+      ['syslog', undefined],
+      ['syslog', undefined],
+      ['syslog', undefined],
+    ]);
+    // The entry keeps the time it was pushed with, as Loki does.
+    expect(records[0].ts).toBe(1714557600000);
+  });
+
   it('reads a body given as bytes (invalid UTF-8 as U+FFFD) or already parsed', () => {
     const bytes = Buffer.concat([Buffer.from('{"streams":[{"stream":{"job":"a"},"values":[["1714557600000000000","caf'), Buffer.from([0xc3]), Buffer.from('"]]}]}')]);
     expect(accepted(parseLokiPush(bytes)).records[0].message).toBe('caf\uFFFD');

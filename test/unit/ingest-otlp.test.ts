@@ -86,6 +86,18 @@ describe('OTLP/HTTP JSON logs', () => {
     expect(records[1].attrs).not.toHaveProperty('span.id');
   });
 
+  it('a record without a time takes the one its plain-text body states, where the layout learned from the resource’s bodies puts it', () => {
+    const bodies = ['081109 203615 148 INFO dfs.DataNode: receiving block', '081109 203807 222 WARN dfs.DataNode: slow block', 'no stamp in this body'];
+    const body = { resourceLogs: [{ resource: { attributes: [str('service.name', 'hdfs')] }, scopeLogs: [{ logRecords: bodies.map((b) => ({ body: { stringValue: b } })) }] }] };
+    const { records } = accepted(parseOtlpLogs(body, { receivedAt: RECEIVED }));
+    expect(records.map((r) => [r.ts, r.level, r.attrs?.['telemcp.time_inferred']])).toEqual([
+      [Date.parse('2008-11-09T20:36:15Z'), 'info', undefined],
+      [Date.parse('2008-11-09T20:38:07Z'), 'warn', undefined],
+      [RECEIVED, undefined, 'ingest_time'],
+    ]);
+    expect(records[0].message).toBe(bodies[0]);
+  });
+
   it('uses the time of receipt when a record has no time at all, and says so', () => {
     const { records } = accepted(parseOtlpLogs({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }] }, { receivedAt: RECEIVED }));
     expect(records).toEqual([{ ts: RECEIVED, dataset: 'otel', message: 'x', attrs: { 'telemcp.time_inferred': 'ingest_time' } }]);

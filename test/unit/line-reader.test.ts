@@ -223,10 +223,12 @@ describe('--log-format', () => {
 });
 
 describe('timestamps', () => {
+  const DATES = { now: ms('2024-06-01T00:00:00Z'), year: 2024 };
+
   it('needs the closing bracket and a boundary after the stamp', () => {
-    expect(leadingTimestamp('[2024-05-01 10:00:00 x', 2024)).toBeUndefined();
-    expect(leadingTimestamp('2024-05-01T10:00:00Zfoo', 2024)).toBeUndefined();
-    expect(leadingTimestamp('x 2024-05-01 10:00:00', 2024, 2)).toEqual({ end: 21, time: ms('2024-05-01T10:00:00Z') });
+    expect(leadingTimestamp('[2024-05-01 10:00:00 x', DATES)).toBeUndefined();
+    expect(leadingTimestamp('2024-05-01T10:00:00Zfoo', DATES)).toBeUndefined();
+    expect(leadingTimestamp('x 2024-05-01 10:00:00', DATES, 2)).toEqual({ end: 21, time: ms('2024-05-01T10:00:00Z') });
   });
 
   it('takes epoch numbers only within 2000..2100, in whichever unit fits', () => {

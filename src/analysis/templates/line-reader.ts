@@ -1,6 +1,6 @@
 import type { LogFormat } from './log-format.js';
 import { formatLogfmtPair, parseLogfmt, type LogfmtPairs } from './logfmt.js';
-import { leadingTimestamp, timeValue } from './timestamp.js';
+import { leadingTimestamp, timeValue, type StampDefaults } from './timestamp.js';
 
 /**
  * From one raw log line to the message the template miner should see, plus what the line says
@@ -47,8 +47,13 @@ export interface LineReader {
 }
 
 export interface LineReaderOptions {
-  /** The year for timestamps that carry none (syslog `Jun 17 07:07:00`). Default: the current UTC year. */
+  /**
+   * The year for timestamps that carry none (syslog `Jun 17 07:07:00`). Default: the latest year
+   * that does not put the line in the future (time-format.ts).
+   */
   year?: number;
+  /** Epoch ms the lines are read at, for that default. Default: now. */
+  now?: number;
 }
 
 /** Non-blank lines looked at to detect the format. */
@@ -161,8 +166,8 @@ function levelName(value: unknown): string | undefined {
 }
 
 /** The time, level and service of a structured line, from the first key of each kind that holds a usable value. */
-export function readHeaderFields(get: (key: string) => unknown, year: number): HeaderFields {
-  const time = pick(get, TIME_KEYS, (value) => timeValue(value, year));
+export function readHeaderFields(get: (key: string) => unknown, dates: StampDefaults): HeaderFields {
+  const time = pick(get, TIME_KEYS, (value) => timeValue(value, dates));
   const level = pick(get, LEVEL_KEYS, levelName);
   const service = pick(get, SERVICE_KEYS, nonEmptyString);
   return { ...(time ? { time } : {}), ...(level ? { level } : {}), ...(service ? { service } : {}) };
@@ -188,7 +193,7 @@ function pickedHeader(header: HeaderFields): Pick<ParsedLine, 'time' | 'level' |
 }
 
 /** The message and header fields of a JSON log line's object. */
-export function readJsonDocument(outer: Doc, year: number): JsonDocumentFields {
+export function readJsonDocument(outer: Doc, dates: StampDefaults): JsonDocumentFields {
   const found = messageField(outer);
   // A wrapped document with a message of its own is the real line: its fields come first, the
   // wrapper's fill the gaps. One without (`"msg":"{\"a\":1}"`) is just the message text.
@@ -200,24 +205,24 @@ export function readJsonDocument(outer: Doc, year: number): JsonDocumentFields {
     doc,
     ...(inner ? { carrier: found.key } : {}),
     ...(message ? { message: { key: message.key, value: message.value } } : {}),
-    header: readHeaderFields(get, year),
+    header: readHeaderFields(get, dates),
   };
 }
 
-function readJson(line: string, year: number): ParsedLine {
+function readJson(line: string, dates: StampDefaults): ParsedLine {
   const outer = jsonObject(line);
   if (!outer) return { message: line, parsed: false };
-  const { message, header } = readJsonDocument(outer, year);
+  const { message, header } = readJsonDocument(outer, dates);
   // Shippers keep the line's newline in the message (Docker's `log`); it is not part of the text.
   return message === undefined ? { message: line, ...pickedHeader(header), parsed: false } : { message: message.value.trimEnd(), ...pickedHeader(header), parsed: true };
 }
 
 /** The message and header fields of a logfmt line's pairs (the first of a repeated key counts). */
-export function readLogfmtPairs(pairs: LogfmtPairs, year: number): LogfmtFields {
+export function readLogfmtPairs(pairs: LogfmtPairs, dates: StampDefaults): LogfmtFields {
   const values = new Map<string, string>();
   for (const [key, value] of pairs) if (!values.has(key)) values.set(key, value);
   const get = (key: string): unknown => values.get(key);
-  const header = readHeaderFields(get, year);
+  const header = readHeaderFields(get, dates);
   const found = pick(get, LOGFMT_MESSAGE_KEYS, (value) => (typeof value === 'string' ? value : undefined));
   if (found) return { message: found.value, messageKey: found.key, header };
   const message = pairs
@@ -227,10 +232,10 @@ export function readLogfmtPairs(pairs: LogfmtPairs, year: number): LogfmtFields 
   return { message, header };
 }
 
-function readLogfmt(line: string, year: number): ParsedLine {
+function readLogfmt(line: string, dates: StampDefaults): ParsedLine {
   const pairs = parseLogfmt(line);
   if (!pairs) return { message: line, parsed: false };
-  const { message, header } = readLogfmtPairs(pairs, year);
+  const { message, header } = readLogfmtPairs(pairs, dates);
   return { message, ...pickedHeader(header), parsed: true };
 }
 
@@ -239,9 +244,9 @@ function stickyMatch(re: RegExp, text: string, at: number): RegExpExecArray | nu
   return re.exec(text);
 }
 
-function readPlain(line: string, year: number): ParsedLine {
+function readPlain(line: string, dates: StampDefaults): ParsedLine {
   let at = 0;
-  const stamp = leadingTimestamp(line, year);
+  const stamp = leadingTimestamp(line, dates);
   if (stamp) at = stamp.end + (stickyMatch(SEPARATOR, line, stamp.end)?.[0].length ?? 0);
   const level = stickyMatch(BRACKETED_LEVEL, line, at) ?? stickyMatch(BARE_LEVEL, line, at);
   if (level) at += level[0].length + (stickyMatch(SEPARATOR, line, at + level[0].length)?.[0].length ?? 0);
@@ -250,20 +255,21 @@ function readPlain(line: string, year: number): ParsedLine {
   return { message, ...headerFields(stamp?.time, level?.[1].toUpperCase()), parsed: true };
 }
 
-function currentYear(opts: LineReaderOptions): number {
-  return opts.year ?? new Date().getUTCFullYear();
+function stampDefaults(opts: LineReaderOptions): StampDefaults {
+  const now = opts.now ?? Date.now();
+  return opts.year === undefined ? { now } : { now, year: opts.year };
 }
 
 /** A reader for one of the formats detectFormat returns. */
 export function createLineReader(format: DetectedFormat, opts: LineReaderOptions = {}): LineReader {
-  const year = currentYear(opts);
-  const readers: Record<DetectedFormat, (line: string, year: number) => ParsedLine> = { json: readJson, logfmt: readLogfmt, plain: readPlain };
+  const dates = stampDefaults(opts);
+  const readers: Record<DetectedFormat, (line: string, dates: StampDefaults) => ParsedLine> = { json: readJson, logfmt: readLogfmt, plain: readPlain };
   const read = readers[format];
   return {
     format,
     read(raw) {
       const line = withoutBom(raw);
-      return NON_BLANK.test(line) ? read(line, year) : undefined;
+      return NON_BLANK.test(line) ? read(line, dates) : undefined;
     },
   };
 }
@@ -272,7 +278,7 @@ const HEADER_TIME_FIELDS = ['Month', 'Date', 'Day', 'Time'];
 
 /** A reader for a `--log-format` (compileLogFormat); the format must name `<Content>`. */
 export function createLogFormatReader(format: LogFormat, opts: LineReaderOptions = {}): LineReader {
-  const year = currentYear(opts);
+  const dates = stampDefaults(opts);
   const timeFields = HEADER_TIME_FIELDS.filter((f) => format.fields.includes(f));
   return {
     format: 'log-format',
@@ -281,7 +287,7 @@ export function createLogFormatReader(format: LogFormat, opts: LineReaderOptions
       if (!NON_BLANK.test(line)) return undefined;
       const fields = format.parse(line);
       if (fields?.Content === undefined) return { message: line, parsed: false };
-      const time = timeValue(fields.Timestamp, year) ?? (timeFields.length ? timeValue(timeFields.map((f) => fields[f]).join(' '), year) : undefined);
+      const time = timeValue(fields.Timestamp, dates) ?? (timeFields.length ? timeValue(timeFields.map((f) => fields[f]).join(' '), dates) : undefined);
       return { message: fields.Content, ...headerFields(time, levelName(fields.Level)), parsed: true };
     },
   };

@@ -6,6 +6,8 @@
  * `(\[<PID>\])?` written for the benchmark settings work unchanged.
  */
 export interface LogFormat {
+  /** The format as written. */
+  source: string;
   fields: string[];
   /** Splits one line into its named header fields and content; undefined when the line does not match. */
   parse(line: string): Record<string, string> | undefined;
@@ -34,6 +36,7 @@ export function compileLogFormat(format: string): LogFormat {
     throw new Error(`log format is not a valid pattern: ${(e as Error).message}`);
   }
   return {
+    source: format,
     fields,
     parse(line) {
       const m = regex.exec(line.trim());
