@@ -31,7 +31,7 @@ async function timeInProcess(): Promise<{ handler: number[]; pipeline: number[] 
   const tool = app.rt.registry.get('telemcp_status');
   if (!tool) throw new Error('telemcp_status missing');
   const caller = { id: 'bench', role: 'elk_viewer' as const, transport: 'direct' as const };
-  const ctx = { caller, signal: new AbortController().signal, backends: app.rt.backends, config, log: app.rt.log, progress: () => {}, guarded: {} };
+  const ctx = { caller, signal: new AbortController().signal, backends: app.rt.backends, config, log: app.rt.log, progress: () => {}, guarded: {}, callableTools: () => [] };
   const measure = async (fn: () => Promise<unknown>) => {
     for (let i = 0; i < 2000; i++) await fn(); // warm-up: JIT and caches
     const out: number[] = [];

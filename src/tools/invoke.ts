@@ -186,6 +186,7 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
         log: rt.log,
         progress: opts.onProgress ?? (() => {}),
         guarded,
+        callableTools: () => rt.registry.listFor(caller.role).map((l) => l.name),
       };
       return tool.handler(input as never, ctx);
     })();

@@ -24,6 +24,8 @@ export interface ToolContext {
   progress: (done: number, total?: number, message?: string) => void;
   /** What the pipeline's guards approved: the handler uses these, never the raw targets. */
   guarded: GuardedTargets;
+  /** The tools this caller may call on this server, for answers that suggest a next call. */
+  callableTools: () => readonly string[];
 }
 
 export interface GuardedTargets {

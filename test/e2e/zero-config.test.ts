@@ -59,6 +59,21 @@ describe('zero-config default: the embedded store with the demo dataset', () => 
     expect(res.source).toEqual({ name: 'embedded', kind: 'embedded', scope: '*', demo_data: true });
   });
 
+  it("names next checks this caller can call, on the same store, and each returns data", async () => {
+    const res = await call<{ next_checks: { tool: string; args: Record<string, unknown> }[] }>('incident_summary', { start_time: 'now-2h' });
+    const callable = (await client.listTools()).tools.map((t) => t.name);
+    expect(res.next_checks.length).toBeGreaterThan(1);
+    for (const check of res.next_checks) {
+      expect(callable, check.tool).toContain(check.tool);
+      const answer = await client.callTool({ name: check.tool, arguments: check.args });
+      expect(answer.isError, `${check.tool} ${JSON.stringify(answer.structuredContent)}`).toBeFalsy();
+      if (check.tool === 'logs_search') {
+        expect(check.args.source).toBe('embedded');
+        expect((answer.structuredContent as { total: number }).total, JSON.stringify(check.args)).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('telemcp_status lists the embedded source and what the store holds', async () => {
     const status = await call<{ log_sources: { name: string; kind: string; default_scope: string }[]; embedded_store: { records: number; datasets: { name: string; demo?: boolean }[] } }>(
       'telemcp_status',

@@ -128,8 +128,8 @@ describe.each(ENGINES)('log tools on $label', (engine) => {
     expect(fix).toBeDefined();
     const advice = await callOk<{ recommendations: { id: string }[] }>(app, 'elk_recommend_fix', fix!.args, CALLERS.viewer);
     expect(advice.recommendations[0].id).toBe('app_pool_exhausted');
-    const byTrace = res.next_checks.find((c) => c.tool === 'elk_search_logs' && c.args.trace_id);
-    const logs = await callOk<{ hits: { service?: string }[] }>(app, 'elk_search_logs', byTrace!.args, CALLERS.viewer);
+    const byTrace = res.next_checks.find((c) => c.tool === 'logs_search' && c.args.trace_id);
+    const logs = await callOk<{ hits: { service?: string }[] }>(app, 'logs_search', byTrace!.args, CALLERS.viewer);
     expect(new Set(logs.hits.map((h) => h.service))).toContain('fraud-service');
   });
 

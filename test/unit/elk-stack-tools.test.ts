@@ -24,6 +24,7 @@ function ctxWith(backends: Partial<Backends>): ToolContext {
     log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as ToolContext['log'],
     progress: () => {},
     guarded: {},
+    callableTools: () => [],
   };
 }
 

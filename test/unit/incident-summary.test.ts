@@ -110,7 +110,7 @@ describe('acceptance: the seed incident (fraud-service pool exhaustion → payme
     });
 
     it('points at a trace that really crosses the failing services, and at the cause', () => {
-      const trace = summary.next_checks.find((c) => c.tool === 'elk_search_logs' && c.args.trace_id)!.args.trace_id;
+      const trace = summary.next_checks.find((c) => c.tool === 'logs_search' && c.args.trace_id)!.args.trace_id;
       const services = new Set(events.filter((e) => e.traceId === trace && e.level === 'error').map((e) => e.service));
       expect(services.size).toBeGreaterThanOrEqual(2);
       expect(services).toContain('fraud-service');
@@ -260,8 +260,28 @@ describe('incident summary: shapes and bounds', () => {
     const summary = summarizeIncident([event(START, 'api', 'error', 'boom'), event(START + MINUTE, 'api', 'warn', 'hmm')]);
     expect(summary).toMatchObject({ status: 'none', since: null, count: 0, services: [], likely_cause: null, symptoms: [], evidence: [] });
     expect(summary.what).toMatch(/^No error burst/);
-    expect(summary.next_checks.map((c) => c.tool)).toEqual(['elk_detect_errors']);
+    expect(summary.next_checks.map((c) => c.tool)).toEqual(['logs_patterns']);
     expect(summarizeIncident([]).status).toBe('none');
+  });
+
+  it('names only the tools the caller can call, on the logs the incident came from, never filtering on a service the records did not name', () => {
+    const events: LogEvent[] = [];
+    for (let m = 0; m < 120; m++) {
+      events.push(event(START + m * MINUTE, 'unknown', 'error', `steady noise ${m % 3}`));
+      if (m >= 60) for (let k = 0; k < 8; k++) events.push(event(START + m * MINUTE + k * 5000, 'unknown', 'error', 'FATAL: out of memory', `t${m}-${k}`));
+    }
+    const embedded = { callable: ['logs_search', 'logs_patterns', 'logs_bursts', 'incident_summary', 'elk_recommend_fix', 'telemcp_status'], source: 'embedded', scope: 'sshd-*' };
+    const summary = summarizeIncident(events, { windowStartMs: START, windowEndMs: END }, embedded);
+    expect(summary.likely_cause?.service).toBe('unknown');
+    const tools = summary.next_checks.map((c) => c.tool);
+    expect(tools.every((t) => embedded.callable.includes(t)), tools.join()).toBe(true);
+    expect(tools).not.toContain('elk_apm_summary');
+    for (const check of summary.next_checks.filter((c) => c.tool === 'logs_search')) {
+      expect(check.args).toMatchObject({ source: 'embedded', scope: 'sshd-*' });
+      expect(check.args).not.toHaveProperty('service_name');
+    }
+    const none = summarizeIncident([], {}, { callable: ['telemcp_status'] });
+    expect(none.next_checks).toEqual([]);
   });
 
   /** `db` runs out of memory between minutes 60 and 80; `web` reports 503s from it, in the same traces. */
@@ -286,7 +306,7 @@ describe('incident summary: shapes and bounds', () => {
     expect(summary.symptoms.map((s) => s.service)).toEqual(['web']);
     expect(summary.what).toContain('resolved');
     expect(summary.count).toBe(400);
-    const search = summary.next_checks.find((c) => c.tool === 'elk_search_logs' && c.args.service_name === 'db')!;
+    const search = summary.next_checks.find((c) => c.tool === 'logs_search' && c.args.service_name === 'db')!;
     expect(search.args).toMatchObject({ log_level: 'error', query: 'FATAL memory', start_time: new Date(START + 45 * MINUTE).toISOString(), end_time: new Date(START + 95 * MINUTE).toISOString() });
   });
 

@@ -3,7 +3,7 @@ import { round } from '../bursts/stats.js';
 import { correlate, type CorrelateOptions, type Correlation, type Incident, type LogEvent, type RankedService } from '../correlate/correlate.js';
 import { labelOf } from '../correlate/semantics.js';
 import { cut, isoSeconds, quoted } from '../correlate/text.js';
-import { nextChecks } from './next-checks.js';
+import { nextChecks, type NextCheckContext } from './next-checks.js';
 import type { IncidentSummary, NonIncident, OtherBurst, SummaryCause, SummarySymptom } from './types.js';
 
 const LIMITS = { what: 280, template: 200, symptoms: 5, services: 10, evidence: 8, nonIncidents: 5, otherBursts: 3 } as const;
@@ -99,7 +99,7 @@ function otherBursts(c: Correlation): OtherBurst[] {
  * on, the likely cause with its evidence and confidence, the symptoms nearest first, the next
  * read-only checks, and what is not an incident (so nobody chases it). Bounded.
  */
-export function buildIncidentSummary(c: Correlation): IncidentSummary {
+export function buildIncidentSummary(c: Correlation, checks?: NextCheckContext): IncidentSummary {
   const incident = c.incident;
   const ranked = incident?.ranked ?? [];
   const base: Omit<IncidentSummary, 'next_checks'> = {
@@ -116,10 +116,10 @@ export function buildIncidentSummary(c: Correlation): IncidentSummary {
     window: { start: new Date(c.window.startMs).toISOString(), end: new Date(c.window.endMs).toISOString(), bucket_s: c.window.bucketMs / 1000 },
     truncated: c.truncated || ranked.length > 1 + LIMITS.symptoms || c.steady.length + c.resolvedSpikes.length > LIMITS.nonIncidents || c.otherBursts.length > LIMITS.otherBursts,
   };
-  return { ...base, next_checks: nextChecks(base, c) };
+  return { ...base, next_checks: nextChecks(base, c, checks) };
 }
 
 /** Correlation and summary in one call: templated log events in, findings out. */
-export function summarizeIncident(events: readonly LogEvent[], opts: CorrelateOptions = {}): IncidentSummary {
-  return buildIncidentSummary(correlate(events, opts));
+export function summarizeIncident(events: readonly LogEvent[], opts: CorrelateOptions = {}, checks?: NextCheckContext): IncidentSummary {
+  return buildIncidentSummary(correlate(events, opts), checks);
 }

@@ -27,8 +27,11 @@ const digitAnd = (needle: string) => (t: string) => t.includes(needle) && /\d/.t
  * patterns run between the wide shapes and the narrow ones, so they still see raw numbers.
  */
 const WIDE: Rule[] = [
-  { re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, when: has('://') },
-  { re: /\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b/gi, when: has('@') },
+  // A scheme and an e-mail's local part start where their run of characters starts: tried from
+  // every word boundary inside a long run (`a.a.a.a…`), each attempt would scan to the run's
+  // end, quadratic in the run (2,000 characters took 2.5 and 4 ms a line).
+  { re: /(?<![\w+.-])[+.-]*[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, when: has('://') },
+  { re: /(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b/gi, when: has('@') },
   { re: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, when: has('-') },
   // C ctime / syslog dates with a weekday: "Fri Jun 17 20:55:07 2005"
   {
@@ -63,6 +66,39 @@ const NARROW: Rule[] = [
 
 export interface Masker {
   (content: string): string;
+  /** Whether texts with one digit skeleton mask alike (false with extra patterns, which may read digit values). */
+  readonly bySkeleton: boolean;
+}
+
+/**
+ * The digit skeleton of a text is the text with every digit but `0` written `1`. The built-in
+ * masks see digits only as digits (`\d`, `[0-9a-f]`), except the `0` of `0x`, which the skeleton
+ * keeps: two texts with one skeleton have their masks at the same places, so when the masked
+ * form of one has no digit left, it is the masked form of the other too. Lines of one kind differ
+ * mostly in their numbers, so the miner masks one line per skeleton instead of every line.
+ */
+const ONE = 49;
+const NINE = 57;
+
+/** A 32-bit FNV-1a hash of a text's digit skeleton, computed without building the skeleton. */
+export function skeletonHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    hash = Math.imul(hash ^ (c > ONE && c <= NINE ? ONE : c), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Whether two texts have one digit skeleton. */
+export function sameSkeleton(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y && (x < ONE || x > NINE || y < ONE || y > NINE)) return false;
+  }
+  return true;
 }
 
 /** Adjacent wildcards (`<*><*>`) become one: a variable split by masking is still one variable. */
@@ -72,9 +108,10 @@ export function createMasker(extra: readonly RegExp[] = []): Masker {
   const always = (): boolean => true;
   const extraRules: Rule[] = extra.map((r) => ({ re: new RegExp(r.source, r.flags.includes('g') ? r.flags : `${r.flags}g`), when: always }));
   const rules = [...WIDE, ...extraRules, ...NARROW];
-  return (content) => {
+  const mask = (content: string): string => {
     let text = content;
     for (const rule of rules) if (rule.when(text)) text = text.replace(rule.re, rule.replace ?? WILDCARD);
     return text.includes('<*><*>') ? text.replace(ADJACENT, WILDCARD) : text;
   };
+  return Object.assign(mask, { bySkeleton: extraRules.length === 0 });
 }

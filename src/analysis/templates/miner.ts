@@ -1,4 +1,4 @@
-import { WILDCARD, createMasker, type Masker } from './mask.js';
+import { WILDCARD, createMasker, sameSkeleton, skeletonHash, type Masker } from './mask.js';
 import { clusterBucket } from './cluster.js';
 import { generalize } from './key.js';
 import { renderTemplate } from './render.js';
@@ -14,7 +14,11 @@ import { slotValues } from './slots.js';
  *     from the masked variants it has seen (render.ts).
  * Reads re-cluster only the key lengths that changed since the last read, so a stream can be
  * mined and read at any point. Deterministic: the same lines in the same order give the same
- * templates and ids. Memory is bounded by the limits below, whatever the input length.
+ * templates and ids. Memory is bounded by the limits below, whatever the input length, and so is
+ * the work per line: O(characters) to mask a new line (a line whose digit skeleton was seen is
+ * not masked again), O(tokens) to key it, O(tokens) to compare it with at most 64 templates past
+ * the shape limit; a read re-clusters each key length that gained shapes in O(its shapes ×
+ * length), whatever the lines (test/unit/template-worst-case.test.ts counts it: `work`).
  */
 export interface MinerOptions {
   /** Extra masking patterns (`--regex`), applied after dates and URLs, before numbers. */
@@ -52,7 +56,16 @@ const MAX_SAMPLES = 4;
 const MAX_EXEMPLAR = 500;
 /** The masked-text cache is a speed-up only; it is dropped whole when it grows past this. */
 const MAX_CACHE = 50_000;
+/** Skeletons kept (each with a text of up to maxMessageLength): real logs have a few thousand (200k BGL lines: 2,248). */
+const MAX_SKELETONS = 10_000;
+/**
+ * Templates a line past the shape limit is compared with, at most: the real systems have up to
+ * 15 of one length and first word, an input built to have thousands would otherwise cost every
+ * such line a scan of them all.
+ */
+const MAX_MATCH_CANDIDATES = 64;
 const OVERFLOW_ID = -1;
+const DIGIT = /\d/;
 
 interface Shape {
   index: number;
@@ -77,6 +90,12 @@ export class TemplateMiner {
   private readonly mask: Masker;
   private readonly opts: typeof DEFAULTS;
   private readonly cache = new Map<string, Shape>();
+  /**
+   * Shapes by the hash of a text's digit skeleton (mask.ts), for texts whose masked form kept no
+   * digit, with the text that is checked on a hit: a line of a known kind costs one pass over
+   * its characters, no masking. A speed-up, bounded by MAX_SKELETONS; a hash collision is a miss.
+   */
+  private readonly bySkeleton = new Map<number, { text: string; shape: Shape }>();
   private readonly shapes = new Map<string, Shape>();
   private readonly byIndex: Shape[] = [];
   private readonly buckets = new Map<number, Shape[]>();
@@ -89,6 +108,8 @@ export class TemplateMiner {
   private templateIndex?: Map<string, ClusterOfShapes[]>;
   private overflowLines = 0;
   private totalLines = 0;
+  /** Counted work (see `work`), shared with the clusterer. */
+  private readonly meter = { steps: 0 };
 
   constructor(opts: MinerOptions = {}) {
     this.mask = createMasker(opts.extraMasks);
@@ -109,23 +130,27 @@ export class TemplateMiner {
   }
 
   /**
+   * Elementary steps spent so far: a line, and each token keyed, clustered, rendered, matched or
+   * read back for slot values. The worst-case tests bound it per token of input, which no
+   * timing can do on a shared machine.
+   */
+  get work(): number {
+    return this.meter.steps;
+  }
+
+  /**
    * Adds one message (the content, without its header), or `count` lines of it (an
    * aggregation bucket), and returns a handle for `templateOf` / `templateIdOf`; -1 when the
    * line overflowed.
    */
   add(message: string, time?: number, count = 1): number {
     this.totalLines += count;
+    this.meter.steps++;
     const text = message.length > this.opts.maxMessageLength ? message.slice(0, this.opts.maxMessageLength) : message;
-    const masked = this.mask(text);
-    let shape = this.cache.get(masked);
+    const shape = this.shapeOfText(text);
     if (!shape) {
-      shape = this.shapeFor(masked);
-      if (!shape) {
-        this.overflowLines += count;
-        return OVERFLOW_ID;
-      }
-      if (this.cache.size >= MAX_CACHE) this.cache.clear();
-      this.cache.set(masked, shape);
+      this.overflowLines += count;
+      return OVERFLOW_ID;
     }
     shape.count += count;
     if (time !== undefined && Number.isFinite(time)) {
@@ -155,6 +180,7 @@ export class TemplateMiner {
   /** Templates by count, most frequent first (ties: lower id first). */
   templates(top = Infinity): TemplateSummary[] {
     this.flush();
+    this.meter.steps += this.byIndex.length;
     const byCluster = new Map<number, Shape[]>();
     for (const s of this.byIndex) {
       const list = byCluster.get(s.clusterId);
@@ -163,13 +189,29 @@ export class TemplateMiner {
     }
     const ranked = [...byCluster.entries()].map(([id, members]) => ({ id, members, count: members.reduce((n, s) => n + s.count, 0) }));
     ranked.sort((a, b) => b.count - a.count || a.id - b.id);
-    return ranked.slice(0, top).map((c) => summarize(c.id, c.members));
+    return ranked.slice(0, top).map((c) => summarize(c.id, c.members, this.meter));
+  }
+
+  private shapeOfText(text: string): Shape | undefined {
+    const skeleton = this.mask.bySkeleton ? skeletonHash(text) : undefined;
+    const known = skeleton === undefined ? undefined : this.bySkeleton.get(skeleton);
+    if (known && sameSkeleton(known.text, text)) return known.shape;
+    const masked = this.mask(text);
+    let shape = this.cache.get(masked);
+    if (!shape) {
+      shape = this.shapeFor(masked);
+      if (!shape) return undefined;
+      remember(this.cache, masked, shape, MAX_CACHE);
+    }
+    if (skeleton !== undefined && !DIGIT.test(masked)) remember(this.bySkeleton, skeleton, { text, shape }, MAX_SKELETONS);
+    return shape;
   }
 
   private shapeFor(masked: string): Shape | undefined {
     let tokens = masked.split(/\s+/).filter(Boolean);
     if (tokens.length > this.opts.maxTokens) tokens = [...tokens.slice(0, this.opts.maxTokens - 1), WILDCARD];
     const keyTokens = generalize(tokens);
+    this.meter.steps += tokens.length;
     const key = keyTokens.join(' ');
     let shape = this.shapes.get(key);
     if (!shape && this.byIndex.length >= this.opts.maxShapes) return this.matchTemplate(keyTokens);
@@ -201,8 +243,8 @@ export class TemplateMiner {
   /**
    * Past the shape limit, a new shape may still belong to a known template: the first cluster
    * of its length and first token whose template matches it token for token (`<*>` matches
-   * anything) takes it. No shape is added past the limit, so the clusters, and this index of
-   * them, no longer change.
+   * anything) takes it, among the first MAX_MATCH_CANDIDATES: O(tokens) a line. No shape is
+   * added past the limit, so the clusters, and this index of them, no longer change.
    */
   private matchTemplate(tokens: string[]): Shape | undefined {
     this.cluster();
@@ -217,21 +259,31 @@ export class TemplateMiner {
         }
       }
     }
+    let candidates = MAX_MATCH_CANDIDATES;
     for (const first of [tokens[0], WILDCARD]) {
       for (const c of this.templateIndex.get(`${tokens.length}\u0000${first}`) ?? []) {
-        if (c.key.every((t, i) => t === WILDCARD || t === tokens[i])) return c.members[0];
+        if (candidates-- === 0) return undefined;
+        if (this.matches(c.key, tokens)) return c.members[0];
       }
     }
     return undefined;
+  }
+
+  private matches(template: readonly string[], tokens: readonly string[]): boolean {
+    for (let i = 0; i < template.length; i++) {
+      this.meter.steps++;
+      if (template[i] !== WILDCARD && template[i] !== tokens[i]) return false;
+    }
+    return true;
   }
 
   /** Re-clusters the key lengths that gained shapes since the last read. */
   private cluster(): void {
     for (const length of this.unclustered) {
       const shapes = this.buckets.get(length)!;
-      const clusters = clusterBucket(shapes).map((c) => {
+      const clusters = clusterBucket(shapes, this.meter).map((c) => {
         const members = c.members.map((i) => shapes[i]);
-        const id = Math.min(...members.map((s) => s.index));
+        const id = members.reduce((low, s) => Math.min(low, s.index), Infinity);
         for (const s of members) s.clusterId = id;
         return { key: c.template, members };
       });
@@ -246,15 +298,32 @@ export class TemplateMiner {
     this.cluster();
     for (const length of this.unrendered) {
       for (const c of this.clusters.get(length)!) {
-        const template = renderTemplate(c.key, c.members.flatMap((s) => s.variants.map((v) => v.split(' '))));
+        const template = renderTemplate(c.key, this.variantTokens(c.members));
         for (const s of c.members) s.template = template;
       }
     }
     this.unrendered.clear();
   }
+
+  /** The masked variants of a cluster's shapes as tokens, split one at a time as they are rendered. */
+  private *variantTokens(members: readonly Shape[]): Generator<string[]> {
+    for (const s of members) {
+      for (const v of s.variants) {
+        const tokens = v.split(' ');
+        this.meter.steps += tokens.length;
+        yield tokens;
+      }
+    }
+  }
 }
 
-function summarize(id: number, members: Shape[]): TemplateSummary {
+/** Caches are a speed-up only: one is dropped whole when it grows past its bound. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, bound: number): void {
+  if (cache.size >= bound) cache.clear();
+  cache.set(key, value);
+}
+
+function summarize(id: number, members: Shape[], meter: { steps: number }): TemplateSummary {
   let count = 0;
   let first: number | undefined;
   let last: number | undefined;
@@ -266,12 +335,14 @@ function summarize(id: number, members: Shape[]): TemplateSummary {
     samples.push(...s.samples);
   }
   const template = members[0].template;
+  const read = samples.slice(0, 4 * MAX_SAMPLES);
+  meter.steps += members.length + read.length * template.split(' ').length;
   return {
     id,
     template,
     count,
     ...(first !== undefined ? { firstSeen: first, lastSeen: last } : {}),
     exemplars: samples.slice(0, 2),
-    slots: slotValues(template, samples.slice(0, 4 * MAX_SAMPLES)),
+    slots: slotValues(template, read),
   };
 }

@@ -4,15 +4,34 @@ import { WILDCARD } from './mask.js';
  * The text shown for a cluster. When every member has the same number of tokens, each
  * position is rendered from the masked tokens: kept when they agree, otherwise reduced to
  * what they share at their ends (`uid=<*>,`). Otherwise the generalised key is shown.
+ *
+ * Members are read once, in order, keeping per position only the first token, whether all
+ * agree and the common prefix and suffix: O(tokens of the members) time, O(length) memory, so a
+ * cluster of thousands of shapes is never held as arrays of tokens all at once.
  */
-export function renderTemplate(key: readonly string[], members: readonly string[][]): string {
-  const n = members[0].length;
-  if (!members.every((m) => m.length === n)) return key.join(' ');
-  const out: string[] = [];
-  for (let p = 0; p < n; p++) {
-    const first = members[0][p];
-    out.push(displayToken(members.every((m) => m[p] === first) ? first : commonFrame(members.map((m) => m[p]))));
+export function renderTemplate(key: readonly string[], members: Iterable<readonly string[]>): string {
+  let first: readonly string[] | undefined;
+  let same: boolean[] = [];
+  let prefix: string[] = [];
+  let suffix: string[] = [];
+  for (const m of members) {
+    if (!first) {
+      first = m;
+      same = m.map(() => true);
+      prefix = [...m];
+      suffix = [...m];
+      continue;
+    }
+    if (m.length !== first.length) return key.join(' ');
+    for (let p = 0; p < m.length; p++) {
+      if (m[p] === first[p]) continue;
+      same[p] = false;
+      prefix[p] = commonPrefix(prefix[p], m[p]);
+      suffix[p] = commonSuffix(suffix[p], m[p]);
+    }
   }
+  if (!first) return key.join(' ');
+  const out = first.map((token, p) => displayToken(same[p] ? token : frame(prefix[p], suffix[p])));
   return out.join(' ').replace(/(?:<\*>){2,}/g, WILDCARD);
 }
 
@@ -36,19 +55,19 @@ function displayToken(token: string): string {
   return glued ? `${open}${key}${WILDCARD}${close}` : token;
 }
 
-/** Common prefix and suffix of differing tokens, cut back to punctuation, with `<*>` between. */
-function commonFrame(values: string[]): string {
-  let pre = values[0];
-  let suf = values[0];
-  for (const v of values) {
-    let i = 0;
-    while (i < pre.length && i < v.length && pre[i] === v[i]) i++;
-    pre = pre.slice(0, i);
-    let j = 0;
-    while (j < suf.length && j < v.length && suf[suf.length - 1 - j] === v[v.length - 1 - j]) j++;
-    suf = suf.slice(suf.length - j);
-  }
-  pre = pre.replace(/[\w<*>]*$/, '');
-  suf = suf.replace(/^[\w<*>]*/, '');
-  return `${pre}${WILDCARD}${suf}`;
+function commonPrefix(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
+}
+
+function commonSuffix(a: string, b: string): string {
+  let j = 0;
+  while (j < a.length && j < b.length && a[a.length - 1 - j] === b[b.length - 1 - j]) j++;
+  return a.slice(a.length - j);
+}
+
+/** What differing tokens share at their ends, cut back to punctuation, with `<*>` between. */
+function frame(prefix: string, suffix: string): string {
+  return `${prefix.replace(/[\w<*>]*$/, '')}${WILDCARD}${suffix.replace(/^[\w<*>]*/, '')}`;
 }

@@ -1,9 +1,9 @@
 import type { LogAnswerMeta, LogQuery, LogRecord, LogSource } from '../../backends/capabilities.js';
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
-import { groupByTemplate } from '../../analysis/templates/group.js';
 import { describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
 import { STORE_LOG_FIELDS } from './common.js';
-import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, errorsAnswer, sampleGroups, type SampleDoc } from './detect-errors-answer.js';
+import { runAnalysis } from '../analysis-thread.js';
+import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, sampleGroups, type SampleDoc } from './detect-errors-answer.js';
 
 /**
  * Errors read for patterns: a spread sample (the LogSource's largest), so a long window is
@@ -63,23 +63,20 @@ export async function detectErrorsOnSource(source: LogSource, input: DetectError
 
   const fine = detection.counts;
   const coarse = overTime ?? detection;
-  return errorsAnswer(
-    {
-      scope: detection.scope,
-      window: win,
-      totalErrors,
-      byService: (byService?.values ?? []).map((v) => ({ service: v.value, count: v.count })),
-      patterns: groupByTemplate(groups),
-      recentDocs: newest.records.map(toSample),
-      detection: fine.length ? { startMs: detection.start, bucketMs: detMs, interval: detInterval, counts: fine } : undefined,
-      overTime: { interval: outInterval, start: new Date(coarse.start).toISOString(), counts: coarse.counts },
-      hasTraceField: source.capabilities.traceIds,
-      fieldsUsed: { ...STORE_LOG_FIELDS },
-      notes,
-      partial,
-    },
-    input,
-  );
+  const evidence = {
+    scope: detection.scope,
+    window: win,
+    totalErrors,
+    byService: (byService?.values ?? []).map((v) => ({ service: v.value, count: v.count })),
+    recentDocs: newest.records.map(toSample),
+    detection: fine.length ? { startMs: detection.start, bucketMs: detMs, interval: detInterval, counts: fine } : undefined,
+    overTime: { interval: outInterval, start: new Date(coarse.start).toISOString(), counts: coarse.counts },
+    hasTraceField: source.capabilities.traceIds,
+    fieldsUsed: { ...STORE_LOG_FIELDS },
+    notes,
+    partial,
+  };
+  return runAnalysis('errorsFromGroups', { groups, evidence, input }, signal);
 }
 
 function toSample(r: LogRecord): SampleDoc {

@@ -13,10 +13,11 @@ import {
   type LogFields,
 } from '../../backends/elasticsearch/log-fields.js';
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
-import { groupByTemplate, type MessageGroup } from '../../analysis/templates/group.js';
+import type { MessageGroup } from '../../analysis/templates/group.js';
 import { defineTool } from '../tool.js';
+import { runAnalysis } from '../analysis-thread.js';
 import { logToolTargets, num, searchEngine, storeLogSource } from './common.js';
-import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, errorsAnswer, sampleGroups, sampleOut, type SampleDoc } from './detect-errors-answer.js';
+import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, sampleGroups, sampleOut, type SampleDoc } from './detect-errors-answer.js';
 import { detectErrorsOnSource } from './detect-errors-on-source.js';
 
 /** Distinct messages aggregated per call; patterns come from these, so memory is bounded whatever the document count. */
@@ -201,7 +202,7 @@ export const elkDetectErrors = defineTool({
       groups.push(...sampleGroups(recentDocs));
       if (totalErrors > recentDocs.length) notes.push(`${fields.message.name} is text-only (no keyword sub-field), so patterns are counted from the ${recentDocs.length} most recent of ${totalErrors} errors.`);
     }
-    const patterns = groupByTemplate(groups);
+    const patterns = await runAnalysis('groupByTemplate', groups, ctx.signal);
     // The newest traced document of each top pattern, fetched for those patterns only (one
     // filter per pattern over its distinct messages): a sample inside each of the message
     // buckets would cost more than the rest of the search on large indices.
@@ -233,23 +234,21 @@ export const elkDetectErrors = defineTool({
     if (otherServices > 0) notes.push(`${otherServices} error(s) come from services beyond the top ${input.top_n}.`);
     if (!svcKeyword && fields.service) notes.push(`${fields.service.name} is text-only, so errors cannot be counted per service.`);
     if (partial) notes.push('Partial result: some shards failed or the search timed out; counts are lower bounds.');
-    return errorsAnswer(
-      {
-        scope: indices,
-        window: win,
-        totalErrors,
-        byService,
-        patterns,
-        recentDocs,
-        detection: detection.length ? { startMs: detection[0].key, bucketMs: detMs, interval: detInterval, counts: detection.map((b) => b.doc_count) } : undefined,
-        overTime: { interval: outInterval, start: overTime.length ? new Date(overTime[0].key).toISOString() : win.start, counts: overTime.map((b) => b.doc_count) },
-        hasTraceField: fields.trace_id !== undefined,
-        fieldsUsed,
-        notes,
-        partial,
-      },
-      input,
-    );
+    const evidence = {
+      scope: indices,
+      window: win,
+      totalErrors,
+      byService,
+      patterns,
+      recentDocs,
+      detection: detection.length ? { startMs: detection[0].key, bucketMs: detMs, interval: detInterval, counts: detection.map((b) => b.doc_count) } : undefined,
+      overTime: { interval: outInterval, start: overTime.length ? new Date(overTime[0].key).toISOString() : win.start, counts: overTime.map((b) => b.doc_count) },
+      hasTraceField: fields.trace_id !== undefined,
+      fieldsUsed,
+      notes,
+      partial,
+    };
+    return runAnalysis('errorsAnswer', { evidence, input }, ctx.signal);
   },
 });
 

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { resolveWindow, describeWindow, type TimeWindow } from '../../core/time.js';
-import type { LogQuery, LogRecord, LogSample, LogSource } from '../../backends/capabilities.js';
-import type { LogEvent } from '../../analysis/correlate/correlate.js';
-import { TemplateMiner } from '../../analysis/templates/miner.js';
+import type { LogQuery, LogSample, LogSource } from '../../backends/capabilities.js';
 import type { ToolContext } from '../tool.js';
 import { resolveLogSource } from './sources.js';
 import { isDemoDataset } from '../../store/demo.js';
@@ -61,38 +59,6 @@ export function describeSource(ctx: Pick<ToolContext, 'backends'>, source: LogSo
 }
 
 export { describeWindow };
-
-/** A sampled record with the template the miner gave its message. */
-export interface MinedRecord extends LogRecord {
-  templateId: number;
-  template: string;
-}
-
-/**
- * Templates for a set of samples mined together, so the same message gets the same id in each
- * (today's window and the day before, for instance). Records keep their sample's order.
- */
-export function mineSamples(samples: readonly LogSample[]): { mined: MinedRecord[][]; miner: TemplateMiner } {
-  const miner = new TemplateMiner();
-  const handles = samples.map((s) => s.records.map((r) => miner.add(r.message, r.ts)));
-  const mined = samples.map((s, k) =>
-    s.records.map((r, i) => ({ ...r, templateId: miner.templateIdOf(handles[k][i]), template: miner.templateOf(handles[k][i]) })),
-  );
-  return { mined, miner };
-}
-
-/** The correlation engine's view of a mined record. */
-export function toLogEvent(r: MinedRecord): LogEvent {
-  return {
-    ts: r.ts,
-    service: r.service ?? 'unknown',
-    level: r.level ?? 'unknown',
-    templateId: String(r.templateId),
-    template: r.template,
-    ...(r.traceId ? { traceId: r.traceId } : {}),
-    ...(r.host ? { host: r.host } : {}),
-  };
-}
 
 /** How a tool says its counts come from a sample. */
 export function sampleNote(sample: LogSample): string | undefined {

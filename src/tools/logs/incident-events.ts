@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { LogEvent } from '../../analysis/correlate/correlate.js';
 import type { TimeWindow } from '../../core/time.js';
 import type { LogSample, LogSource } from '../../backends/capabilities.js';
 import type { ToolContext } from '../tool.js';
-import { dayEarlier, logScopeInput, mineSamples, sampleNote, scopedRequest, toLogEvent } from './common.js';
+import { dayEarlier, logScopeInput, sampleNote, scopedRequest } from './common.js';
+import type { IncidentInput } from './sample-analysis.js';
 
 /** Inputs of the tools that explain an incident from warnings and errors. */
 export const incidentInput = {
@@ -12,23 +12,20 @@ export const incidentInput = {
   compare_day_earlier: z.boolean().default(true),
 };
 
-export interface IncidentEvents {
+export interface IncidentSamples {
   source: LogSource;
   window: TimeWindow;
   sample: LogSample;
-  events: LogEvent[];
-  dayEarlier?: LogEvent[];
+  /** What the analysis thread mines and correlates (sample-analysis.ts). */
+  analysis: IncidentInput;
   notes: string[];
 }
 
-/**
- * Warnings and errors of the window (and of the same window a day earlier, where the source
- * keeps it), mined together into templates so that one message has one id in both.
- */
-export async function readIncidentEvents(
+/** Warnings and errors of the window, and of the same window a day earlier where the source keeps it. */
+export async function readIncidentSamples(
   ctx: ToolContext,
   input: { source?: string; scope?: string; start_time?: string; end_time?: string; service_name?: string; sample_size: number; compare_day_earlier: boolean },
-): Promise<IncidentEvents> {
+): Promise<IncidentSamples> {
   const { source, window, query } = scopedRequest(ctx, input, { levels: ['error', 'warn'] });
   const limit = Math.min(input.sample_size, source.capabilities.maxSample);
   const notes: string[] = [];
@@ -40,13 +37,11 @@ export async function readIncidentEvents(
   notes.push(...sample.notes);
   const note = sampleNote(sample);
   if (note) notes.push(note);
-  const { mined } = mineSamples(earlier ? [sample, earlier] : [sample]);
   return {
     source,
     window,
     sample,
-    events: mined[0].map(toLogEvent),
-    ...(earlier && earlier.records.length ? { dayEarlier: mined[1].map(toLogEvent) } : {}),
+    analysis: { sample, ...(earlier ? { earlier } : {}), windowStartMs: window.from.getTime(), windowEndMs: window.to.getTime() },
     notes,
   };
 }

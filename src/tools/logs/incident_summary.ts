@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { summarizeIncident } from '../../analysis/incident/index.js';
 import { defineTool } from '../tool.js';
+import { runAnalysis } from '../analysis-thread.js';
 import { describeSource, describeWindow, sourceOut, windowOut } from './common.js';
-import { incidentInput, readIncidentEvents } from './incident-events.js';
+import { incidentInput, readIncidentSamples } from './incident-events.js';
 
 const templateCount = z.object({ template: z.string(), count: z.number() });
 
@@ -58,20 +58,18 @@ export const incidentSummary = defineTool({
     partial: z.boolean().optional(),
   }),
   async handler(input, ctx) {
-    const read = await readIncidentEvents(ctx, input);
-    const summary = summarizeIncident(read.events, {
-      windowStartMs: read.window.from.getTime(),
-      windowEndMs: read.window.to.getTime(),
-      ...(read.dayEarlier ? { dayEarlier: read.dayEarlier } : {}),
-    });
+    const read = await readIncidentSamples(ctx, input);
+    // Next checks name only what this caller can call, on the logs this summary read.
+    const checks = { callable: ctx.callableTools(), source: read.source.name, ...(input.scope ? { scope: input.scope } : {}) };
+    const summary = await runAnalysis('summarizeIncident', { ...read.analysis, checks }, ctx.signal);
     const { window: _engineWindow, truncated, ...findings } = summary;
     return {
       ...findings,
       source: describeSource(ctx, read.source, read.sample.scope),
       window: describeWindow(read.window),
-      sampled: read.events.length,
+      sampled: read.sample.records.length,
       total: read.sample.total,
-      truncated: truncated || read.events.length < read.sample.total,
+      truncated: truncated || read.sample.records.length < read.sample.total,
       ...(read.notes.length ? { notes: read.notes } : {}),
       ...(read.sample.partial ? { partial: true } : {}),
     };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
 import { gridFor } from '../../analysis/correlate/events.js';
 import { defineTool } from '../tool.js';
+import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from './burst-output.js';
-import { dayEarlier, describeSource, describeWindow, logScopeInput, mineSamples, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
+import { dayEarlier, describeSource, describeWindow, logScopeInput, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
 
 const TEMPLATE_SAMPLE = 2000;
 
@@ -53,10 +53,17 @@ export const logsBursts = defineTool({
     notes.push(...hist.notes);
     const breakdowns = hist.series?.length ? { [input.by]: Object.fromEntries(hist.series.map((s) => [s.value, s.counts])) } : undefined;
     const series = { startMs: hist.start, bucketMs, counts: hist.counts };
-    const analysis = detectBursts(series, {
-      ...(breakdowns ? { breakdowns } : {}),
-      ...(earlier && earlier.total > 0 ? { dayEarlier: { startMs: earlier.start, bucketMs, counts: earlier.counts } } : {}),
-    });
+    const analysis = await runAnalysis(
+      'detectBursts',
+      {
+        series,
+        options: {
+          ...(breakdowns ? { breakdowns } : {}),
+          ...(earlier && earlier.total > 0 ? { dayEarlier: { startMs: earlier.start, bucketMs, counts: earlier.counts } } : {}),
+        },
+      },
+      ctx.signal,
+    );
     const templates = input.top_templates > 0 && hist.total > 0 ? await templateBursts(input.top_templates) : [];
 
     const current = analysis.ongoing;
@@ -81,33 +88,13 @@ export const logsBursts = defineTool({
       ...(hist.partial ? { partial: true } : {}),
     };
 
-    /**
-     * Per-template bursts from a sample spread over the window: each bucket's sampled records
-     * stand for all of that bucket's records (the histogram's exact count), so a template's
-     * estimated count per bucket is its sampled count scaled by that bucket's sampling ratio.
-     */
+    /** Per-template bursts from a sample spread over the window (sample-analysis.ts). */
     async function templateBursts(top: number) {
       const sample = await source.sample(query, { limit: Math.min(TEMPLATE_SAMPLE, source.capabilities.maxSample), strategy: 'spread' }, ctx.signal);
       const note = sampleNote(sample);
       if (note) notes.push(note);
-      const { mined, miner } = mineSamples([sample]);
-      const index = (ts: number) => Math.min(hist.counts.length - 1, Math.max(0, Math.floor((ts - hist.start) / bucketMs)));
-      const sampledPerBucket = new Array<number>(hist.counts.length).fill(0);
-      for (const r of mined[0]) sampledPerBucket[index(r.ts)]++;
-      const out = [];
-      for (const t of miner.templates(top)) {
-        const counts = new Array<number>(hist.counts.length).fill(0);
-        const services = new Set<string>();
-        for (const r of mined[0]) {
-          if (r.templateId !== t.id) continue;
-          counts[index(r.ts)]++;
-          if (r.service) services.add(r.service);
-        }
-        const estimated = counts.map((c, i) => (sampledPerBucket[i] ? Math.round((c * hist.counts[i]) / sampledPerBucket[i]) : 0));
-        const bursts: Burst[] = detectBursts({ startMs: hist.start, bucketMs, counts: estimated }).bursts;
-        if (bursts.length) out.push({ template: t.template, services: [...services].sort().slice(0, 5), example: t.exemplars[0] ?? '', bursts: bursts.map(toBurstOut) });
-      }
-      return out;
+      const found = await runAnalysis('templateBursts', { sample, histogram: { start: hist.start, counts: hist.counts }, bucketMs, top }, ctx.signal);
+      return found.map((t) => ({ ...t, bursts: t.bursts.map(toBurstOut) }));
     }
   },
 });

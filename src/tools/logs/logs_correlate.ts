@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { correlate, type BurstGroup, type RankedService } from '../../analysis/correlate/correlate.js';
+import type { BurstGroup, RankedService } from '../../analysis/correlate/correlate.js';
 import { defineTool } from '../tool.js';
+import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from './burst-output.js';
 import { describeSource, describeWindow, sourceOut, windowOut } from './common.js';
-import { incidentInput, readIncidentEvents } from './incident-events.js';
+import { incidentInput, readIncidentSamples } from './incident-events.js';
 
 const MAX_TEMPLATE = 200;
 const cut = (s: string): string => (s.length > MAX_TEMPLATE ? `${s.slice(0, MAX_TEMPLATE - 1)}…` : s);
@@ -79,12 +80,8 @@ export const logsCorrelate = defineTool({
     partial: z.boolean().optional(),
   }),
   async handler(input, ctx) {
-    const read = await readIncidentEvents(ctx, input);
-    const c = correlate(read.events, {
-      windowStartMs: read.window.from.getTime(),
-      windowEndMs: read.window.to.getTime(),
-      ...(read.dayEarlier ? { dayEarlier: read.dayEarlier } : {}),
-    });
+    const read = await readIncidentSamples(ctx, input);
+    const c = await runAnalysis('correlateIncident', read.analysis, ctx.signal);
     const incident = c.incident;
     const cause = incident?.ranked[0];
     const summary = cause
@@ -95,7 +92,7 @@ export const logsCorrelate = defineTool({
       source: describeSource(ctx, read.source, read.sample.scope),
       window: describeWindow(read.window),
       bucket_seconds: c.window.bucketMs / 1000,
-      events: { sampled: read.events.length, total: read.sample.total, errors: c.events.errors, warnings: c.events.warnings, with_trace: c.events.withTrace },
+      events: { sampled: read.sample.records.length, total: read.sample.total, errors: c.events.errors, warnings: c.events.warnings, with_trace: c.events.withTrace },
       error_bursts: c.overall.bursts.map(toBurstOut),
       incident: incident
         ? {
@@ -118,7 +115,7 @@ export const logsCorrelate = defineTool({
       other_bursts: c.otherBursts.map(groupOf),
       resolved_spikes: c.resolvedSpikes.map(groupOf),
       steady: c.steady.map((s) => ({ service: s.service, template: cut(s.template), severity: s.severity, count: s.count, per_bucket: s.level, presence: s.presence })),
-      truncated: c.truncated || c.overall.truncated || read.events.length < read.sample.total,
+      truncated: c.truncated || c.overall.truncated || read.sample.records.length < read.sample.total,
       ...(read.notes.length ? { notes: read.notes } : {}),
       ...(read.sample.partial ? { partial: true } : {}),
     };

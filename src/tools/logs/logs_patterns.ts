@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
-import { describeSource, describeWindow, logScopeInput, mineSamples, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
+import { runAnalysis } from '../analysis-thread.js';
+import { describeSource, describeWindow, logScopeInput, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
 
 const patternOut = z.object({
   template: z.string(),
@@ -15,8 +16,6 @@ const patternOut = z.object({
   values: z.array(z.array(z.string())).optional(),
   trace_id: z.string().optional(),
 });
-
-const MAX_VALUE_SLOTS = 3;
 
 export const logsPatterns = defineTool({
   name: 'logs_patterns',
@@ -52,53 +51,24 @@ export const logsPatterns = defineTool({
       ...(input.query ? { text: input.query } : {}),
     });
     const sample = await source.sample(query, { limit: input.sample_size, strategy: 'spread' }, ctx.signal);
-    const { mined, miner } = mineSamples([sample]);
-    const records = mined[0];
-    const scale = records.length ? sample.total / records.length : 0;
-    const perTemplate = new Map<number, { services: Map<string, number>; levels: Set<string>; traceId?: string }>();
-    for (const r of records) {
-      let t = perTemplate.get(r.templateId);
-      if (!t) perTemplate.set(r.templateId, (t = { services: new Map(), levels: new Set() }));
-      if (r.service) t.services.set(r.service, (t.services.get(r.service) ?? 0) + 1);
-      if (r.level) t.levels.add(r.level);
-      t.traceId ??= r.traceId;
-    }
-    const all = miner.templates(input.top_n);
-    const patterns = all.map((t) => {
-      const extra = perTemplate.get(t.id);
-      const values = t.slots.slice(0, MAX_VALUE_SLOTS).map((s) => s.values.map((v) => v.value));
-      return {
-        template: t.template,
-        count: Math.round(t.count * scale),
-        share: records.length ? Math.round((t.count / records.length) * 1000) / 1000 : 0,
-        ...(t.firstSeen !== undefined ? { first_seen: new Date(t.firstSeen).toISOString(), last_seen: new Date(t.lastSeen!).toISOString() } : {}),
-        services: [...(extra?.services ?? [])]
-          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-          .slice(0, 5)
-          .map(([service, n]) => ({ service, count: Math.round(n * scale) })),
-        levels: [...(extra?.levels ?? [])].sort(),
-        example: t.exemplars[0] ?? '',
-        ...(values.some((v) => v.length) ? { values } : {}),
-        ...(extra?.traceId ? { trace_id: extra.traceId } : {}),
-      };
-    });
-    const found = new Set(records.map((r) => r.templateId)).size;
+    const { patterns, found } = await runAnalysis('samplePatterns', { sample, topN: input.top_n }, ctx.signal);
+    const sampled = sample.records.length;
     const notes = [...sample.notes];
     const note = sampleNote(sample);
     if (note) notes.push(note);
     const top = patterns[0];
-    const summary = records.length
-      ? `${found} templates in ${records.length} sampled of ${sample.total} records; most frequent: "${top.template.slice(0, 120)}" (${Math.round(top.share * 100)}%).`
+    const summary = sampled
+      ? `${found} templates in ${sampled} sampled of ${sample.total} records; most frequent: "${top.template.slice(0, 120)}" (${Math.round(top.share * 100)}%).`
       : `No records matched in ${sample.scope} between ${window.from.toISOString()} and ${window.to.toISOString()}.`;
     return {
       summary,
       source: describeSource(ctx, source, sample.scope),
       window: describeWindow(window),
       total: sample.total,
-      sampled: records.length,
+      sampled,
       templates_found: found,
       patterns,
-      truncated: found > patterns.length || records.length < sample.total,
+      truncated: found > patterns.length || sampled < sample.total,
       ...(notes.length ? { notes } : {}),
       ...(sample.partial ? { partial: true } : {}),
     };

@@ -1,0 +1,161 @@
+import type { LogRecord, LogSample } from '../../backends/capabilities.js';
+import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
+import { correlate, type Correlation, type CorrelateOptions, type LogEvent } from '../../analysis/correlate/correlate.js';
+import { summarizeIncident, type IncidentSummary, type NextCheckContext } from '../../analysis/incident/index.js';
+import { TemplateMiner } from '../../analysis/templates/miner.js';
+
+/**
+ * What the log tools compute from the records a source sampled: templates, per-template bursts,
+ * correlation. Plain data in, plain data out, no I/O: these run in the analysis thread
+ * (analysis-thread.ts), so a 5,000-record sample never holds the server's event loop.
+ */
+
+/** A sampled record with the template the miner gave its message. */
+export interface MinedRecord extends LogRecord {
+  templateId: number;
+  template: string;
+}
+
+/**
+ * Templates for a set of samples mined together, so the same message gets the same id in each
+ * (today's window and the day before, for instance). Records keep their sample's order.
+ */
+export function mineSamples(samples: readonly LogSample[]): { mined: MinedRecord[][]; miner: TemplateMiner } {
+  const miner = new TemplateMiner();
+  const handles = samples.map((s) => s.records.map((r) => miner.add(r.message, r.ts)));
+  const mined = samples.map((s, k) =>
+    s.records.map((r, i) => ({ ...r, templateId: miner.templateIdOf(handles[k][i]), template: miner.templateOf(handles[k][i]) })),
+  );
+  return { mined, miner };
+}
+
+/** The correlation engine's view of a mined record. */
+export function toLogEvent(r: MinedRecord): LogEvent {
+  return {
+    ts: r.ts,
+    service: r.service ?? 'unknown',
+    level: r.level ?? 'unknown',
+    templateId: String(r.templateId),
+    template: r.template,
+    ...(r.traceId ? { traceId: r.traceId } : {}),
+    ...(r.host ? { host: r.host } : {}),
+  };
+}
+
+const MAX_VALUE_SLOTS = 3;
+
+export interface SamplePattern {
+  template: string;
+  /** Estimated records in the window with this template (sample count scaled to the total). */
+  count: number;
+  share: number;
+  first_seen?: string;
+  last_seen?: string;
+  services: { service: string; count: number }[];
+  levels: string[];
+  example: string;
+  values?: string[][];
+  trace_id?: string;
+}
+
+/** logs_patterns: the top templates of a sample, counts scaled to the sample's total, and how many templates it holds. */
+export function samplePatterns(sample: LogSample, topN: number): { patterns: SamplePattern[]; found: number } {
+  const { mined, miner } = mineSamples([sample]);
+  const records = mined[0];
+  const scale = records.length ? sample.total / records.length : 0;
+  const perTemplate = new Map<number, { services: Map<string, number>; levels: Set<string>; traceId?: string }>();
+  for (const r of records) {
+    let t = perTemplate.get(r.templateId);
+    if (!t) perTemplate.set(r.templateId, (t = { services: new Map(), levels: new Set() }));
+    if (r.service) t.services.set(r.service, (t.services.get(r.service) ?? 0) + 1);
+    if (r.level) t.levels.add(r.level);
+    t.traceId ??= r.traceId;
+  }
+  const patterns = miner.templates(topN).map((t) => {
+    const extra = perTemplate.get(t.id);
+    const values = t.slots.slice(0, MAX_VALUE_SLOTS).map((s) => s.values.map((v) => v.value));
+    return {
+      template: t.template,
+      count: Math.round(t.count * scale),
+      share: records.length ? Math.round((t.count / records.length) * 1000) / 1000 : 0,
+      ...(t.firstSeen !== undefined ? { first_seen: new Date(t.firstSeen).toISOString(), last_seen: new Date(t.lastSeen!).toISOString() } : {}),
+      services: [...(extra?.services ?? [])]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 5)
+        .map(([service, n]) => ({ service, count: Math.round(n * scale) })),
+      levels: [...(extra?.levels ?? [])].sort(),
+      example: t.exemplars[0] ?? '',
+      ...(values.some((v) => v.length) ? { values } : {}),
+      ...(extra?.traceId ? { trace_id: extra.traceId } : {}),
+    };
+  });
+  return { patterns, found: new Set(records.map((r) => r.templateId)).size };
+}
+
+export interface TemplateBurstsInput {
+  sample: LogSample;
+  /** The exact histogram of the window the sample was spread over. */
+  histogram: { start: number; counts: number[] };
+  bucketMs: number;
+  top: number;
+}
+
+/**
+ * logs_bursts: per-template bursts from a sample spread over the window. Each bucket's sampled
+ * records stand for all of that bucket's records (the histogram's exact count), so a template's
+ * estimated count per bucket is its sampled count scaled by that bucket's sampling ratio.
+ */
+export function templateBursts({ sample, histogram, bucketMs, top }: TemplateBurstsInput): { template: string; services: string[]; example: string; bursts: Burst[] }[] {
+  const { mined, miner } = mineSamples([sample]);
+  const index = (ts: number) => Math.min(histogram.counts.length - 1, Math.max(0, Math.floor((ts - histogram.start) / bucketMs)));
+  const sampledPerBucket = new Array<number>(histogram.counts.length).fill(0);
+  for (const r of mined[0]) sampledPerBucket[index(r.ts)]++;
+  const out = [];
+  for (const t of miner.templates(top)) {
+    const counts = new Array<number>(histogram.counts.length).fill(0);
+    const services = new Set<string>();
+    for (const r of mined[0]) {
+      if (r.templateId !== t.id) continue;
+      counts[index(r.ts)]++;
+      if (r.service) services.add(r.service);
+    }
+    const estimated = counts.map((c, i) => (sampledPerBucket[i] ? Math.round((c * histogram.counts[i]) / sampledPerBucket[i]) : 0));
+    const bursts = detectBursts({ startMs: histogram.start, bucketMs, counts: estimated }).bursts;
+    if (bursts.length) out.push({ template: t.template, services: [...services].sort().slice(0, 5), example: t.exemplars[0] ?? '', bursts });
+  }
+  return out;
+}
+
+export interface IncidentInput {
+  /** Warnings and errors of the window. */
+  sample: LogSample;
+  /** The same query a day earlier, where the source keeps it. */
+  earlier?: LogSample;
+  windowStartMs: number;
+  windowEndMs: number;
+  /** What the summary's next checks may name (summarizeIncident only). */
+  checks?: NextCheckContext;
+}
+
+/**
+ * The window's warnings and errors (and the day before's, mined together so one message has one
+ * id in both) as the correlation engine's events, with its options.
+ */
+function incidentEvents(input: IncidentInput): { events: LogEvent[]; options: CorrelateOptions } {
+  const { mined } = mineSamples(input.earlier ? [input.sample, input.earlier] : [input.sample]);
+  const dayEarlier = input.earlier?.records.length ? mined[1].map(toLogEvent) : undefined;
+  return {
+    events: mined[0].map(toLogEvent),
+    options: { windowStartMs: input.windowStartMs, windowEndMs: input.windowEndMs, ...(dayEarlier ? { dayEarlier } : {}) },
+  };
+}
+
+export function correlateIncident(input: IncidentInput): Correlation {
+  const { events, options } = incidentEvents(input);
+  return correlate(events, options);
+}
+
+export function summarizeIncidentSample(input: IncidentInput): IncidentSummary {
+  const { events, options } = incidentEvents(input);
+  return summarizeIncident(events, options, input.checks);
+}
