@@ -1,3 +1,4 @@
+import { DEFAULT_WINDOW_MS } from '../core/time.js';
 import type { BadLine, ResolvedFileFormat, UntimedLines } from '../ingest/file-records.js';
 import { sanitizeText } from '../security/sanitize.js';
 import { Tally } from './tally.js';
@@ -13,8 +14,8 @@ export const SAMPLES_KEPT = 20;
 const SERVICES_SHOWN = 10;
 /** The tools' largest window (logs_patterns & co. refuse a longer one). */
 const MAX_WINDOW_MS = 31 * 86_400_000;
-/** The window the log tools read when called without start_time/end_time: now-1h .. now (tools/logs/common.ts). */
-export const DEFAULT_TOOL_WINDOW_MS = 3_600_000;
+/** The window the log tools read when called without start_time/end_time. */
+export const DEFAULT_TOOL_WINDOW_MS = DEFAULT_WINDOW_MS;
 
 /**
  * done: read to the end; read_failed: reading stopped at an error (what came before is stored);

@@ -8,6 +8,7 @@ import { generateSeed, seedPlan } from '../seed/generate.js';
 import type { SeedManifest } from '../seed/manifest.js';
 import { SEED_DEFAULTS, SEED_LIMITS, SeedOptionError, type SeedInput } from '../seed/plan.js';
 import { ProgressBar } from './progress.js';
+import type { SeedArgValues } from './seed-args.js';
 
 export const SEED_USAGE = `telemcp seed [--seed N] [--now ISO] [--hours H] [--scale K] [--es-url URL] [--prefix logs]
              [--namespace NS] [--replicas N] [--json]`;
@@ -53,20 +54,6 @@ function number(name: string, raw: string | undefined, integer: boolean): number
   if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} (got ${JSON.stringify(raw.slice(0, 40))})`);
   return n;
 }
-
-/** The options of `telemcp seed`, parsed by the CLI's one parseArgs call (main.ts). */
-export const SEED_OPTIONS = {
-  seed: { type: 'string' },
-  now: { type: 'string' },
-  hours: { type: 'string' },
-  scale: { type: 'string' },
-  'es-url': { type: 'string' },
-  prefix: { type: 'string' },
-  namespace: { type: 'string' },
-  replicas: { type: 'string' },
-} as const;
-
-export type SeedArgValues = { [K in keyof typeof SEED_OPTIONS]?: string } & { json?: boolean; help?: boolean };
 
 function parseSeedArgs(values: SeedArgValues, positionals: string[]): { input: SeedInput; esUrl?: string; replicas: number; json: boolean; help: boolean } {
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0].slice(0, 40))}`);

@@ -140,3 +140,10 @@ export function histogramInterval(windowMs: number, maxBuckets: number, minMs = 
   const candidates = INTERVALS.filter(([, ms]) => ms >= minMs);
   return candidates.find(([, ms]) => windowMs / ms <= maxBuckets) ?? candidates[candidates.length - 1];
 }
+
+/**
+ * The window the log tools read when called without start_time: the last hour. One definition,
+ * so what `telemcp ingest` says about records outside it is what the tools do.
+ */
+export const DEFAULT_WINDOW_START = 'now-1h';
+export const DEFAULT_WINDOW_MS = 3_600_000;

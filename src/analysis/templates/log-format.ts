@@ -40,8 +40,8 @@ export function compileLogFormat(format: string): LogFormat {
     fields,
     parse(line) {
       const m = regex.exec(line.trim());
-      if (!m?.groups) return undefined;
-      return { ...m.groups };
+      // The match's own groups object, not a copy: this runs once per line.
+      return m?.groups;
     },
   };
 }

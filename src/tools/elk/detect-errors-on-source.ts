@@ -1,6 +1,6 @@
 import type { LogAnswerMeta, LogQuery, LogRecord, LogSource } from '../../backends/capabilities.js';
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
-import { describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
+import { describeWindow, histogramInterval, resolveWindow, DEFAULT_WINDOW_START } from '../../core/time.js';
 import { STORE_LOG_FIELDS } from './common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, sampleGroups, type SampleDoc } from './detect-errors-answer.js';
@@ -26,7 +26,7 @@ export interface DetectErrorsInput {
  * from the source's counts, patterns mined from the errors themselves.
  */
 export async function detectErrorsOnSource(source: LogSource, input: DetectErrorsInput, signal: AbortSignal) {
-  const window = resolveWindow(input.start_time, input.end_time, { defaultStart: 'now-1h', maxDays: 31 });
+  const window = resolveWindow(input.start_time, input.end_time, { defaultStart: DEFAULT_WINDOW_START, maxDays: 31 });
   const win = describeWindow(window);
   const spanMs = window.to.getTime() - window.from.getTime();
   const [outInterval, outMs] = histogramInterval(spanMs, OVER_TIME_BUCKETS);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../../config/load.js';
-import { MINUTE_MS, describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
+import { MINUTE_MS, describeWindow, histogramInterval, resolveWindow, DEFAULT_WINDOW_START } from '../../core/time.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { isCoveredByAllowlist } from '../../security/index-guard.js';
 import { sanitizeText } from '../../security/sanitize.js';
@@ -217,7 +217,7 @@ export const elkApmSummary = defineTool({
   targets: (input, config) => ({ indices: input.index_pattern ?? defaultApmIndices(config) }),
   async handler(input, ctx) {
     const es = searchEngine(ctx);
-    const window = resolveWindow(input.start_time, input.end_time, { defaultStart: 'now-1h', maxDays: 31 });
+    const window = resolveWindow(input.start_time, input.end_time, { defaultStart: DEFAULT_WINDOW_START, maxDays: 31 });
     const from = window.from.getTime();
     const to = window.to.getTime();
     const minutes = Math.max(1 / 60, (to - from) / MINUTE_MS);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
-import { describeWindow, histogramInterval, resolveWindow } from '../../core/time.js';
+import { describeWindow, histogramInterval, resolveWindow, DEFAULT_WINDOW_START } from '../../core/time.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import {
   detectLogFields,
@@ -98,7 +98,7 @@ export const elkDetectErrors = defineTool({
     if (store) return detectErrorsOnSource(store, input, ctx.signal);
     const es = searchEngine(ctx);
     const indices = ctx.guarded.indices ?? '';
-    const window = resolveWindow(input.start_time, input.end_time, { defaultStart: 'now-1h', maxDays: 31 });
+    const window = resolveWindow(input.start_time, input.end_time, { defaultStart: DEFAULT_WINDOW_START, maxDays: 31 });
     const win = describeWindow(window);
     const fields = await detectLogFields(es, indices, ctx.config.LOG_FIELDS, ctx.signal);
     const notes = [...fields.notes];

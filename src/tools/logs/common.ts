@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resolveWindow, describeWindow, type TimeWindow } from '../../core/time.js';
+import { resolveWindow, describeWindow, type TimeWindow, DEFAULT_WINDOW_START } from '../../core/time.js';
 import type { LogQuery, LogSample, LogSource } from '../../backends/capabilities.js';
 import type { ToolContext } from '../tool.js';
 import { resolveLogSource } from './sources.js';
@@ -36,7 +36,7 @@ export function scopedRequest(
   extra: Partial<LogQuery> = {},
 ): ScopedRequest {
   const source = resolveLogSource(ctx, input.source);
-  const window = resolveWindow(input.start_time, input.end_time, { defaultStart: 'now-1h', maxDays: 31 });
+  const window = resolveWindow(input.start_time, input.end_time, { defaultStart: DEFAULT_WINDOW_START, maxDays: 31 });
   const query: LogQuery = {
     from: window.from,
     to: window.to,

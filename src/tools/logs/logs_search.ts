@@ -1,3 +1,4 @@
+import { DEFAULT_WINDOW_START } from '../../core/time.js';
 import { z } from 'zod';
 import { logFilterInput, logPageInput, searchHitOut, searchPageOut } from '../log-search-common.js';
 import { defineTool } from '../tool.js';
@@ -28,7 +29,7 @@ export const logsSearch = defineTool({
   output: searchPageOut(searchHitOut).extend({ source: sourceOut }),
   async handler(input, ctx) {
     const source = resolveLogSource(ctx, input.source);
-    const { summary, scope, ...answer } = await searchSourcePage(source, input.scope, input, { tool: NAME, defaultStart: 'now-1h' }, ctx.signal);
+    const { summary, scope, ...answer } = await searchSourcePage(source, input.scope, input, { tool: NAME, defaultStart: DEFAULT_WINDOW_START }, ctx.signal);
     return { summary, source: describeSource(ctx, source, scope), ...answer };
   },
 });
