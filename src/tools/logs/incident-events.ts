@@ -37,6 +37,14 @@ export async function readIncidentSamples(
   notes.push(...sample.notes);
   const note = sampleNote(sample);
   if (note) notes.push(note);
+  if (sample.total === 0) {
+    // Without levels there are no warnings or errors to read: say so rather than "no incident".
+    const { levels: _levels, ...everyLevel } = query;
+    const byLevel = await source.countBy(everyLevel, { by: 'level', limit: 1 }, ctx.signal);
+    if (byLevel.total > 0 && byLevel.values.length === 0) {
+      notes.push(`None of the ${byLevel.total} records in the window carry a level, so there are no warnings or errors to explain; logs_bursts and logs_patterns with log_level "any" read them all.`);
+    }
+  }
   return {
     source,
     window,

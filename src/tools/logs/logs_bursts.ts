@@ -17,7 +17,7 @@ export const logsBursts = defineTool({
   input: z
     .object({
       ...logScopeInput,
-      log_level: z.string().min(1).max(32).default('error').describe('"any" for all levels'),
+      log_level: z.string().min(1).max(32).optional().describe('Default error; "any" for all levels'),
       by: z.enum(['service', 'host', 'level']).default('service'),
       bucket_seconds: z.number().int().min(1).max(86_400).optional(),
       compare_day_earlier: z.boolean().default(true),
@@ -39,17 +39,33 @@ export const logsBursts = defineTool({
     partial: z.boolean().optional(),
   }),
   async handler(input, ctx) {
-    const levels = input.log_level.toLowerCase() === 'any' ? {} : { levels: [input.log_level] };
-    const { source, window, query } = scopedRequest(ctx, input, levels);
+    const asked = input.log_level;
+    const levels = asked === undefined ? { levels: ['error'] } : asked.toLowerCase() === 'any' ? {} : { levels: [asked] };
+    const scoped = scopedRequest(ctx, input, levels);
+    const { source, window } = scoped;
+    let query = scoped.query;
     const grid = gridFor(window.from.getTime(), window.to.getTime(), input.bucket_seconds ? input.bucket_seconds * 1000 : undefined);
     const bucketMs = grid.bucketMs;
     const notes: string[] = [];
     const useDayEarlier = input.compare_day_earlier && source.capabilities.pastWindows;
     if (input.compare_day_earlier && !source.capabilities.pastWindows) notes.push(`${source.name} keeps no past windows to compare with; the baseline is the preceding window only.`);
-    const [hist, earlier] = await Promise.all([
-      source.histogram(query, { bucketMs, by: input.by }, ctx.signal),
-      useDayEarlier ? source.histogram(dayEarlier(query), { bucketMs }, ctx.signal) : Promise.resolve(undefined),
-    ]);
+    const histograms = () =>
+      Promise.all([
+        source.histogram(query, { bucketMs, by: input.by }, ctx.signal),
+        useDayEarlier ? source.histogram(dayEarlier(query), { bucketMs }, ctx.signal) : Promise.resolve(undefined),
+      ]);
+    let [hist, earlier] = await histograms();
+    if (asked === undefined && hist.total === 0) {
+      // No errors may mean no levels at all (plain-text lines without a level word): then "0
+      // errors" would be a finding about the parser, not the system. The bursts are over all records.
+      const { levels: _error, ...everyLevel } = query;
+      const byLevel = await source.countBy(everyLevel, { by: 'level', limit: 1 }, ctx.signal);
+      if (byLevel.total > 0 && byLevel.values.length === 0) {
+        query = everyLevel;
+        [hist, earlier] = await histograms();
+        notes.push(`None of the ${byLevel.total} records in the window carry a level, so these bursts count all of them, not errors; pass log_level to choose a level.`);
+      }
+    }
     notes.push(...hist.notes);
     const breakdowns = hist.series?.length ? { [input.by]: Object.fromEntries(hist.series.map((s) => [s.value, s.counts])) } : undefined;
     const series = { startMs: hist.start, bucketMs, counts: hist.counts };
