@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TemplateMiner } from '../../src/analysis/templates/miner.js';
-import { ADVERSARIAL_INPUTS, minedTokens, rng, threeEnumerations } from '../../test/helpers/adversarial-logs.js';
+import { ADVERSARIAL_INPUTS, minedTokens, threeEnumerations } from '../../test/helpers/adversarial-logs.js';
+import { rng } from '../../test/helpers/random.js';
 
 const SCALE = Number(process.env.SCALE ?? 1);
 

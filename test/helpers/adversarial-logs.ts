@@ -7,21 +7,10 @@
  * (work per token) and bench/loghub/worst-case.ts (time per line).
  */
 import type { MinerOptions } from '../../src/analysis/templates/miner.js';
+import { rng } from './random.js';
 
 /** The miner's default tokens per message: the tokens of a line that count. */
 export const MAX_TOKENS = 100;
-
-/** mulberry32: small, seeded, good enough to pick test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type Random = () => number;
 const int = (r: Random, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
@@ -99,3 +88,4 @@ export function threeEnumerations(): string[] {
 export function minedTokens(line: string): number {
   return Math.min(MAX_TOKENS, line.split(/\s+/).filter(Boolean).length);
 }
+

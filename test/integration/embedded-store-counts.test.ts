@@ -13,18 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLabel } from '../../src/backends/capabilities.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { openLogStore, type LogStore, type StoreQuery } from '../../src/store/log-store.js';
+import { rng } from '../helpers/random.js';
 
-/** mulberry32: small, seeded, good enough to pick test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.parse('2026-03-10T10:00:00.000Z');
 const SPAN = 3 * 3_600_000;

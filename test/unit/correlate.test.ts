@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { correlate, type LogEvent } from '../../src/analysis/correlate/correlate.js';
 import { meaningOf } from '../../src/analysis/correlate/semantics.js';
 import { createMasker } from '../../src/analysis/templates/mask.js';
+import { rng } from '../helpers/random.js';
 
 /** One message's template without a miner: its variables masked (enough where each test message stands alone). */
 const normalizeMessage = createMasker();
@@ -22,17 +23,6 @@ function event(ts: number, service: string, level: string, message: string, trac
   return { ts, service, level, templateId: template, template, ...(traceId ? { traceId } : {}) };
 }
 
-/** A small seeded generator: scenarios are random-looking but identical on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `perMinute` events a minute from `from` to `to`, spread with jitter, each made by `make`. */
 function timeline(random: () => number, from: number, to: number, perMinute: number, make: (ts: number, i: number) => LogEvent[]): LogEvent[] {

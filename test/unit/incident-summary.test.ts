@@ -13,6 +13,7 @@ import { TemplateMiner } from '../../src/analysis/templates/miner.js';
 import { recommend } from '../../src/analysis/recommend/index.js';
 import { generateSeed } from '../../src/seed/generate.js';
 import type { SeedManifest } from '../../src/seed/manifest.js';
+import { rng } from '../helpers/random.js';
 /** One message's template without a miner: its variables masked (enough where each test message stands alone). */
 const normalizeMessage = createMasker();
 
@@ -138,17 +139,7 @@ describe('acceptance: the seed incident (fraud-service pool exhaustion → payme
   });
 });
 
-/** A small seeded generator and Poisson draws: scenario data that looks random but never changes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Poisson draws from the seeded generator: scenario data that looks random but never changes. */
 
 function poisson(random: () => number, mean: number): number {
   const limit = Math.exp(-mean);

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TemplateMiner, type MinerOptions } from '../../src/analysis/templates/miner.js';
-import { ADVERSARIAL_INPUTS, minedTokens, mixed, rng, threeEnumerations } from '../helpers/adversarial-logs.js';
+import { ADVERSARIAL_INPUTS, minedTokens, mixed, threeEnumerations } from '../helpers/adversarial-logs.js';
+import { rng } from '../helpers/random.js';
 
 /**
  * Steps per token of input, at most: each token of a new shape is keyed once, clustered in at
