@@ -7,7 +7,6 @@
  * (work per token) and bench/loghub/worst-case.ts (time per line).
  */
 import type { MinerOptions } from '../../src/analysis/templates/miner.js';
-import { rng } from './random.js';
 
 /** The miner's default tokens per message: the tokens of a line that count. */
 export const MAX_TOKENS = 100;
