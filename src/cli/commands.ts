@@ -18,7 +18,7 @@ import type { CliValues } from './options.js';
 /**
  * The commands that serve, call tools or touch a store: loaded only when one of them runs, so
  * `telemcp patterns` (an offline look at a file) does not pay for the server's modules
- * (0.78 s -> 0.13 s to start).
+ * (`patterns --help` 0.64 s -> 0.18 s, measured with `time`).
  */
 
 function fail(message: string, code = 2): never {

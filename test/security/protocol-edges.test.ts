@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type RunningServer } from '../helpers/server.js';
 import { postMcp, readAudit, tempDir, waitFor } from '../helpers/e2e.js';
+import { jsonBodyOf, rawExchange } from '../helpers/security-raw-http.js';
 import { CLI } from './front-doors.js';
 
 const KEY = `pe_${randomBytes(18).toString('hex')}`;
@@ -129,13 +130,14 @@ describe('HTTP doors answer the same oversized message with one 413', () => {
     const body = path === '/mcp'
       ? `{"jsonrpc":"2.0","id":"big-1","method":"tools/call","params":{"name":"telemcp_status","arguments":{"pad":"${pad}"}}}`
       : `{"tool_name":"telemcp_status","input":{"pad":"${pad}"}}`;
-    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': KEY }, body }).catch((err: Error) => err);
-    // The server may close the connection before the whole body is sent; when the answer arrives it is one 413.
-    if (res instanceof Response) {
-      expect(res.status).toBe(413);
-      const json = (await res.json()) as { error: { code: string | number; data?: { code?: string } } };
-      expect(json.error.data?.code ?? json.error.code).toBe('request_too_large');
-    }
+    // Sent in pieces on a raw socket, reading as it goes: the server may close before the whole body is sent, and the answer it gave must be read.
+    const pieces = Array.from({ length: Math.ceil(body.length / 65_536) }, (_, i) => body.slice(i * 65_536, (i + 1) * 65_536));
+    const head = [`POST ${path} HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, `X-API-Key: ${KEY}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream', `Content-Length: ${Buffer.byteLength(body)}`].join('\r\n');
+    const res = await rawExchange({ port: server.port, head, body: pieces, stopOnResponse: true, deadlineMs: 20_000 });
+    expect(res.status).toBe(413);
+    expect(res.text.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    const json = jsonBodyOf(res.text) as { error: { code: string | number; data?: { code?: string } } };
+    expect(json.error.data?.code ?? json.error.code).toBe('request_too_large');
   });
 });
 
