@@ -130,10 +130,11 @@ describe('HTTP doors answer the same oversized message with one 413', () => {
     const body = path === '/mcp'
       ? `{"jsonrpc":"2.0","id":"big-1","method":"tools/call","params":{"name":"telemcp_status","arguments":{"pad":"${pad}"}}}`
       : `{"tool_name":"telemcp_status","input":{"pad":"${pad}"}}`;
-    // Sent in pieces on a raw socket, reading as it goes: the server may close before the whole body is sent, and the answer it gave must be read.
+    // Sent in pieces on a raw socket with a pause between them, as the T-20 tests do: the server answers 413 at the
+    // headers and closes, and a client still writing when the close arrives can lose the answer it was sent.
     const pieces = Array.from({ length: Math.ceil(body.length / 65_536) }, (_, i) => body.slice(i * 65_536, (i + 1) * 65_536));
     const head = [`POST ${path} HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, `X-API-Key: ${KEY}`, 'Content-Type: application/json', 'Accept: application/json, text/event-stream', `Content-Length: ${Buffer.byteLength(body)}`].join('\r\n');
-    const res = await rawExchange({ port: server.port, head, body: pieces, stopOnResponse: true, deadlineMs: 20_000 });
+    const res = await rawExchange({ port: server.port, head, body: pieces, pieceDelayMs: 20, stopOnResponse: true, deadlineMs: 20_000 });
     expect(res.status).toBe(413);
     expect(res.text.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
     const json = jsonBodyOf(res.text) as { error: { code: string | number; data?: { code?: string } } };
