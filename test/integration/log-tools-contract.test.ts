@@ -108,4 +108,12 @@ describe.each(ENGINES)('log tools give the same findings on $label and on the em
     for (const name of onBoth) if (!offered(onEngine).has(name)) onBoth.delete(name);
     expect(comparable(embedded, onBoth)).toEqual(comparable(es, onBoth));
   });
+
+  it('incident_summary on a window that starts after the onset: identical findings, the onset before the window', async () => {
+    const late = { start_time: new Date(Date.parse(manifest.incident.start) + 10 * 60_000).toISOString(), sample_size: 5000 };
+    const [es, embedded] = await both('incident_summary', late);
+    expect(es).toMatchObject({ status: 'ongoing', began_before_window: true, count_exact: true, likely_cause: { service: 'fraud-service' } });
+    const onBoth = new Set(onEmbedded.rt.registry.listFor(CALLERS.viewer.role).map((t) => t.name));
+    expect(comparable(embedded, onBoth)).toEqual(comparable(es, onBoth));
+  });
 });

@@ -60,7 +60,7 @@ describe('correlate: degenerate input', () => {
 
   it('lays buckets on round times, takes a chosen width, and refuses a width that is not one', () => {
     const events = [event(START + 7_000, 'api', 'error', 'boom'), event(END, 'api', 'error', 'boom')];
-    expect(correlate(events).window).toEqual({ startMs: START, endMs: END, bucketMs: MINUTE, buckets: 120 });
+    expect(correlate(events).window).toEqual({ startMs: START, endMs: END, bucketMs: MINUTE, buckets: 120, focusStartMs: START });
     expect(correlate(events, { bucketMs: 30_000 }).window).toMatchObject({ startMs: START, buckets: 240 });
     expect(() => correlate(events, { bucketMs: 0 })).toThrow(RangeError);
   });

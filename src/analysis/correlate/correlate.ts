@@ -15,10 +15,18 @@ export type { RankedService, RelatedTemplate } from './rank.js';
 export interface CorrelateOptions {
   /** Bucket width; default: a round width giving at most ~180 buckets over the window. */
   bucketMs?: number;
+  /** Buckets start at windowStartMs itself rather than on a multiple of their width (to line up with a source's histogram). */
+  anchored?: boolean;
   /** Default: the first warning or error. */
   windowStartMs?: number;
   /** Default: the last warning or error; pass "now" so that a burst that stopped reads as resolved. */
   windowEndMs?: number;
+  /**
+   * The start of the window the caller asked about, when the events also cover a lookback
+   * before it (the baseline an incident already under way at the window's start needs):
+   * bursts over before it are left out, and an incident may start before it.
+   */
+  focusStartMs?: number;
   /** The same query one day earlier, where the backend allows: daily patterns are not bursts. */
   dayEarlier?: readonly LogEvent[];
   /** Onsets closer than this count as simultaneous, since host clocks disagree (default: one bucket, at least 60 s). */
@@ -64,6 +72,8 @@ export interface Precursor {
   template: string;
   onsetMs: number;
   count: number;
+  /** How it shows: a burst, a template absent before it began, or one absent the same time a day earlier. */
+  kind: 'burst' | 'new' | 'new_since_day_earlier';
 }
 
 /** Two templates of the incident that rise together, the leader's first event earlier by lagS. */
@@ -90,7 +100,8 @@ export interface Incident {
 }
 
 export interface Correlation {
-  window: { startMs: number; endMs: number; bucketMs: number; buckets: number };
+  /** The analysed range; focusStartMs is where the caller's window starts (startMs without a lookback). */
+  window: { startMs: number; endMs: number; bucketMs: number; buckets: number; focusStartMs: number };
   events: { total: number; errors: number; warnings: number; ignored: number; withTrace: number };
   /** All error events per bucket, with the services and hosts that carry each burst. */
   overall: BurstAnalysis;
@@ -110,6 +121,8 @@ const MAX_STEADY = 5;
 const MAX_PRECURSORS = 3;
 const MAX_LINKS = 8;
 const PRECURSOR_WINDOW_MS = 30 * 60_000;
+/** Buckets a warning template must have been absent for before it began, for its start to count as new. */
+const PRECURSOR_HISTORY = 5;
 /** Buckets of slack when grouping bursts in time, of context around an episode, and of lag searched. */
 const EPISODE_SLACK = 2;
 const CONTEXT_BUCKETS = 10;
@@ -235,7 +248,7 @@ export function correlate(events: readonly LogEvent[], opts: CorrelateOptions = 
   const counted = countEvents(events);
   const startMs = opts.windowStartMs ?? (Number.isFinite(counted.firstMs) ? counted.firstMs : (opts.windowEndMs ?? 0));
   const endMs = opts.windowEndMs ?? (Number.isFinite(counted.lastMs) ? counted.lastMs : startMs);
-  const grid = gridFor(startMs, Math.max(startMs, endMs), opts.bucketMs);
+  const grid = gridFor(startMs, Math.max(startMs, endMs), opts.bucketMs, opts.anchored);
   const tolerances = {
     onsetToleranceMs: opts.onsetToleranceMs ?? Math.max(grid.bucketMs, 60_000),
     traceToleranceMs: opts.traceToleranceMs ?? 1000,
@@ -253,7 +266,10 @@ export function correlate(events: readonly LogEvent[], opts: CorrelateOptions = 
   const withFirst = (stream: Stream, burst: Burst): StreamBurst => ({ stream, burst, firstMs: firstTimes.get(burst) ?? burst.onsetMs });
 
   const errorBursts = table.streams.filter((s) => s.severity === 'error').flatMap((s) => analyses.get(s)!.bursts.map((b) => withFirst(s, b)));
-  const episodes = groupEpisodes(errorBursts, EPISODE_SLACK);
+  const focusStartMs = Math.min(Math.max(opts.focusStartMs ?? grid.startMs, grid.startMs), grid.endMs);
+  const focusIndex = Math.max(0, bucketOf(grid, focusStartMs));
+  // Bursts over before the caller's window are not its news: only the lookback's baseline is.
+  const episodes = groupEpisodes(errorBursts, EPISODE_SLACK).filter((e) => e.ongoing || e.lastIndex >= focusIndex);
   const excessOf = (items: StreamBurst[]) => items.reduce((sum, i) => sum + i.burst.excess, 0);
   const analysed = [...episodes].sort((a, b) => Number(b.ongoing) - Number(a.ongoing) || excessOf(b.items) - excessOf(a.items)).slice(0, MAX_EPISODES);
   const candidates: Candidate[] = [];
@@ -270,15 +286,16 @@ export function correlate(events: readonly LogEvent[], opts: CorrelateOptions = 
   // Episodes beyond the cap were not joined by trace: they are listed whole, unsplit.
   const unanalysed = episodes.filter((e) => !analysed.includes(e)).map((e) => e.items);
   const otherGroups = [...others.map((c) => c.items), ...unanalysed].map((items) => groupOf(items, grid)).sort((a, b) => b.count - a.count || a.onsetMs - b.onsetMs);
+  const incident = chosen ? incidentOf(chosen, table, analyses, withFirst, grid, tolerances) : undefined;
 
   return {
-    window: { startMs: grid.startMs, endMs: grid.endMs, bucketMs: grid.bucketMs, buckets: grid.buckets },
+    window: { startMs: grid.startMs, endMs: grid.endMs, bucketMs: grid.bucketMs, buckets: grid.buckets, focusStartMs },
     events: { total: counted.total, errors: counted.errors, warnings: counted.warnings, ignored: counted.ignored, withTrace: counted.withTrace },
     overall,
-    ...(chosen ? { incident: incidentOf(chosen, table, analyses, withFirst, grid, tolerances) } : {}),
+    ...(incident ? { incident } : {}),
     otherBursts: otherGroups.filter((g) => g.status === 'ongoing').slice(0, MAX_GROUPS_LISTED),
     resolvedSpikes: otherGroups.filter((g) => g.status === 'resolved').slice(0, MAX_GROUPS_LISTED),
-    steady: steadyStreams(table, analyses, grid),
+    steady: steadyStreams(table, analyses, grid, new Set(incident?.precursors.map((p) => `${p.service}\u0000${p.templateId}`))),
     truncated: table.truncated || tracesTruncated,
   };
 }
@@ -301,13 +318,7 @@ function incidentOf(
   let count = 0;
   for (const i of chosen.items) for (let j = from; j < i.stream.counts.length; j++) count += i.stream.counts[j];
   const ongoing = chosen.items.some((i) => i.burst.status === 'ongoing');
-  const precursors: Precursor[] = table.streams
-    .filter((s) => s.severity === 'warn' && s.service === cause.service)
-    .flatMap((s) => analyses.get(s)!.bursts.map((b) => withFirst(s, b)))
-    .filter((p) => p.firstMs >= onsetMs - PRECURSOR_WINDOW_MS && onsetMs - p.firstMs > tolerances.onsetToleranceMs && p.burst.lastIndex >= from - 1)
-    .sort((a, b) => a.firstMs - b.firstMs || b.burst.count - a.burst.count)
-    .slice(0, MAX_PRECURSORS)
-    .map((p) => ({ service: p.stream.service, templateId: p.stream.templateId, template: cut(p.stream.template, 200), onsetMs: p.firstMs, count: p.burst.count }));
+  const precursors = precursorsOf(table, analyses, withFirst, cause.service, onsetMs, from, tolerances.onsetToleranceMs);
   return {
     status: ongoing ? 'ongoing' : 'resolved',
     onsetMs,
@@ -345,9 +356,48 @@ function templateLinks(chosen: Candidate, ranked: RankedService[], opts: RankOpt
   return out;
 }
 
-function steadyStreams(table: StreamTable, analyses: Map<Stream, BurstAnalysis>, grid: Grid): SteadyStream[] {
+/**
+ * Warnings of the cause's own service that came before its errors: a warning burst that began
+ * up to PRECURSOR_WINDOW_MS before the onset; a template that was absent for at least
+ * PRECURSOR_HISTORY buckets and began in that span (a slow trickle no burst test flags, such as a
+ * connection-leak warning twice a minute); or one logged before the onset that the same time a
+ * day earlier did not have at all. Each must still be logged at the onset, so a warning that came
+ * and went long before is not evidence.
+ */
+function precursorsOf(
+  table: StreamTable,
+  analyses: Map<Stream, BurstAnalysis>,
+  withFirst: (stream: Stream, burst: Burst) => StreamBurst,
+  service: string,
+  onsetMs: number,
+  onsetIndex: number,
+  toleranceMs: number,
+): Precursor[] {
+  const out = new Map<Stream, Precursor>();
+  const startsBefore = (ms: number) => ms >= onsetMs - PRECURSOR_WINDOW_MS && onsetMs - ms > toleranceMs;
+  const loggedAtOnset = (s: Stream) => s.counts.slice(Math.max(0, onsetIndex - 1)).some((n) => n > 0);
+  const add = (s: Stream, onset: number, count: number, kind: Precursor['kind']) => {
+    if (!out.has(s)) out.set(s, { service: s.service, templateId: s.templateId, template: cut(s.template, 200), onsetMs: onset, count, kind });
+  };
+  const warnings = table.streams.filter((s) => s.severity === 'warn' && s.service === service);
+  for (const s of warnings) {
+    for (const b of analyses.get(s)!.bursts.map((burst) => withFirst(s, burst))) {
+      if (startsBefore(b.firstMs) && b.burst.lastIndex >= onsetIndex - 1) add(s, b.firstMs, b.burst.count, 'burst');
+    }
+  }
+  for (const s of warnings) {
+    const firstIndex = s.counts.findIndex((n) => n > 0);
+    if (firstIndex >= PRECURSOR_HISTORY && startsBefore(s.firstMs) && loggedAtOnset(s)) add(s, s.firstMs, s.count, 'new');
+    const earlier = s.dayEarlier?.reduce((sum, n) => sum + n, 0);
+    if (earlier === 0 && s.firstMs < onsetMs - toleranceMs && loggedAtOnset(s)) add(s, s.firstMs, s.count, 'new_since_day_earlier');
+  }
+  return [...out.values()].sort((a, b) => a.onsetMs - b.onsetMs || b.count - a.count).slice(0, MAX_PRECURSORS);
+}
+
+function steadyStreams(table: StreamTable, analyses: Map<Stream, BurstAnalysis>, grid: Grid, precursors: Set<string>): SteadyStream[] {
   if (grid.buckets < STEADY_MIN_BUCKETS) return [];
   return table.streams
+    .filter((s) => !precursors.has(`${s.service}\u0000${s.templateId}`))
     .filter((s) => !analyses.get(s)!.bursts.length && analyses.get(s)!.presence >= STEADY_PRESENCE)
     .slice(0, MAX_STEADY)
     .map((s) => ({

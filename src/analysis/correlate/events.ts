@@ -10,6 +10,17 @@ export interface LogEvent {
   template: string;
   traceId?: string;
   host?: string;
+  /**
+   * How many records of the window this event stands for (default 1): a sampled event is
+   * weighted by its bucket's exact count over its sampled count, so series built from a
+   * sample follow the window's real counts instead of the sampler's even spread.
+   */
+  weight?: number;
+}
+
+/** The records an event stands for. */
+export function weightOf(e: LogEvent): number {
+  return e.weight !== undefined && Number.isFinite(e.weight) && e.weight > 0 ? e.weight : 1;
 }
 
 export type Severity = 'error' | 'warn';
@@ -47,13 +58,17 @@ const NICE_BUCKETS = [SECOND, 5 * SECOND, 10 * SECOND, 30 * SECOND, MINUTE, 2 * 
 const TARGET_BUCKETS = 180;
 const MAX_BUCKETS = 5000;
 
-export function gridFor(fromMs: number, toMs: number, bucketMs?: number): Grid {
+/**
+ * Buckets over [fromMs, toMs]: on whole multiples of their width, or, `anchored`, starting at
+ * fromMs itself (as a LogSource histogram's buckets do, so the two line up exactly).
+ */
+export function gridFor(fromMs: number, toMs: number, bucketMs?: number, anchored = false): Grid {
   if (bucketMs !== undefined && !(Number.isFinite(bucketMs) && bucketMs > 0)) throw new RangeError('bucketMs must be a positive number of milliseconds');
   const span = Math.max(0, toMs - fromMs);
   let width = bucketMs ?? NICE_BUCKETS.find((b) => span / b <= TARGET_BUCKETS) ?? DAY_MS;
   // A caller's bucket width may not turn a long window into an unbounded number of buckets.
   while (span / width >= MAX_BUCKETS) width *= 2;
-  const startMs = Math.floor(fromMs / width) * width;
+  const startMs = anchored ? fromMs : Math.floor(fromMs / width) * width;
   // A window ending on a bucket boundary gets no empty bucket of zero length after it.
   return { startMs, bucketMs: width, buckets: Math.max(1, Math.ceil((toMs - startMs) / width)), endMs: toMs };
 }
@@ -74,6 +89,8 @@ export interface Stream {
   severity: Severity;
   count: number;
   counts: number[];
+  /** Its first event in the window, epoch ms. */
+  firstMs: number;
   /** Its counts in the same buckets a day earlier, when day-earlier events were given. */
   dayEarlier?: number[];
 }
@@ -117,14 +134,14 @@ export function tabulate(events: readonly LogEvent[], grid: Grid, maxStreams: nu
     let perService = tallies.get(e.service);
     if (!perService) tallies.set(e.service, (perService = new Map()));
     const t = perService.get(e.templateId);
-    if (!t) perService.set(e.templateId, { service: e.service, templateId: e.templateId, template: e.template, severity, count: 1 });
+    if (!t) perService.set(e.templateId, { service: e.service, templateId: e.templateId, template: e.template, severity, count: weightOf(e) });
     else {
-      t.count += 1;
+      t.count += weightOf(e);
       if (severity === 'error') t.severity = 'error';
     }
     if (severity === 'error') {
-      serviceErrors.set(e.service, (serviceErrors.get(e.service) ?? 0) + 1);
-      if (e.host) hostErrors.set(e.host, (hostErrors.get(e.host) ?? 0) + 1);
+      serviceErrors.set(e.service, (serviceErrors.get(e.service) ?? 0) + weightOf(e));
+      if (e.host) hostErrors.set(e.host, (hostErrors.get(e.host) ?? 0) + weightOf(e));
     }
   }
   const all = [...tallies.values()].flatMap((m) => [...m.values()]);
@@ -132,7 +149,7 @@ export function tabulate(events: readonly LogEvent[], grid: Grid, maxStreams: nu
   const kept = all.slice(0, maxStreams);
   const lookup = new Map<string, Map<string, Stream>>();
   const streams = kept.map((t, id): Stream => {
-    const s: Stream = { id, ...t, count: 0, counts: new Array<number>(grid.buckets).fill(0), ...(dayEarlier ? { dayEarlier: new Array<number>(grid.buckets).fill(0) } : {}) };
+    const s: Stream = { id, ...t, count: 0, firstMs: Infinity, counts: new Array<number>(grid.buckets).fill(0), ...(dayEarlier ? { dayEarlier: new Array<number>(grid.buckets).fill(0) } : {}) };
     if (!lookup.has(t.service)) lookup.set(t.service, new Map());
     lookup.get(t.service)!.set(t.templateId, s);
     return s;
@@ -143,17 +160,18 @@ export function tabulate(events: readonly LogEvent[], grid: Grid, maxStreams: nu
     const severity = isUsable(e) ? severityOf(e.level) : undefined;
     const b = severity ? bucketOf(grid, e.ts) : -1;
     if (b < 0) continue;
+    const w = weightOf(e);
     const s = lookup.get(e.service)?.get(e.templateId);
     if (s) {
-      s.counts[b] += 1;
-      s.count += 1;
+      s.counts[b] += w;
+      if (e.ts < s.firstMs) s.firstMs = e.ts;
     }
     if (severity === 'error') {
-      errors[b] += 1;
+      errors[b] += w;
       const byService = breakdowns.service[e.service];
-      if (byService) byService[b] += 1;
+      if (byService) byService[b] += w;
       const byHost = e.host ? breakdowns.host[e.host] : undefined;
-      if (byHost) byHost[b] += 1;
+      if (byHost) byHost[b] += w;
     }
   }
   let errorsDayEarlier: number[] | undefined;
@@ -163,12 +181,25 @@ export function tabulate(events: readonly LogEvent[], grid: Grid, maxStreams: nu
       const severity = isUsable(e) ? severityOf(e.level) : undefined;
       const b = severity ? bucketOf(grid, e.ts + DAY_MS) : -1;
       if (b < 0) continue;
+      const w = weightOf(e);
       const s = lookup.get(e.service)?.get(e.templateId);
-      if (s?.dayEarlier) s.dayEarlier[b] += 1;
-      if (severity === 'error') errorsDayEarlier[b] += 1;
+      if (s?.dayEarlier) s.dayEarlier[b] += w;
+      if (severity === 'error') errorsDayEarlier[b] += w;
     }
   }
+  // Weighted counts are estimates of whole events: each bucket is rounded, a bucket that holds
+  // an event keeping at least one, so every figure derived from the series is a whole number.
+  for (const s of streams) {
+    wholeEvents(s.counts);
+    if (s.dayEarlier) wholeEvents(s.dayEarlier);
+    s.count = s.counts.reduce((sum, n) => sum + n, 0);
+  }
+  for (const series of [errors, errorsDayEarlier, ...Object.values(breakdowns.service), ...Object.values(breakdowns.host)]) if (series) wholeEvents(series);
   return { streams, lookup, errors, ...(errorsDayEarlier ? { errorsDayEarlier } : {}), breakdowns, truncated: all.length > kept.length };
+}
+
+function wholeEvents(counts: number[]): void {
+  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) counts[i] = Math.max(1, Math.round(counts[i]));
 }
 
 function busiest(counts: Map<string, number>): string[] {

@@ -31,6 +31,13 @@ export interface SummarySymptom {
   evidence: string[];
 }
 
+export interface SilentService {
+  service: string;
+  /** No record since this time. */
+  since: string;
+  usual_per_min: number;
+}
+
 /** A read-only call worth making next, ready to send. */
 export interface NextCheck {
   tool: string;
@@ -60,9 +67,21 @@ export interface IncidentSummary {
   what: string;
   /** Incident onset, ISO 8601; null without an incident. */
   since: string | null;
-  status: 'ongoing' | 'resolved' | 'none';
-  /** Error events of the incident since its onset. */
+  /**
+   * `silent`: the errors stopped together with the logs of the service that had them (it logs
+   * nothing, or under half its usual rate, since), so nothing says it recovered.
+   */
+  status: 'ongoing' | 'resolved' | 'silent' | 'none';
+  /** Error records of the incident's services since its onset (exact when count_exact). */
   count: number;
+  /** The same, counted inside the caller's window only. */
+  count_in_window: number;
+  /** count and count_in_window are server-side counts, not estimates from the sample. */
+  count_exact: boolean;
+  /** The incident was already under way when the caller's window starts (its onset came from the lookback). */
+  began_before_window: boolean;
+  /** Services that logged steadily and then stopped: silence is a finding, not a recovery. */
+  silent_services: SilentService[];
   /** The cause's service first, then its symptoms'. */
   services: string[];
   likely_cause: SummaryCause | null;

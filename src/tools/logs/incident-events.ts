@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { TimeWindow } from '../../core/time.js';
-import type { LogSample, LogSource } from '../../backends/capabilities.js';
+import type { LogHistogram, LogQuery, LogSample, LogSource } from '../../backends/capabilities.js';
+import { gridFor, severityOf } from '../../analysis/correlate/events.js';
+import { detectSilences, type ServiceCounts, type Silence } from '../../analysis/incident/service-counts.js';
 import type { ToolContext } from '../tool.js';
-import { dayEarlier, logScopeInput, sampleNote, scopedRequest } from './common.js';
-import type { IncidentInput } from './sample-analysis.js';
+import { DAY_MS, dayEarlier, logScopeInput, sampleNote, scopedRequest } from './common.js';
+import type { IncidentInput, LevelCounts } from './sample-analysis.js';
 
 /** Inputs of the tools that explain an incident from warnings and errors. */
 export const incidentInput = {
@@ -21,7 +23,58 @@ export interface IncidentSamples {
   notes: string[];
 }
 
-/** Warnings and errors of the window, and of the same window a day earlier where the source keeps it. */
+/**
+ * How far before the caller's window the analysis reads: an incident already under way when the
+ * window starts needs the quiet before it as its baseline, or it reads as the normal level (or
+ * as nothing). As long as the window, at least an hour, at most a day.
+ */
+const LOOKBACK = { minMs: 3_600_000, maxMs: DAY_MS } as const;
+const SERVICES_COUNTED = 20;
+/** Silent services whose newest record is looked up (the summary lists ten). */
+const MAX_SILENCES_LOOKED_UP = 10;
+
+/** Exact warnings and errors per bucket, from a histogram by level (its spellings already merged). */
+function levelCounts(h: LogHistogram): LevelCounts {
+  const out: LevelCounts = { error: new Array<number>(h.counts.length).fill(0), warn: new Array<number>(h.counts.length).fill(0) };
+  for (const series of h.series ?? []) {
+    const severity = severityOf(series.value);
+    if (severity) series.counts.forEach((n, i) => (out[severity][i] += n));
+  }
+  return out;
+}
+
+/** Silences reported to the second: each silent service's newest record (records without a service keep their bucket's end). */
+async function newestRecords(source: LogSource, query: LogQuery, silences: Silence[], signal: AbortSignal): Promise<Record<string, number>> {
+  const named = silences.filter((s) => s.service !== NO_SERVICE).slice(0, MAX_SILENCES_LOOKED_UP);
+  const pages = await Promise.all(
+    named.map((s) => source.search({ ...query, from: new Date(s.lastBucketStartMs), services: [s.service] }, { limit: 1, order: 'desc' }, signal)),
+  );
+  return Object.fromEntries(named.flatMap((s, i) => (pages[i].records[0] ? [[s.service, pages[i].records[0].ts]] : [])));
+}
+
+/** The label the analysis gives records without a service (sample-analysis.ts toLogEvent). */
+const NO_SERVICE = 'unknown';
+
+/**
+ * Per-service series of a histogram by service. When every service is listed (fewer than were
+ * asked for), what is left of each bucket belongs to records without a service, which the
+ * analysis calls "unknown": then the series cover every record.
+ */
+function byService(h: LogHistogram): { series: Record<string, number[]>; complete: boolean } {
+  const series: Record<string, number[]> = Object.fromEntries((h.series ?? []).map((s) => [s.value, [...s.counts]]));
+  if ((h.series?.length ?? 0) >= SERVICES_COUNTED) return { series, complete: !h.otherTotal };
+  if (h.otherTotal) {
+    const rest = h.counts.map((n, i) => n - (h.series ?? []).reduce((sum, s) => sum + s.counts[i], 0));
+    const named = series[NO_SERVICE];
+    series[NO_SERVICE] = named ? named.map((n, i) => n + rest[i]) : rest;
+  }
+  return { series, complete: true };
+}
+
+/**
+ * Warnings and errors of the window and of a lookback before it (sampled, and counted exactly
+ * per bucket and per service), and of the same range a day earlier where the source keeps it.
+ */
 export async function readIncidentSamples(
   ctx: ToolContext,
   input: { source?: string; scope?: string; start_time?: string; end_time?: string; service_name?: string; sample_size: number; compare_day_earlier: boolean },
@@ -29,18 +82,58 @@ export async function readIncidentSamples(
   const { source, window, query } = scopedRequest(ctx, input, { levels: ['error', 'warn'] });
   const limit = Math.min(input.sample_size, source.capabilities.maxSample);
   const notes: string[] = [];
+  const fromMs = window.from.getTime();
+  const toMs = window.to.getTime();
+  const lookbackMs = source.capabilities.pastWindows ? Math.min(LOOKBACK.maxMs, Math.max(LOOKBACK.minMs, toMs - fromMs)) : 0;
+  // The buckets are the correlation's, laid from the window's start backwards so that one of them
+  // starts exactly where the window does: the counts inside the window are then exact.
+  const { bucketMs } = gridFor(fromMs - lookbackMs, toMs);
+  const rangeStartMs = fromMs - Math.ceil(lookbackMs / bucketMs) * bucketMs;
+  const range: LogQuery = { ...query, from: new Date(rangeStartMs) };
+  const { levels: _levels, ...everyLevel } = range;
   const useDayEarlier = input.compare_day_earlier && source.capabilities.pastWindows;
-  const [sample, earlier] = await Promise.all([
-    source.sample(query, { limit, strategy: 'spread' }, ctx.signal),
-    useDayEarlier ? source.sample(dayEarlier(query), { limit: Math.max(100, Math.floor(limit / 2)), strategy: 'spread' }, ctx.signal) : Promise.resolve(undefined),
+  const signal = ctx.signal;
+  const [sample, earlier, levels, earlierLevels, errorsByService, recordsByService] = await Promise.all([
+    source.sample(range, { limit, strategy: 'spread' }, signal),
+    useDayEarlier ? source.sample(dayEarlier(range), { limit: Math.max(100, Math.floor(limit / 2)), strategy: 'spread' }, signal) : Promise.resolve(undefined),
+    source.histogram(range, { bucketMs, by: 'level', top: SERVICES_COUNTED }, signal),
+    useDayEarlier ? source.histogram(dayEarlier(range), { bucketMs, by: 'level', top: SERVICES_COUNTED }, signal) : Promise.resolve(undefined),
+    source.histogram({ ...range, levels: ['error'] }, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal),
+    source.histogram(everyLevel, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal),
   ]);
   notes.push(...sample.notes);
   const note = sampleNote(sample);
   if (note) notes.push(note);
+  // The lookback is a baseline only where the source holds records: before its first record it
+  // is "no data", not "quiet", and reading it as quiet would turn every steady stream into a burst
+  // at the data's start. The analysed range starts at the first bucket with any record.
+  const windowBucket = Math.round((fromMs - rangeStartMs) / bucketMs);
+  const firstData = recordsByService.counts.findIndex((n) => n > 0);
+  const skip = firstData < 0 ? windowBucket : Math.min(firstData, windowBucket);
+  const startMs = rangeStartMs + skip * bucketMs;
+  const trim = (counts: number[]) => counts.slice(skip);
+  const trimLevels = (l: LevelCounts): LevelCounts => ({ error: trim(l.error), warn: trim(l.warn) });
+  const trimSeries = (series: Record<string, number[]>) => Object.fromEntries(Object.entries(series).map(([k, v]) => [k, trim(v)]));
+  const exactLevels = trimLevels(levelCounts(levels));
+  const focus = windowBucket - skip;
+  const inWindow = (counts: number[]) => counts.slice(focus).reduce((a, b) => a + b, 0);
+  const errors = byService(errorsByService);
+  const records = byService(recordsByService);
+  const serviceCounts: ServiceCounts = {
+    startMs,
+    bucketMs,
+    endMs: toMs,
+    errors: trimSeries(errors.series),
+    records: trimSeries(records.series),
+    complete: errors.complete && records.complete,
+    window: { errors: inWindow(exactLevels.error), warnings: inWindow(exactLevels.warn) },
+  };
+  serviceCounts.lastSeenMs = await newestRecords(source, everyLevel, detectSilences(serviceCounts), signal);
+  if (focus > 0) notes.push(`Read ${Math.round((fromMs - startMs) / 60_000)} min before the window too, as the baseline of anything already under way at its start; counts say which are inside the window.`);
+  if (!serviceCounts.complete) notes.push(`Silences and exact totals cover the ${SERVICES_COUNTED} busiest services.`);
   if (sample.total === 0) {
     // Without levels there are no warnings or errors to read: say so rather than "no incident".
-    const { levels: _levels, ...everyLevel } = query;
-    const byLevel = await source.countBy(everyLevel, { by: 'level', limit: 1 }, ctx.signal);
+    const byLevel = await source.countBy({ ...everyLevel, from: window.from }, { by: 'level', limit: 1 }, signal);
     if (byLevel.total > 0 && byLevel.values.length === 0) {
       notes.push(`None of the ${byLevel.total} records in the window carry a level, so there are no warnings or errors to explain; logs_bursts and logs_patterns with log_level "any" read them all.`);
     }
@@ -49,7 +142,17 @@ export async function readIncidentSamples(
     source,
     window,
     sample,
-    analysis: { sample, ...(earlier ? { earlier } : {}), windowStartMs: window.from.getTime(), windowEndMs: window.to.getTime() },
+    analysis: {
+      sample,
+      ...(earlier ? { earlier } : {}),
+      windowStartMs: startMs,
+      windowEndMs: toMs,
+      focusStartMs: fromMs,
+      bucketMs,
+      levels: exactLevels,
+      ...(earlierLevels ? { earlierLevels: trimLevels(levelCounts(earlierLevels)) } : {}),
+      serviceCounts,
+    },
     notes,
   };
 }

@@ -10,15 +10,19 @@ export const incidentSummary = defineTool({
   name: 'incident_summary',
   title: 'Incident summary',
   description:
-    'What is going wrong and why: since when, how many, which services, likely cause with evidence, symptoms, what is not the incident (steady warnings, resolved spikes), and next read-only checks. Feed it to elk_recommend_fix.',
+    'What is going wrong and why: since when (even before your window), how many, which services, likely cause with evidence, symptoms, services gone silent, what is not the incident, and next read-only checks. Feed it to elk_recommend_fix.',
   toolset: 'logs',
   leastRole: 'elk_viewer',
   input: z.object(incidentInput).strict(),
   output: z.object({
     what: z.string(),
     since: z.string().nullable(),
-    status: z.enum(['ongoing', 'resolved', 'none']),
+    status: z.enum(['ongoing', 'resolved', 'silent', 'none']),
     count: z.number(),
+    count_in_window: z.number(),
+    count_exact: z.boolean(),
+    began_before_window: z.boolean(),
+    silent_services: z.array(z.object({ service: z.string(), since: z.string(), usual_per_min: z.number() })),
     services: z.array(z.string()),
     likely_cause: z
       .object({
@@ -51,6 +55,8 @@ export const incidentSummary = defineTool({
     other_bursts: z.array(z.object({ services: z.array(z.string()), template: z.string(), count: z.number(), since: z.string() })),
     source: sourceOut,
     window: windowOut,
+    /** Start of the lookback read before the window as a baseline (sampled counts records from here). */
+    analysed_from: z.string(),
     sampled: z.number(),
     total: z.number(),
     truncated: z.boolean(),
@@ -67,8 +73,9 @@ export const incidentSummary = defineTool({
       ...findings,
       source: describeSource(ctx, read.source, read.sample.scope),
       window: describeWindow(read.window),
+      analysed_from: new Date(read.analysis.windowStartMs).toISOString(),
       sampled: read.sample.records.length,
-      total: read.sample.total,
+      total: read.analysis.serviceCounts ? read.analysis.serviceCounts.window.errors + read.analysis.serviceCounts.window.warnings : read.sample.total,
       truncated: truncated || read.sample.records.length < read.sample.total,
       ...(read.notes.length ? { notes: read.notes } : {}),
       ...(read.sample.partial ? { partial: true } : {}),

@@ -57,6 +57,8 @@ export const logsCorrelate = defineTool({
     summary: z.string(),
     source: sourceOut,
     window: windowOut,
+    /** Start of the lookback read before the window as a baseline. */
+    analysed_from: z.string(),
     bucket_seconds: z.number(),
     events: z.object({ sampled: z.number(), total: z.number(), errors: z.number(), warnings: z.number(), with_trace: z.number() }),
     error_bursts: z.array(burstOut),
@@ -84,15 +86,18 @@ export const logsCorrelate = defineTool({
     const c = await runAnalysis('correlateIncident', read.analysis, ctx.signal);
     const incident = c.incident;
     const cause = incident?.ranked[0];
+    // Exact counts of the caller's window; the sample also covers the lookback before it.
+    const exact = read.analysis.serviceCounts?.window ?? { errors: c.events.errors, warnings: c.events.warnings };
     const summary = cause
       ? `Likely cause: ${cause.service} ("${cut(cause.template).slice(0, 100)}"), from ${new Date(cause.onsetMs).toISOString()}; ${incident.ranked.length - 1} dependent service(s); ${incident.traces.crossService} traces cross services.`
-      : `No correlated error burst: ${c.events.errors} errors and ${c.events.warnings} warnings read, ${c.resolvedSpikes.length} resolved spike(s), ${c.steady.length} steady stream(s).`;
+      : `No correlated error burst: ${exact.errors} errors and ${exact.warnings} warnings in the window, ${c.resolvedSpikes.length} resolved spike(s), ${c.steady.length} steady stream(s).`;
     return {
       summary,
       source: describeSource(ctx, read.source, read.sample.scope),
       window: describeWindow(read.window),
       bucket_seconds: c.window.bucketMs / 1000,
-      events: { sampled: read.sample.records.length, total: read.sample.total, errors: c.events.errors, warnings: c.events.warnings, with_trace: c.events.withTrace },
+      analysed_from: new Date(read.analysis.windowStartMs).toISOString(),
+      events: { sampled: read.sample.records.length, total: exact.errors + exact.warnings, errors: exact.errors, warnings: exact.warnings, with_trace: c.events.withTrace },
       error_bursts: c.overall.bursts.map(toBurstOut),
       incident: incident
         ? {

@@ -2,6 +2,9 @@ import type { LogRecord, LogSample } from '../../backends/capabilities.js';
 import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
 import { correlate, type Correlation, type CorrelateOptions, type LogEvent } from '../../analysis/correlate/correlate.js';
 import { summarizeIncident, type IncidentSummary, type NextCheckContext } from '../../analysis/incident/index.js';
+import type { ServiceCounts } from '../../analysis/incident/service-counts.js';
+import { severityOf } from '../../analysis/correlate/events.js';
+import { DAY_MS } from '../../analysis/bursts/series.js';
 import { TemplateMiner } from '../../analysis/templates/miner.js';
 
 /**
@@ -126,27 +129,71 @@ export function templateBursts({ sample, histogram, bucketMs, top }: TemplateBur
   return out;
 }
 
+/** Exact warnings and errors per bucket (the source's histogram by level), for weighting a sample. */
+export interface LevelCounts {
+  error: number[];
+  warn: number[];
+}
+
 export interface IncidentInput {
-  /** Warnings and errors of the window. */
+  /** Warnings and errors of the analysed range: the caller's window and the lookback before it. */
   sample: LogSample;
   /** The same query a day earlier, where the source keeps it. */
   earlier?: LogSample;
+  /** Start of the analysed range (the lookback's start): buckets start here. */
   windowStartMs: number;
   windowEndMs: number;
+  /** Where the caller's window starts. */
+  focusStartMs?: number;
+  bucketMs?: number;
+  /** Exact per-bucket counts of the range and of the day before, to weight the samples with. */
+  levels?: LevelCounts;
+  earlierLevels?: LevelCounts;
+  /** Exact per-service counts: the summary's totals and silences (summarizeIncident only). */
+  serviceCounts?: ServiceCounts;
   /** What the summary's next checks may name (summarizeIncident only). */
   checks?: NextCheckContext;
 }
 
 /**
- * The window's warnings and errors (and the day before's, mined together so one message has one
- * id in both) as the correlation engine's events, with its options.
+ * Each sampled event stands for its bucket's records of its severity: the exact count over the
+ * sampled count. A spread sample takes about as many records from a burst's minutes as from quiet
+ * ones, so unweighted, a burst would look flat and its counts small.
+ */
+function weighted(events: LogEvent[], levels: LevelCounts | undefined, startMs: number, bucketMs: number | undefined, shiftMs = 0): LogEvent[] {
+  if (!levels || !bucketMs) return events;
+  const n = levels.error.length;
+  const index = (ts: number) => Math.min(n - 1, Math.floor((ts + shiftMs - startMs) / bucketMs));
+  const sampled = { error: new Array<number>(n).fill(0), warn: new Array<number>(n).fill(0) };
+  for (const e of events) {
+    const severity = severityOf(e.level);
+    const i = index(e.ts);
+    if (severity && i >= 0) sampled[severity][i] += 1;
+  }
+  return events.map((e) => {
+    const severity = severityOf(e.level);
+    const i = index(e.ts);
+    if (!severity || i < 0 || !sampled[severity][i]) return e;
+    return { ...e, weight: Math.max(1, levels[severity][i]) / sampled[severity][i] };
+  });
+}
+
+/**
+ * The range's warnings and errors (and the day before's, mined together so one message has one
+ * id in both) as the correlation engine's events, weighted to the exact counts, with its options.
  */
 function incidentEvents(input: IncidentInput): { events: LogEvent[]; options: CorrelateOptions } {
   const { mined } = mineSamples(input.earlier ? [input.sample, input.earlier] : [input.sample]);
-  const dayEarlier = input.earlier?.records.length ? mined[1].map(toLogEvent) : undefined;
+  const dayEarlier = input.earlier?.records.length ? weighted(mined[1].map(toLogEvent), input.earlierLevels, input.windowStartMs, input.bucketMs, DAY_MS) : undefined;
   return {
-    events: mined[0].map(toLogEvent),
-    options: { windowStartMs: input.windowStartMs, windowEndMs: input.windowEndMs, ...(dayEarlier ? { dayEarlier } : {}) },
+    events: weighted(mined[0].map(toLogEvent), input.levels, input.windowStartMs, input.bucketMs),
+    options: {
+      windowStartMs: input.windowStartMs,
+      windowEndMs: input.windowEndMs,
+      ...(input.focusStartMs !== undefined ? { focusStartMs: input.focusStartMs } : {}),
+      ...(input.bucketMs ? { bucketMs: input.bucketMs, anchored: true } : {}),
+      ...(dayEarlier ? { dayEarlier } : {}),
+    },
   };
 }
 
@@ -157,5 +204,5 @@ export function correlateIncident(input: IncidentInput): Correlation {
 
 export function summarizeIncidentSample(input: IncidentInput): IncidentSummary {
   const { events, options } = incidentEvents(input);
-  return summarizeIncident(events, options, input.checks);
+  return summarizeIncident(events, options, input.checks, input.serviceCounts);
 }

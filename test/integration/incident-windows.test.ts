@@ -1,0 +1,172 @@
+/**
+ * incident_summary holds whatever window the agent picks and whatever the logs do: the seed's
+ * incident (fraud-service's pool → payment-service timeouts → gateway 5xx) in the embedded store,
+ * asked about with windows that start after the onset, and with the logs cut the ways real
+ * incidents cut them (one service's pod dies, the shipper dies, the fault is fixed). Counts are
+ * checked against logs_search and elk_detect_errors over the same window.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../src/app.js';
+import { generateSeed } from '../../src/seed/generate.js';
+import type { SeedManifest } from '../../src/seed/manifest.js';
+import { seedToIngest } from '../../src/seed/to-ingest.js';
+import type { IngestRecord } from '../../src/ingest/record.js';
+import { testConfig } from '../helpers/config.js';
+import { CALLERS, callOk } from '../helpers/es-fixtures.js';
+
+const MINUTE = 60_000;
+const NOW = new Date(Math.floor(Date.now() / MINUTE) * MINUTE);
+
+interface Summary {
+  what: string;
+  since: string | null;
+  status: string;
+  count: number;
+  count_in_window: number;
+  count_exact: boolean;
+  began_before_window: boolean;
+  silent_services: { service: string; since: string; usual_per_min: number }[];
+  services: string[];
+  likely_cause: { service: string; signature: string | null } | null;
+  evidence: string[];
+  non_incidents: { kind: string; service: string; template: string }[];
+  total: number;
+}
+
+function seedRecords(): { records: IngestRecord[]; manifest: SeedManifest } {
+  const gen = generateSeed({ now: NOW, seed: 42, scale: 1 });
+  const records: IngestRecord[] = [];
+  for (;;) {
+    const step = gen.next();
+    if (step.done) return { records, manifest: step.value };
+    const r = seedToIngest(step.value);
+    if (r) records.push(r);
+  }
+}
+
+/** An embedded store holding these records, and a way to call its tools. */
+async function storeWith(records: IngestRecord[]): Promise<{ app: App; call: (tool: string, input: Record<string, unknown>) => Promise<Summary & Record<string, unknown>> }> {
+  const app = buildApp(testConfig({ EMBEDDED_STORE: 'on' }));
+  for (let i = 0; i < records.length; i += 5000) expect(app.rt.backends.writer!.write(records.slice(i, i + 5000)).rejected).toEqual([]);
+  return { app, call: (tool, input) => callOk(app, tool, input, CALLERS.viewer) };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('incident_summary on windows that start after the onset', () => {
+  const { records, manifest } = seedRecords();
+  const onset = Date.parse(manifest.incident.start);
+  let app: App;
+  let call: Awaited<ReturnType<typeof storeWith>>['call'];
+
+  beforeAll(async () => {
+    ({ app, call } = await storeWith(records));
+  });
+  afterAll(async () => app?.close());
+
+  it.each([0, 5, 15, 25])('a window starting %i min after the onset finds the same incident, cause and onset, "before your window"', async (late) => {
+    const start = onset + late * MINUTE;
+    const s = await call('incident_summary', { start_time: iso(start), end_time: manifest.window.end });
+    expect(s.status).toBe('ongoing');
+    expect(s.likely_cause).toMatchObject({ service: 'fraud-service', signature: 'pool_exhausted' });
+    expect(s.services.slice(0, 2)).toEqual(['fraud-service', 'payment-service']);
+    expect(Math.abs(Date.parse(s.since!) - onset)).toBeLessThanOrEqual(MINUTE);
+    expect(s.began_before_window).toBe(Date.parse(s.since!) < start);
+    if (late > 0) expect(s.what).toContain(`before your window (from ${iso(start).slice(0, 19)}Z)`);
+  });
+
+  it('counts exactly, and agrees with logs_search and elk_detect_errors over the same window', async () => {
+    const start = onset + 10 * MINUTE;
+    const window = { start_time: iso(start), end_time: manifest.window.end };
+    const s = await call('incident_summary', window);
+    expect(s.count_exact).toBe(true);
+    let inWindow = 0;
+    for (const service of s.services) {
+      const page = await call('logs_search', { ...window, service_name: service, log_level: 'error', limit: 1 });
+      inWindow += page.total as number;
+    }
+    expect(s.count_in_window).toBe(inWindow);
+    const detected = await call('elk_detect_errors', { ...window, top_n: 20 });
+    const byService = new Map((detected.errors_by_service as { service: string; count: number }[]).map((e) => [e.service, e.count]));
+    expect(s.services.reduce((n, svc) => n + (byService.get(svc) ?? 0), 0)).toBe(inWindow);
+    // Since the onset, the same services' errors from the onset's minute on: exact too.
+    let sinceOnset = 0;
+    for (const service of s.services) {
+      const page = await call('logs_search', { start_time: iso(Math.floor(Date.parse(s.since!) / 30_000) * 30_000), end_time: manifest.window.end, service_name: service, log_level: 'error', limit: 1 });
+      sinceOnset += page.total as number;
+    }
+    expect(s.count).toBe(sinceOnset);
+    expect(s.count).toBeGreaterThan(s.count_in_window);
+    const errorsAndWarnings = await call('logs_search', { ...window, log_level: ['error', 'warn'], limit: 1 });
+    expect(s.total).toBe(errorsAndWarnings.total);
+  });
+
+  it("keeps the cause's connection-leak warnings as its precursor, not as steady noise, in a late window", async () => {
+    const s = await call('incident_summary', { start_time: iso(onset + 10 * MINUTE), end_time: manifest.window.end });
+    const precursor = s.evidence.find((e) => e.startsWith('warning'));
+    expect(precursor).toMatch(/^warning "Connection leak detection triggered for .* on fraud-service (began at|rose from) /);
+    expect(s.non_incidents.filter((n) => n.service === 'fraud-service')).toEqual([]);
+  });
+});
+
+describe('incident_summary when the logs stop', () => {
+  const { records, manifest } = seedRecords();
+  const onset = Date.parse(manifest.incident.start);
+  const cut = onset + 12 * MINUTE;
+  const window = { start_time: manifest.window.start, end_time: manifest.window.end };
+
+  it('a shipper that dies mid-incident: not "resolved" but silent, naming the services that stopped', async () => {
+    const { app, call } = await storeWith(records.filter((r) => r.ts < cut));
+    try {
+      const s = await call('incident_summary', window);
+      expect(s.status).toBe('silent');
+      expect(s.likely_cause?.service).toBe('fraud-service');
+      expect(s.what).toMatch(/not resolved: fraud-service has logged nothing since/);
+      const silent = new Map(s.silent_services.map((x) => [x.service, x]));
+      for (const service of ['fraud-service', 'payment-service', 'api-gateway']) {
+        expect(silent.has(service), service).toBe(true);
+        expect(Math.abs(Date.parse(silent.get(service)!.since) - cut)).toBeLessThanOrEqual(MINUTE);
+        expect(silent.get(service)!.usual_per_min).toBeGreaterThan(0);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('one pod of the cause dies: its silence is a finding beside the errors that go on', async () => {
+    const { app, call } = await storeWith(records.filter((r) => !(r.service === 'fraud-service' && r.ts >= cut)));
+    try {
+      const s = await call('incident_summary', window);
+      expect(s.status).not.toBe('resolved');
+      expect(s.silent_services.map((x) => x.service)).toEqual(['fraud-service']);
+      expect(s.what).toMatch(/fraud-service (has logged nothing|since .*\(were)/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the fault is fixed: errors stop while every service logs as usual, and that is "resolved"', async () => {
+    const fixed = records.filter((r) => !(r.ts >= cut && (r.level === 'error' || r.level === 'warn')));
+    const { app, call } = await storeWith(fixed);
+    try {
+      const s = await call('incident_summary', window);
+      expect(s.status).toBe('resolved');
+      expect(s.likely_cause?.service).toBe('fraud-service');
+      expect(s.silent_services).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('no logs stopped and nothing rising: status none and no silent services', async () => {
+    const before = records.filter((r) => r.ts < onset - 10 * MINUTE);
+    const { app, call } = await storeWith(before);
+    try {
+      const s = await call('incident_summary', { start_time: manifest.window.start, end_time: iso(onset - 10 * MINUTE) });
+      expect(s.silent_services).toEqual([]);
+      expect(['none', 'resolved']).toContain(s.status);
+    } finally {
+      await app.close();
+    }
+  });
+});
