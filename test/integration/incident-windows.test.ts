@@ -109,6 +109,27 @@ describe('incident_summary on windows that start after the onset', () => {
   });
 });
 
+describe('logs_bursts on windows that start after the onset', () => {
+  const { records, manifest } = seedRecords();
+  const onset = Date.parse(manifest.incident.start);
+
+  it.each([5, 20])('a window starting %i min after the onset still shows the ongoing burst from its onset, and counts only the window', async (late) => {
+    const { app, call } = await storeWith(records);
+    try {
+      const window = { start_time: iso(onset + late * MINUTE), end_time: manifest.window.end };
+      const res = (await call('logs_bursts', { ...window, bucket_seconds: 60 })) as unknown as { summary: string; total: number; bursts: { status: string; onset: string }[] };
+      const ongoing = res.bursts.find((b) => b.status === 'ongoing');
+      expect(ongoing, res.summary).toBeDefined();
+      expect(Math.abs(Date.parse(ongoing!.onset) - onset)).toBeLessThanOrEqual(MINUTE);
+      expect(res.summary).toContain('(before your window)');
+      const errors = await call('logs_search', { ...window, log_level: 'error', limit: 1 });
+      expect(res.total).toBe(errors.total);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('incident_summary when the logs stop', () => {
   const { records, manifest } = seedRecords();
   const onset = Date.parse(manifest.incident.start);
