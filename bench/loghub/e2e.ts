@@ -12,11 +12,12 @@
  * line (the header is kept, so its times stay real times). The same messages are also written as
  * plain text (`<ISO time> <LEVEL> <message>`). RUNS (default 3) rounds, each running every
  * command once in turn, so a load change on this shared machine touches all of them; medians are
- * reported. DRAIN3_PYTHON as in run.ts; BENCH_DATA_DIR keeps the files (default $TMPDIR).
+ * reported, with the load average before and after (other work on the machine shows there).
+ * DRAIN3_PYTHON as in run.ts; BENCH_DATA_DIR keeps the files (default $TMPDIR).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileLogFormat } from '../../src/analysis/templates/log-format.js';
@@ -29,6 +30,7 @@ const DATA_DIR = process.env.BENCH_DATA_DIR ?? join(tmpdir(), 'telemcp-bench-e2e
 const BGL_FORMAT = '<Label> <Timestamp> <Date> <Node> <Time> <NodeRepeat> <Type> <Component> <Level> <Content>';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 interface Files {
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
   const hasDrain3 = existsSync(DRAIN3_PYTHON);
   const files = buildFiles();
   console.log(`end to end: ${fmt(LINES)} BGL lines (${files.loghub}), ${RUNS} rounds, node ${process.version}; Drain3: ${hasDrain3 ? DRAIN3_PYTHON : 'not installed (see bench/loghub/run.ts)'}`);
+  const loadBefore = load();
   const runs: Record<string, number[]> = {};
   const record = (name: string, value: number) => (runs[name] ??= []).push(value);
   for (let round = 0; round < RUNS; round++) {
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     const ratio = drain3InProcess ? `${(m / drain3InProcess).toFixed(2)}×` : '';
     console.log(`${name.padEnd(42)} ${fmt(m).padStart(17)}  ${values.map(fmt).join(' / ').padEnd(28)} ${ratio}`);
   }
+  console.log(`\nload average (1, 5, 15 min) before: ${loadBefore}; after: ${load()}`);
 }
 
 await main();

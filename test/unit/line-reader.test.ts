@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLineReader, createLogFormatReader, detectFormat } from '../../src/analysis/templates/line-reader.js';
+import { createLineReader, createLogFormatReader, detectFormat, type AsciiLine } from '../../src/analysis/templates/line-reader.js';
 import { compileLogFormat } from '../../src/analysis/templates/log-format.js';
 import { parseLogfmt } from '../../src/analysis/templates/logfmt.js';
 import { epochToMs, leadingTimestamp } from '../../src/analysis/templates/timestamp.js';
@@ -219,6 +219,30 @@ describe('--log-format', () => {
     expect(reader.read('a continuation line')).toEqual({ message: 'a continuation line', parsed: false });
     expect(reader.read('   ')).toBeUndefined();
     expect(reader.read(`${BOM}2024-05-01 10:00:00 INFO app: hello`)).toMatchObject({ message: 'hello', parsed: true });
+  });
+});
+
+describe('--log-format, ASCII lines read in place', () => {
+  it('reads what read reads, or leaves the line to read', () => {
+    const cases: [string, string[]][] = [
+      ['<Label> <Timestamp> <Date> <Node> <Time> <NodeRepeat> <Type> <Component> <Level> <Content>', ['- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.363779 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected', 'APPREAD 1117869872 2005.06.04 R04-M1-N4-I:J18-U11 2005-06-04-00.24.32.398284 R04-M1-N4-I:J18-U11 RAS APP FATAL ciod: failed to read message prefix', '- 1117838570.5 2005.06.03 a b c d e info fraction', '- 12345678901234567 2005.06.03 a b c d e warn too many digits', '- x 2005.06.03 a b c d e  no level']],
+      ['<Date> <Time> <Level> <Component>: <Content>', ['2024-05-01 10:00:00 INFO app: hello 42', '2024-05-01 10:00:00 warn app:  spaced', 'a continuation line', '   ', '2024-05-01 10:00:00 INFO app:']],
+      ['<Month> <Date> <Time> <Level> <Content>', ['Jun 14 15:16:01 ERROR disk full', 'Jun 14 nonsense ERROR disk full']],
+    ];
+    for (const [source, lines] of cases) {
+      const reader = createLogFormatReader(compileLogFormat(source), { year: 2024 });
+      const out: AsciiLine = { messageStart: 0, messageEnd: 0 };
+      for (const line of lines) {
+        const bytes = Buffer.from(`>${line}<`);
+        const expected = reader.read(line);
+        if (!reader.readAscii!(bytes, 1, bytes.length - 1, out)) {
+          expect(expected === undefined || !expected.parsed || expected.message === '').toBe(true);
+          continue;
+        }
+        const { messageStart, messageEnd, ...header } = out;
+        expect({ message: bytes.toString('latin1', messageStart, messageEnd), parsed: true, ...Object.fromEntries(Object.entries(header).filter(([, v]) => v !== undefined)) }).toEqual(expected);
+      }
+    }
   });
 });
 

@@ -2,7 +2,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readStructuredCsv } from '../../bench/loghub/evaluate.js';
 import { HandleList, csvField, writeAssignments } from '../../src/cli/assignments.js';
-import { forEachLine } from '../../src/cli/read-lines.js';
+import { forEachLine, forEachLineBytes } from '../../src/cli/read-lines.js';
+import { rng } from '../helpers/random.js';
 
 async function lines(chunks: (string | Buffer)[], maxChars?: number): Promise<string[]> {
   const stream = Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)), { objectMode: false });
@@ -31,6 +32,40 @@ describe('forEachLine', () => {
 
   it('cuts a line past maxChars and goes on with the next one', async () => {
     expect(await lines(['abcdef', 'ghij\r\nkl\n'], 4)).toEqual(['abcd', 'kl']);
+  });
+});
+
+describe('forEachLineBytes', () => {
+  async function byteLines(chunks: Buffer[], maxChars?: number): Promise<{ text: string; ascii: boolean }[]> {
+    const out: { text: string; ascii: boolean }[] = [];
+    await forEachLineBytes(Readable.from(chunks), (l) => out.push({ text: l.text(), ascii: l.ascii }), { maxChars });
+    return out;
+  }
+
+  it('gives the lines forEachLine gives, whatever the chunks, bytes and line lengths', async () => {
+    const r = rng(5);
+    const pieces = [Buffer.from('a'), Buffer.from(' 12'), Buffer.from('\n'), Buffer.from('\r\n'), Buffer.from('\r'), Buffer.from('€'), Buffer.from('😀'), Buffer.from([0xff]), Buffer.from([0xe2, 0x82]), Buffer.from([0xc3]), Buffer.from('\ufeff')];
+    for (let n = 0; n < 400; n++) {
+      const input = Buffer.concat(Array.from({ length: Math.floor(r() * 40) }, () => pieces[Math.floor(r() * pieces.length)]));
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < input.length; ) {
+        const size = 1 + Math.floor(r() * 12);
+        chunks.push(input.subarray(at, at + size));
+        at += size;
+      }
+      const maxChars = n % 3 === 0 ? 1 + Math.floor(r() * 6) : undefined;
+      const got = await byteLines(chunks, maxChars);
+      expect(got.map((l) => l.text)).toEqual(await lines(chunks, maxChars));
+      for (const l of got) if (l.ascii) expect(/^[\x00-\x7f]*$/.test(l.text)).toBe(true);
+    }
+  });
+
+  it('hands ASCII lines as bytes, others decoded', async () => {
+    expect(await byteLines([Buffer.from('ab\r\ncaf'), Buffer.from('é\nx')])).toEqual([
+      { text: 'ab', ascii: true },
+      { text: 'café', ascii: false },
+      { text: 'x', ascii: true },
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { LogFormat } from './log-format.js';
 import { formatLogfmtPair, parseLogfmt, type LogfmtPairs } from './logfmt.js';
-import { leadingTimestamp, timeValue, type StampDefaults } from './timestamp.js';
+import { epochToMs, leadingTimestamp, timeValue, type StampDefaults } from './timestamp.js';
 
 /**
  * From one raw log line to the message the template miner should see, plus what the line says
@@ -44,6 +44,21 @@ export interface LineReader {
   readonly format: LineFormat;
   /** The line's message and header fields; undefined for a blank line (nothing to mine). */
   read(line: string): ParsedLine | undefined;
+  /**
+   * `read` for an ASCII line held as bytes [start, end), taken apart in place: fills `out` as
+   * read would (the message as a range of the bytes) and returns true; returns false when the
+   * line is to be read as text (a blank line, one this cannot split in place). Only readers of
+   * formats that can have it.
+   */
+  readAscii?(bytes: Buffer, start: number, end: number, out: AsciiLine): boolean;
+}
+
+/** A ParsedLine of an ASCII line read in place (always `parsed`): the message is bytes [messageStart, messageEnd). */
+export interface AsciiLine {
+  messageStart: number;
+  messageEnd: number;
+  time?: number;
+  level?: string;
 }
 
 export interface LineReaderOptions {
@@ -288,7 +303,7 @@ const HEADER_TIME_FIELDS = ['Month', 'Date', 'Day', 'Time'];
 export function createLogFormatReader(format: LogFormat, opts: LineReaderOptions = {}): LineReader {
   const dates = stampDefaults(opts);
   const timeFields = HEADER_TIME_FIELDS.filter((f) => format.fields.includes(f));
-  return {
+  const reader: LineReader = {
     format: 'log-format',
     read(raw) {
       const line = withoutBom(raw);
@@ -299,6 +314,60 @@ export function createLogFormatReader(format: LogFormat, opts: LineReaderOptions
       return parsedLine(fields.Content, true, time, levelName(fields.Level));
     },
   };
+  const split = format.spans;
+  if (!split) return reader;
+  const spans = new Int32Array(2 * format.fields.length);
+  const at = (field: string) => 2 * format.fields.indexOf(field);
+  const content = at('Content');
+  const stamp = at('Timestamp');
+  const level = at('Level');
+  const timeAt = timeFields.map(at);
+  const text = (bytes: Buffer, i: number) => bytes.toString('latin1', spans[i], spans[i + 1]);
+  // Most lines have the level of the line before: its name is kept with the text it came from.
+  let lastLevel = { text: '', name: undefined as string | undefined };
+  const levelAt = (bytes: Buffer, i: number): string | undefined => {
+    if (!spells(bytes, spans[i], spans[i + 1], lastLevel.text)) {
+      const raw = text(bytes, i);
+      lastLevel = { text: raw, name: levelName(raw) };
+    }
+    return lastLevel.name;
+  };
+  reader.readAscii = (bytes, start, end, out) => {
+    if (!split(bytes, start, end, spans)) return false;
+    out.messageStart = spans[content];
+    out.messageEnd = spans[content + 1];
+    out.time =
+      (stamp >= 0 ? asciiTime(bytes, spans[stamp], spans[stamp + 1], dates) : undefined) ??
+      (timeAt.length ? timeValue(timeAt.map((i) => text(bytes, i)).join(' '), dates) : undefined);
+    out.level = level >= 0 ? levelAt(bytes, level) : undefined;
+    return true;
+  };
+  return reader;
+}
+
+/** Whether ASCII bytes [start, end) spell `text`. */
+function spells(bytes: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Up to 15 digits are an exact integer, as Number() reads them. */
+const MAX_EXACT_DIGITS = 15;
+
+/** timeValue of an ASCII field: an epoch number of digits alone (the usual `<Timestamp>`) is read without making its text. */
+function asciiTime(bytes: Buffer, start: number, end: number, dates: StampDefaults): number | undefined {
+  if (end > start && end - start <= MAX_EXACT_DIGITS) {
+    let n = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const digit = bytes[i] - 0x30;
+      if (digit < 0 || digit > 9) break;
+      n = n * 10 + digit;
+    }
+    if (i === end) return epochToMs(n);
+  }
+  return timeValue(bytes.toString('latin1', start, end), dates);
 }
 
 /**

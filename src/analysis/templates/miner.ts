@@ -1,4 +1,4 @@
-import { WILDCARD, createMasker, sameSkeleton, skeletonHash, type Masker } from './mask.js';
+import { SkeletonKeys, WILDCARD, createMasker, type Masker } from './mask.js';
 import { clusterBucket } from './cluster.js';
 import { generalize } from './key.js';
 import { renderTemplate } from './render.js';
@@ -16,9 +16,10 @@ import { slotValues } from './slots.js';
  * mined and read at any point. Deterministic: the same lines in the same order give the same
  * templates and ids. Memory is bounded by the limits below, whatever the input length, and so is
  * the work per line: O(characters) to mask a new line (a line whose digit skeleton was seen is
- * not masked again), O(tokens) to key it, O(tokens) to compare it with at most 64 templates past
- * the shape limit; a read re-clusters each key length that gained shapes in O(its shapes ×
- * length), whatever the lines (test/unit/template-worst-case.test.ts counts it: `work`).
+ * not masked again, and one read in place by addAscii is not even made a string), O(tokens) to
+ * key it, O(tokens) to compare it with at most 64 templates past the shape limit; a read
+ * re-clusters each key length that gained shapes in O(its shapes × length), whatever the lines
+ * (test/unit/template-worst-case.test.ts counts it: `work`).
  */
 export interface MinerOptions {
   /** Extra masking patterns (`--regex`), applied after dates and URLs, before numbers. */
@@ -56,8 +57,10 @@ const MAX_SAMPLES = 4;
 const MAX_EXEMPLAR = 500;
 /** The masked-text cache is a speed-up only; it is dropped whole when it grows past this. */
 const MAX_CACHE = 50_000;
-/** Skeletons kept (each with a text of up to maxMessageLength): real logs have a few thousand (200k BGL lines: 2,248). */
+/** Skeletons kept: real logs have a few thousand (200k BGL lines: 2,248). */
 const MAX_SKELETONS = 10_000;
+/** Characters of the skeleton keys kept, together: 10,000 keys of 2,000 characters in three bytes each would be 60 MB. */
+const MAX_SKELETON_CHARS = 4_000_000;
 /**
  * Templates a line past the shape limit is compared with, at most: the real systems have up to
  * 15 of one length and first word, an input built to have thousands would otherwise cost every
@@ -91,11 +94,13 @@ export class TemplateMiner {
   private readonly opts: typeof DEFAULTS;
   private readonly cache = new Map<string, Shape>();
   /**
-   * Shapes by the hash of a text's digit skeleton (mask.ts), for texts whose masked form kept no
-   * digit, with the text that is checked on a hit: a line of a known kind costs one pass over
-   * its characters, no masking. A speed-up, bounded by MAX_SKELETONS; a hash collision is a miss.
+   * Shapes by a text's digit skeleton (mask.ts), for texts whose masked form kept no digit: a
+   * line of a known kind costs one pass over its bytes, no masking. A speed-up, bounded by
+   * MAX_SKELETONS and MAX_SKELETON_CHARS. No keys with extra masks (they may read digit values).
    */
-  private readonly bySkeleton = new Map<number, { text: string; shape: Shape }>();
+  private readonly bySkeleton = new Map<string, Shape>();
+  private skeletonChars = 0;
+  private readonly keys?: SkeletonKeys;
   private readonly shapes = new Map<string, Shape>();
   private readonly byIndex: Shape[] = [];
   private readonly buckets = new Map<number, Shape[]>();
@@ -118,6 +123,7 @@ export class TemplateMiner {
       maxMessageLength: opts.maxMessageLength ?? DEFAULTS.maxMessageLength,
       maxTokens: opts.maxTokens ?? DEFAULTS.maxTokens,
     };
+    if (this.mask.bySkeleton) this.keys = new SkeletonKeys(this.opts.maxMessageLength);
   }
 
   get lines(): number {
@@ -144,10 +150,28 @@ export class TemplateMiner {
    * line overflowed.
    */
   add(message: string, time?: number, count = 1): number {
+    const text = message.length > this.opts.maxMessageLength ? message.slice(0, this.opts.maxMessageLength) : message;
+    return this.count(this.shapeOfText(text, this.keys?.ofText(text)), time, count, text);
+  }
+
+  /**
+   * `add(bytes.toString('latin1', start, end), time)` for a message held as ASCII bytes (a line
+   * of a file read in place): a line of a known kind is counted without ever being made a
+   * string, which is most of what mining a large file costs otherwise (bench/loghub/e2e.ts).
+   */
+  addAscii(bytes: Buffer, start: number, end: number, time?: number): number {
+    const stop = Math.min(end, start + this.opts.maxMessageLength);
+    const key = this.keys?.ofAscii(bytes, start, stop);
+    const known = key === undefined ? undefined : this.bySkeleton.get(key);
+    if (known && known.samples.length >= MAX_SAMPLES) return this.count(known, time, 1);
+    const text = bytes.toString('latin1', start, stop);
+    return this.count(known ?? this.shapeOfText(text, key), time, 1, text);
+  }
+
+  /** Counts `count` lines of a shape (undefined: overflow); `text` is offered as a sample. */
+  private count(shape: Shape | undefined, time: number | undefined, count: number, text?: string): number {
     this.totalLines += count;
     this.meter.steps++;
-    const text = message.length > this.opts.maxMessageLength ? message.slice(0, this.opts.maxMessageLength) : message;
-    const shape = this.shapeOfText(text);
     if (!shape) {
       this.overflowLines += count;
       return OVERFLOW_ID;
@@ -157,7 +181,7 @@ export class TemplateMiner {
       if (shape.first === undefined || time < shape.first) shape.first = time;
       if (shape.last === undefined || time > shape.last) shape.last = time;
     }
-    if (shape.samples.length < MAX_SAMPLES) {
+    if (text !== undefined && shape.samples.length < MAX_SAMPLES) {
       const sample = text.length > MAX_EXEMPLAR ? text.slice(0, MAX_EXEMPLAR) : text;
       if (!shape.samples.includes(sample)) shape.samples.push(sample);
     }
@@ -192,10 +216,10 @@ export class TemplateMiner {
     return ranked.slice(0, top).map((c) => summarize(c.id, c.members, this.meter));
   }
 
-  private shapeOfText(text: string): Shape | undefined {
-    const skeleton = this.mask.bySkeleton ? skeletonHash(text) : undefined;
+  /** The shape of a (cut) text, given its skeleton key when it has one. */
+  private shapeOfText(text: string, skeleton: string | undefined): Shape | undefined {
     const known = skeleton === undefined ? undefined : this.bySkeleton.get(skeleton);
-    if (known && sameSkeleton(known.text, text)) return known.shape;
+    if (known) return known;
     const masked = this.mask(text);
     let shape = this.cache.get(masked);
     if (!shape) {
@@ -203,7 +227,14 @@ export class TemplateMiner {
       if (!shape) return undefined;
       remember(this.cache, masked, shape, MAX_CACHE);
     }
-    if (skeleton !== undefined && !DIGIT.test(masked)) remember(this.bySkeleton, skeleton, { text, shape }, MAX_SKELETONS);
+    if (skeleton !== undefined && !DIGIT.test(masked)) {
+      if (this.bySkeleton.size >= MAX_SKELETONS || this.skeletonChars + skeleton.length > MAX_SKELETON_CHARS) {
+        this.bySkeleton.clear();
+        this.skeletonChars = 0;
+      }
+      this.bySkeleton.set(skeleton, shape);
+      this.skeletonChars += skeleton.length;
+    }
     return shape;
   }
 
