@@ -12,7 +12,7 @@ import type { SeedManifest } from '../../src/seed/manifest.js';
 import { seedToIngest } from '../../src/seed/to-ingest.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { testConfig } from '../helpers/config.js';
-import { CALLERS, callOk } from '../helpers/es-fixtures.js';
+import { CALLERS, EngineAdmin, callOk, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
 
 const MINUTE = 60_000;
 const NOW = new Date(Math.floor(Date.now() / MINUTE) * MINUTE);
@@ -189,5 +189,38 @@ describe('incident_summary when the logs stop', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('incident_summary on an index without a service field (Elasticsearch 8)', () => {
+  const index = `logs-noservice${uniqueSuffix()}`;
+  let admin: EngineAdmin;
+  let app: App;
+  const end = NOW.getTime();
+
+  beforeAll(async () => {
+    const url = requireEngineUrl('TEST_ES_URL');
+    admin = new EngineAdmin(url);
+    await admin.createIndex(index, { replicas: 0, mappings: { properties: { '@timestamp': { type: 'date' }, log: { properties: { level: { type: 'keyword' } } }, message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 1024 } } } } } });
+    const docs: Record<string, unknown>[] = [];
+    // Warnings all along, then errors rising for the last 20 minutes.
+    for (let t = end - 120 * MINUTE; t < end; t += 20_000) docs.push({ '@timestamp': iso(t), log: { level: 'warn' }, message: `slow disk on /dev/sd${t % 3}` });
+    for (let t = end - 20 * MINUTE; t < end; t += 2_000) docs.push({ '@timestamp': iso(t), log: { level: 'error' }, message: `write failed: No space left on device (segment ${t % 997})` });
+    await admin.bulkIndex(index, docs);
+    app = buildApp(testConfig({ ES_URL: url, ALLOWED_INDEX_PATTERNS: index, LOG_INDEX_PATTERN: index }));
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await admin?.deleteIndices([index]);
+  });
+
+  it('still finds the incident, and says why it cannot count per service or see silences', async () => {
+    const s = await callOk<Summary & { notes?: string[] }>(app, 'incident_summary', { start_time: iso(end - 10 * MINUTE), end_time: iso(end) }, CALLERS.viewer);
+    expect(s.status).toBe('ongoing');
+    expect(s.began_before_window).toBe(true);
+    expect(Math.abs(Date.parse(s.since!) - (end - 20 * MINUTE))).toBeLessThanOrEqual(MINUTE);
+    expect(s.count_exact).toBe(false);
+    expect(s.notes?.join(' ')).toMatch(/no service field/);
+    expect(s.total).toBe(300 + 30);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TelemcpError } from '../../core/errors.js';
 import type { TimeWindow } from '../../core/time.js';
 import type { LogHistogram, LogQuery, LogSample, LogSource } from '../../backends/capabilities.js';
 import { gridFor, severityOf } from '../../analysis/correlate/events.js';
@@ -20,6 +21,8 @@ export interface IncidentSamples {
   sample: LogSample;
   /** What the analysis thread mines and correlates (sample-analysis.ts). */
   analysis: IncidentInput;
+  /** Exact warnings and errors inside the caller's window. */
+  windowTotals: { errors: number; warnings: number };
   notes: string[];
 }
 
@@ -50,6 +53,16 @@ async function newestRecords(source: LogSource, query: LogQuery, silences: Silen
     named.map((s) => source.search({ ...query, from: new Date(s.lastBucketStartMs), services: [s.service] }, { limit: 1, order: 'desc' }, signal)),
   );
   return Object.fromEntries(named.flatMap((s, i) => (pages[i].records[0] ? [[s.service, pages[i].records[0].ts]] : [])));
+}
+
+/** A histogram by service, or undefined where the scope has no service field (the source says so with invalid_input). */
+async function withoutServiceField(histogram: Promise<LogHistogram>): Promise<LogHistogram | undefined> {
+  try {
+    return await histogram;
+  } catch (err) {
+    if (err instanceof TelemcpError && err.code === 'invalid_input') return undefined;
+    throw err;
+  }
 }
 
 /** The label the analysis gives records without a service (sample-analysis.ts toLogEvent). */
@@ -98,9 +111,11 @@ export async function readIncidentSamples(
     useDayEarlier ? source.sample(dayEarlier(range), { limit: Math.max(100, Math.floor(limit / 2)), strategy: 'spread' }, signal) : Promise.resolve(undefined),
     source.histogram(range, { bucketMs, by: 'level', top: SERVICES_COUNTED }, signal),
     useDayEarlier ? source.histogram(dayEarlier(range), { bucketMs, by: 'level', top: SERVICES_COUNTED }, signal) : Promise.resolve(undefined),
-    source.histogram({ ...range, levels: ['error'] }, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal),
-    source.histogram(everyLevel, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal),
+    withoutServiceField(source.histogram({ ...range, levels: ['error'] }, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal)),
+    withoutServiceField(source.histogram(everyLevel, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal)),
   ]);
+  // Where the scope has no service field, the records' own count per bucket still says where the data starts.
+  const everyRecord = recordsByService ?? (await source.histogram(everyLevel, { bucketMs }, signal));
   notes.push(...sample.notes);
   const note = sampleNote(sample);
   if (note) notes.push(note);
@@ -108,7 +123,7 @@ export async function readIncidentSamples(
   // is "no data", not "quiet", and reading it as quiet would turn every steady stream into a burst
   // at the data's start. The analysed range starts at the first bucket with any record.
   const windowBucket = Math.round((fromMs - rangeStartMs) / bucketMs);
-  const firstData = recordsByService.counts.findIndex((n) => n > 0);
+  const firstData = everyRecord.counts.findIndex((n) => n > 0);
   const skip = firstData < 0 ? windowBucket : Math.min(firstData, windowBucket);
   const startMs = rangeStartMs + skip * bucketMs;
   const trim = (counts: number[]) => counts.slice(skip);
@@ -117,20 +132,26 @@ export async function readIncidentSamples(
   const exactLevels = trimLevels(levelCounts(levels));
   const focus = windowBucket - skip;
   const inWindow = (counts: number[]) => counts.slice(focus).reduce((a, b) => a + b, 0);
-  const errors = byService(errorsByService);
-  const records = byService(recordsByService);
-  const serviceCounts: ServiceCounts = {
-    startMs,
-    bucketMs,
-    endMs: toMs,
-    errors: trimSeries(errors.series),
-    records: trimSeries(records.series),
-    complete: errors.complete && records.complete,
-    window: { errors: inWindow(exactLevels.error), warnings: inWindow(exactLevels.warn) },
-  };
-  serviceCounts.lastSeenMs = await newestRecords(source, everyLevel, detectSilences(serviceCounts), signal);
+  const window_ = { errors: inWindow(exactLevels.error), warnings: inWindow(exactLevels.warn) };
+  let serviceCounts: ServiceCounts | undefined;
+  if (errorsByService && recordsByService) {
+    const errors = byService(errorsByService);
+    const records = byService(recordsByService);
+    serviceCounts = {
+      startMs,
+      bucketMs,
+      endMs: toMs,
+      errors: trimSeries(errors.series),
+      records: trimSeries(records.series),
+      complete: errors.complete && records.complete,
+      window: window_,
+    };
+    serviceCounts.lastSeenMs = await newestRecords(source, everyLevel, detectSilences(serviceCounts), signal);
+    if (!serviceCounts.complete) notes.push(`Silences and exact totals cover the ${SERVICES_COUNTED} busiest services.`);
+  } else {
+    notes.push('The scope has no service field: counts per service, and services that went silent, cannot be told; counts are estimates from the sample.');
+  }
   if (focus > 0) notes.push(`Read ${Math.round((fromMs - startMs) / 60_000)} min before the window too, as the baseline of anything already under way at its start; counts say which are inside the window.`);
-  if (!serviceCounts.complete) notes.push(`Silences and exact totals cover the ${SERVICES_COUNTED} busiest services.`);
   if (sample.total === 0) {
     // Without levels there are no warnings or errors to read: say so rather than "no incident".
     const byLevel = await source.countBy({ ...everyLevel, from: window.from }, { by: 'level', limit: 1 }, signal);
@@ -151,8 +172,9 @@ export async function readIncidentSamples(
       bucketMs,
       levels: exactLevels,
       ...(earlierLevels ? { earlierLevels: trimLevels(levelCounts(earlierLevels)) } : {}),
-      serviceCounts,
+      ...(serviceCounts ? { serviceCounts } : {}),
     },
+    windowTotals: window_,
     notes,
   };
 }

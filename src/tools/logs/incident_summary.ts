@@ -75,7 +75,7 @@ export const incidentSummary = defineTool({
       window: describeWindow(read.window),
       analysed_from: new Date(read.analysis.windowStartMs).toISOString(),
       sampled: read.sample.records.length,
-      total: read.analysis.serviceCounts ? read.analysis.serviceCounts.window.errors + read.analysis.serviceCounts.window.warnings : read.sample.total,
+      total: read.windowTotals.errors + read.windowTotals.warnings,
       truncated: truncated || read.sample.records.length < read.sample.total,
       ...(read.notes.length ? { notes: read.notes } : {}),
       ...(read.sample.partial ? { partial: true } : {}),

@@ -87,7 +87,7 @@ export const logsCorrelate = defineTool({
     const incident = c.incident;
     const cause = incident?.ranked[0];
     // Exact counts of the caller's window; the sample also covers the lookback before it.
-    const exact = read.analysis.serviceCounts?.window ?? { errors: c.events.errors, warnings: c.events.warnings };
+    const exact = read.windowTotals;
     const summary = cause
       ? `Likely cause: ${cause.service} ("${cut(cause.template).slice(0, 100)}"), from ${new Date(cause.onsetMs).toISOString()}; ${incident.ranked.length - 1} dependent service(s); ${incident.traces.crossService} traces cross services.`
       : `No correlated error burst: ${exact.errors} errors and ${exact.warnings} warnings in the window, ${c.resolvedSpikes.length} resolved spike(s), ${c.steady.length} steady stream(s).`;
