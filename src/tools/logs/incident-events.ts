@@ -5,7 +5,7 @@ import type { LogHistogram, LogQuery, LogSample, LogSource } from '../../backend
 import { gridFor, severityOf } from '../../analysis/correlate/events.js';
 import { detectSilences, type ServiceCounts, type Silence } from '../../analysis/incident/service-counts.js';
 import type { ToolContext } from '../tool.js';
-import { DAY_MS, dayEarlier, logScopeInput, sampleNote, scopedRequest } from './common.js';
+import { DAY_MS, dayEarlier, logScopeInput, scopedRequest } from './common.js';
 import type { IncidentInput, LevelCounts } from './sample-analysis.js';
 
 /** Inputs of the tools that explain an incident from warnings and errors. */
@@ -117,8 +117,13 @@ export async function readIncidentSamples(
   // Where the scope has no service field, the records' own count per bucket still says where the data starts.
   const everyRecord = recordsByService ?? (await source.histogram(everyLevel, { bucketMs }, signal));
   notes.push(...sample.notes);
-  const note = sampleNote(sample);
-  if (note) notes.push(note);
+  // Template counts come from the sample, weighted to each bucket's exact count: estimates, each
+  // bounded by its service's exact error count; the totals below are exact.
+  if (sample.records.length < sample.total) {
+    notes.push(
+      `Templates come from ${sample.records.length} of ${sample.total}${sample.totalExact ? '' : '+'} warnings and errors sampled evenly over the range read, each weighted by its time bucket's exact count: per-template counts are estimates, the window's totals (and count when count_exact) are exact server-side counts.`,
+    );
+  }
   // The lookback is a baseline only where the source holds records: before its first record it
   // is "no data", not "quiet", and reading it as quiet would turn every steady stream into a burst
   // at the data's start. The analysed range starts at the first bucket with any record.
