@@ -9,7 +9,11 @@
  *     and its peak (VmHWM),
  *   - the bytes the model receives for seed 000's example prompt ("payment-service errors,
  *     last hour": elk_detect_errors + elk_search_logs) against two raw `_search` answers that
- *     carry the same facts, each checked to give the same facts.
+ *     carry the same facts, each checked to give the same facts,
+ *   - how exact elk_detect_errors's top pattern counts are over the whole window: each against
+ *     its true count (a `_count` of the messages the template matches, a regexp on
+ *     message.keyword) and against what the 1,000-bucket terms aggregation it used before
+ *     counts (the same request, folded the same way, timed in the same run).
  *
  *   npm run bench:elk     (BENCH_ES_URL, default http://127.0.0.1:19290; CALLS=20 WARMUP=3;
  *                          BENCH_DATA_DIR keeps the seed manifests between runs)
@@ -20,7 +24,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupByTemplate, type MessageGroup } from '../../src/analysis/templates/group.js';
+import { foldCounts, type CountedMessage } from '../../src/analysis/templates/fold-counts.js';
+import { ERROR_LEVELS, levelVariants } from '../../src/backends/log-levels.js';
 import type { SeedRunManifest } from '../../src/cli/seed.js';
 import { startServerProcess, type RunningServer } from '../../test/helpers/server.js';
 import { peakRss } from '../common/process.js';
@@ -188,7 +193,7 @@ async function rawAggs(namespace: string): Promise<{ bytes: number; facts: Facts
       per_minute: { date_histogram: { field: '@timestamp', fixed_interval: '1m' } },
     },
   });
-  const top = groupByTemplate(json.aggregations.messages.buckets.map((b) => ({ message: b.key, count: b.doc_count, firstSeen: b.first.value, lastSeen: b.last.value })))[0];
+  const top = foldCounts(json.aggregations.messages.buckets.map((b) => ({ message: b.key, count: b.doc_count, firstMs: b.first.value, lastMs: b.last.value })), { top: 1 }).templates[0];
   const traced = json.hits.hits.find((h) => h._source.trace?.id && top?.messages.includes(h._source.message));
   return { bytes, facts: { total: json.hits.total.value, pattern: top?.pattern ?? '', count: top?.count ?? 0, first: top?.firstSeen, last: top?.lastSeen, traceId: traced?._source.trace?.id } };
 }
@@ -203,7 +208,7 @@ async function rawHits(namespace: string): Promise<{ bytes: number; pages: numbe
   let pages = 0;
   let total = 0;
   let after: unknown[] | undefined;
-  const groups = new Map<string, MessageGroup<{ time: number; traceId?: string }>>();
+  const groups = new Map<string, CountedMessage<{ time: number; traceId?: string }>>();
   try {
     for (;;) {
       const page = await es<{ hits: { total: { value: number }; hits: RawHit[] } }>('POST', '/_search', {
@@ -220,8 +225,8 @@ async function rawHits(namespace: string): Promise<{ bytes: number; pages: numbe
         const time = Date.parse(h._source['@timestamp']);
         const g = groups.get(h._source.message) ?? { message: h._source.message, count: 0 };
         g.count += 1;
-        g.firstSeen = Math.min(g.firstSeen ?? time, time);
-        g.lastSeen = Math.max(g.lastSeen ?? time, time);
+        g.firstMs = Math.min(g.firstMs ?? time, time);
+        g.lastMs = Math.max(g.lastMs ?? time, time);
         if (!g.sample && h._source.trace?.id) g.sample = { time, traceId: h._source.trace.id };
         groups.set(h._source.message, g);
       }
@@ -232,8 +237,94 @@ async function rawHits(namespace: string): Promise<{ bytes: number; pages: numbe
   } finally {
     await es('DELETE', '/_pit', { id: pit.json.id }).catch(() => undefined);
   }
-  const top = groupByTemplate([...groups.values()])[0];
+  const top = foldCounts([...groups.values()], { top: 1 }).templates[0];
   return { bytes, pages, facts: { total, pattern: top?.pattern ?? '', count: top?.count ?? 0, first: top?.firstSeen, last: top?.lastSeen, traceId: top?.sample?.traceId } };
+}
+
+/** Patterns whose counts are checked, the most frequent of the whole window. */
+const EXACT_TOP = 5;
+
+interface Exactness {
+  rows: { pattern: string; reported: number; truth: number; terms1000: number }[];
+  counts: string;
+  /** Latency of the 1,000-bucket terms request elk_detect_errors sent before, ms. */
+  termsMs: number;
+  /** Latency of the composite paging it sends now (the same requests, sent directly), its pages, and the errors its groups hold. */
+  composite: { ms: number; pages: number; groups: number; counted: number };
+}
+
+/** A template as a Lucene regexp over the whole message: its fixed text literal, `<*>` any text. */
+function templateRegexp(template: string): string {
+  return template
+    .split('<*>')
+    .map((part) => part.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, (c) => `\\${c}`))
+    .join('.*');
+}
+
+/** The same template as a JavaScript test over a whole message. */
+function templateTest(template: string): RegExp {
+  return new RegExp(`^${template.split('<*>').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+}
+
+/** The requests of elk_detect_errors's message counting (src/backends/elasticsearch/message-counts.ts), sent directly and timed. */
+async function compositePaging(namespace: string, query: Json): Promise<Exactness['composite']> {
+  const started = performance.now();
+  let after: Json | undefined;
+  let pages = 0;
+  let groups = 0;
+  let counted = 0;
+  const size = 20_000;
+  for (;;) {
+    const { json } = await es<{ aggregations: { groups: { after_key?: Json; buckets: { doc_count: number }[] } } }>('POST', `/logs-*-${namespace}/_search`, {
+      size: 0,
+      query,
+      aggs: {
+        groups: {
+          composite: {
+            size,
+            sources: [{ message: { terms: { field: 'message.keyword' } } }, { service: { terms: { field: 'service.name', missing_bucket: true } } }, { level: { terms: { field: 'log.level', missing_bucket: true } } }],
+            ...(after ? { after } : {}),
+          },
+          aggs: { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } },
+        },
+      },
+    });
+    pages++;
+    const buckets = json.aggregations.groups.buckets;
+    groups += buckets.length;
+    for (const b of buckets) counted += b.doc_count;
+    after = json.aggregations.groups.after_key;
+    if (buckets.length < size || !after) break;
+  }
+  return { ms: performance.now() - started, pages, groups, counted };
+}
+
+/**
+ * The whole window's top patterns as elk_detect_errors states them, each against a direct count of
+ * the error documents whose message its template matches, and against the count the terms
+ * aggregation of 1,000 distinct messages gives (what the tool read before it paged every message).
+ */
+async function exactness(namespace: string, detect: Json, window: { start: string; end: string }): Promise<Exactness> {
+  const filter = [{ range: { '@timestamp': { gte: window.start, lte: window.end } } }, { terms: { 'log.level': levelVariants(ERROR_LEVELS) } }];
+  type Top = { message: string; count: number };
+  const top = (detect.top_error_messages as Top[]).slice(0, EXACT_TOP);
+  const started = performance.now();
+  const { json } = await es<{ aggregations: { messages: { buckets: { key: string; doc_count: number }[] } } }>('POST', `/logs-*-${namespace}/_search`, {
+    size: 0,
+    query: { bool: { filter } },
+    aggs: { messages: { terms: { field: 'message.keyword', size: 1000 } } },
+  });
+  const termsMs = performance.now() - started;
+  const buckets = json.aggregations.messages.buckets;
+  const rows = [];
+  for (const p of top) {
+    const truth = await es<{ count: number }>('POST', `/logs-*-${namespace}/_count`, { query: { bool: { filter: [...filter, { regexp: { 'message.keyword': { value: templateRegexp(p.message), flags: 'NONE' } } }] } } });
+    // What the 1,000 buckets held of this template's messages: at most what the old answer could count for it.
+    const test = templateTest(p.message);
+    const terms1000 = buckets.reduce((n, b) => n + (test.test(b.key) ? b.doc_count : 0), 0);
+    rows.push({ pattern: p.message, reported: p.count, truth: truth.json.count, terms1000 });
+  }
+  return { rows, counts: String(detect.counts), termsMs, composite: await compositePaging(namespace, { bool: { filter } }) };
 }
 
 interface Measured {
@@ -247,6 +338,7 @@ interface Measured {
   telemcpFacts: Facts;
   aggs: { bytes: number; facts: Facts };
   hits: { bytes: number; pages: number; facts: Facts };
+  exact: Exactness;
 }
 
 async function measure(dataset: Dataset): Promise<Measured> {
@@ -263,7 +355,8 @@ async function measure(dataset: Dataset): Promise<Measured> {
       for (let i = 0; i < CALLS; i++) out.push((await execute(server, c.tool, c.input)).ms);
       latency.push({ name: c.name, sorted: out.sort((a, b) => a - b) });
     }
-    const [, detectCall, searchCall] = calls(manifest);
+    const [wholeCall, detectCall, searchCall] = calls(manifest);
+    const whole = await execute(server, wholeCall.tool, wholeCall.input);
     const detect = await execute(server, detectCall.tool, detectCall.input);
     const search = await execute(server, searchCall.tool, searchCall.input);
     const rssAfter = await rss(server);
@@ -289,6 +382,7 @@ async function measure(dataset: Dataset): Promise<Measured> {
       telemcpFacts,
       aggs: await rawAggs(namespace),
       hits: await rawHits(namespace),
+      exact: await exactness(namespace, whole.data, manifest.window),
     };
   } finally {
     await server.stop();
@@ -341,5 +435,11 @@ const lines = [
       `same facts from raw A: ${sameFacts(f, aggs.facts) ? 'yes' : 'NO'}, raw B: ${sameFacts(f, hits.facts) ? 'yes' : 'NO'}`
     );
   }),
+  '',
+  `exactness: elk_detect_errors, whole ${SEED.hours}h window, top ${EXACT_TOP} patterns; truth = _count of the error documents the template matches (regexp on message.keyword)`,
+  ...results.flatMap(({ dataset: d, exact: e, latency }) => [
+    `${col(d.label, 5)} counts "${e.counts}"; detect_errors p50 ${percentile(latency[0].sorted, 50).toFixed(1)} ms (whole call); its messages part: before, terms size 1000 ${e.termsMs.toFixed(1)} ms (one request); now, composite paging ${e.composite.ms.toFixed(1)} ms (${pages(e.composite.pages)}, ${fmt(e.composite.groups)} groups holding ${fmt(e.composite.counted)} errors)`,
+    ...e.rows.map((r) => `  ${col(`"${r.pattern.slice(0, 70)}"`, 74)} reported ${fmt(r.reported).padStart(7)}  truth ${fmt(r.truth).padStart(7)}  ${r.reported === r.truth ? 'exact' : 'DIFFERS'}; before (terms-1000) ${fmt(r.terms1000)}`),
+  ]),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

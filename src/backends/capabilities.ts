@@ -2,7 +2,7 @@
  * The interfaces analysis tools call, whatever backend answers them (DESIGN.md principle 3).
  * A log tool (logs_patterns, logs_bursts, logs_correlate, incident_summary, …) never builds a
  * backend query: it asks a LogSource for a bounded sample of normalised records, for
- * server-side counts, or for pages of the matching records (logs_search), so the same tool runs over Elasticsearch/OpenSearch today and over the
+ * server-side counts (per label, per bucket, per distinct message), or for pages of the matching records (logs_search), so the same tool runs over Elasticsearch/OpenSearch today and over the
  * embedded store, Loki or VictoriaLogs later.
  */
 
@@ -133,6 +133,12 @@ export interface LogCounts extends LogAnswerMeta {
 export interface LogSourceCapabilities {
   /** Counts any retained past window (the same hour a day earlier), not only recent data. */
   pastWindows: boolean;
+  /**
+   * Present when the source implements messageCounts: exact counts per distinct message,
+   * counted server-side, so a tool never has to scale counts up from a sample. `maxGroups` is
+   * the most distinct groups one call may ask for.
+   */
+  messageCounts?: { maxGroups: number };
   /** Records can carry trace ids, and `traceIds` filters. */
   traceIds: boolean;
   /** `text` is matched server-side. */
@@ -141,6 +147,54 @@ export interface LogSourceCapabilities {
   labels: readonly LogLabel[];
   maxSample: number;
   maxHistogramBuckets: number;
+}
+
+export interface MessageCountOptions {
+  /**
+   * Distinct groups to return at most, 1 to capabilities.messageCounts.maxGroups. Memory and
+   * time are bounded by it whatever the window holds; past it the answer is not exhaustive.
+   */
+  maxGroups: number;
+}
+
+/** The records of one distinct (message, service, level), as stored. */
+export interface MessageCount {
+  /** Control characters removed and capped in length, as LogRecord.message. */
+  message: string;
+  service?: string;
+  /** Canonical spelling (log-levels.ts), as LogRecord.level. */
+  level?: string;
+  /** Exact. */
+  count: number;
+  /** Epoch ms of the group's first and last record. */
+  firstMs: number;
+  lastMs: number;
+}
+
+/**
+ * The window's distinct messages with exact counts. `total` = `counted` + `uncountable` + the
+ * records of groups left out when `exhaustive` is false, so `total - counted` bounds what a
+ * count read from `groups` may miss.
+ */
+export interface MessageCounts extends LogAnswerMeta {
+  /** Most frequent first (ties: message, service, level). */
+  groups: MessageCount[];
+  /** Records matching the query: exact. */
+  total: number;
+  /** Records in `groups`. */
+  counted: number;
+  /**
+   * False when the cap on groups (maxGroups, or the source's bound on message text held) stopped
+   * the counting: some distinct messages are missing from `groups`. Which ones is the source's
+   * choice (the least frequent on the embedded store, the last in key order on Elasticsearch).
+   */
+  exhaustive: boolean;
+  /**
+   * Records whose message the backend cannot count exactly: a message field without an
+   * exact-value (keyword) form, or messages longer than it holds (ignore_above). A tool
+   * estimates these from a sample, and says so.
+   */
+  uncountable: number;
 }
 
 /** A record a search returns: the normalised fields, and where the record is kept. */
@@ -203,4 +257,6 @@ export interface LogSource {
   countBy(query: LogQuery, opts: CountByOptions, signal: AbortSignal): Promise<LogCounts>;
   /** The matching records themselves, page by page, every one exactly once. */
   search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage>;
+  /** Exact counts per distinct (message, service, level); implemented when capabilities.messageCounts is set. */
+  messageCounts?(query: LogQuery, opts: MessageCountOptions, signal: AbortSignal): Promise<MessageCounts>;
 }

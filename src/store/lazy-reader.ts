@@ -4,6 +4,7 @@ import type { LogLabel } from '../backends/capabilities.js';
 import type { Filter, StoreQuery } from './filter.js';
 import { STORE_FILE, openLogStore, type BucketCount, type DatasetSummary, type LogPage, type LogStoreReader, type SearchPageOptions, type StoreInfo, type StoredLog } from './log-store.js';
 import type { RetentionReport } from './retention.js';
+import type { StoreMessageGroup } from './message-counts.js';
 
 /**
  * DATA_DIR's store as the processes that do not write it see it (stdio servers, `telemcp call`,
@@ -60,6 +61,10 @@ export class LazyStoreReader implements LogStoreReader {
 
   newest(f: Filter, limit: number, window?: { from: number; to: number }): StoredLog[] {
     return this.open().newest(f, limit, window);
+  }
+
+  messageGroups(f: Filter, limit: number, keep: (g: StoreMessageGroup) => boolean): void {
+    this.open().messageGroups(f, limit, keep);
   }
 
   searchPage(query: StoreQuery, opts: SearchPageOptions): LogPage {

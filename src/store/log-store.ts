@@ -9,6 +9,7 @@ import type { IngestRecord } from '../ingest/record.js';
 import { errorCode, storeError } from './errors.js';
 import { buildFilter, inList, type Filter, type StoreQuery } from './filter.js';
 import { acquireStoreLock, type StoreLock } from './lock.js';
+import { messageGroups, type StoreMessageGroup } from './message-counts.js';
 import { MAX_TS, toRow, type Row } from './rows.js';
 import { SEQ_BITS, SLOT_MS, checkReadable, configure, migrate } from './schema.js';
 import { preparePruning, pruneStoredChunk, readRetentionReport, recordRetentionPass, type RetentionPass, type RetentionReport } from './retention.js';
@@ -145,6 +146,8 @@ export interface LogStoreReader {
   topValues(f: Filter, label: LogLabel, limit: number): { value: string; count: number }[];
   /** The newest matching records within [from, to] (default: the filter's window), newest first. */
   newest(f: Filter, limit: number, window?: { from: number; to: number }): StoredLog[];
+  /** The filter's distinct (message, service, level) with counts, most frequent first, to `keep` until it returns false (message-counts.ts). */
+  messageGroups(f: Filter, limit: number, keep: (g: StoreMessageGroup) => boolean): void;
   /** One page of matches in (ts, id) order, resumable with `next` while records keep arriving. */
   searchPage(query: StoreQuery, opts: SearchPageOptions): LogPage;
   /** What retention has deleted: the total and the last pass that deleted anything. */
@@ -598,6 +601,12 @@ class SqliteLogStore implements LogStore {
       const sql = `SELECT logs.${column} AS value, count(*) AS count ${a.sql} AND logs.${column} IS NOT NULL GROUP BY logs.${column} ORDER BY count DESC, value LIMIT ?`;
       return this.statement(sql).all(...a.params, limit) as { value: string; count: number }[];
     });
+  }
+
+  messageGroups(f: Filter, limit: number, keep: (g: StoreMessageGroup) => boolean): void {
+    const span = clamp(f.from, f.to);
+    if (f.none || !span) return;
+    this.guard(() => messageGroups(this.access(f, keysOf(span), true), (sql) => this.statement(sql), limit, keep));
   }
 
   newest(f: Filter, limit: number, window = { from: f.from, to: f.to }): StoredLog[] {

@@ -1,6 +1,7 @@
 import { detectBursts, type BucketSeries, type BurstOptions } from '../analysis/bursts/detect.js';
-import { groupByTemplate, type MessageGroup } from '../analysis/templates/group.js';
-import { errorsAnswer, type ErrorEvidence, type SampleDoc } from './elk/detect-errors-answer.js';
+import { foldCounts, type CountedMessage, type FoldOptions } from '../analysis/templates/fold-counts.js';
+import { errorsAnswer, withSamples, type ErrorEvidence, type SampleDoc } from './elk/detect-errors-answer.js';
+import { exactPatterns } from './logs/exact-patterns.js';
 import { correlateIncident, samplePatterns, summarizeIncidentSample, templateBursts } from './logs/sample-analysis.js';
 import type { LogSample } from '../backends/capabilities.js';
 
@@ -14,11 +15,15 @@ export const ANALYSIS_JOBS = {
   templateBursts,
   correlateIncident,
   summarizeIncident: summarizeIncidentSample,
-  groupByTemplate: (groups: MessageGroup<SampleDoc>[]) => groupByTemplate(groups),
+  exactPatterns,
+  foldCounts: ({ groups, options }: { groups: CountedMessage<SampleDoc>[]; options: FoldOptions }) => foldCounts(groups, options).templates,
   errorsAnswer: ({ evidence, input }: { evidence: ErrorEvidence; input: ErrorsInput }) => errorsAnswer(evidence, input),
-  /** Patterns and answer in one job, when no backend call comes between them: the patterns never cross back. */
-  errorsFromGroups: ({ groups, evidence, input }: { groups: MessageGroup<SampleDoc>[]; evidence: Omit<ErrorEvidence, 'patterns'>; input: ErrorsInput }) =>
-    errorsAnswer({ ...evidence, patterns: groupByTemplate(groups) }, input),
+  /**
+   * Patterns and answer in one job, when no backend call comes between them: the (up to 200,000)
+   * counted messages cross once, the patterns never cross back. `docs` lend the patterns samples.
+   */
+  errorsFromCounts: ({ groups, docs, options, evidence, input }: { groups: CountedMessage<SampleDoc>[]; docs: SampleDoc[]; options: FoldOptions; evidence: Omit<ErrorEvidence, 'patterns'>; input: ErrorsInput }) =>
+    errorsAnswer({ ...evidence, patterns: foldCounts(withSamples(groups, docs), options).templates }, input),
 };
 
 type ErrorsInput = { service_name?: string; top_n: number };

@@ -4,8 +4,11 @@
  * same expected values hold for both: sharedShapeTests holds the tests both run on each shape.
  */
 import { expect, it } from 'vitest';
-import type { LogQuery, LogRecord, LogSource } from '../../src/backends/capabilities.js';
+import type { LogQuery, LogRecord, LogSource, MessageCount } from '../../src/backends/capabilities.js';
 import { spreadQuotas } from '../../src/backends/log-query.js';
+import { compareGroups } from '../../src/backends/message-counts.js';
+import { TelemcpError } from '../../src/core/errors.js';
+import { rejectedError } from './errors.js';
 
 export const FROM = Date.parse('2026-03-10T10:00:00.000Z');
 export const TO = Date.parse('2026-03-10T11:00:00.000Z');
@@ -203,5 +206,104 @@ export function sharedShapeTests(source: () => LogSource, scope: string): void {
     expect(top).toMatchObject({ values: [{ value: 'batch', count: 400 }], other: IN_WINDOW.length - 400, total: IN_WINDOW.length });
     const hosts = await source().countBy(query({ traceIds: ['trace-pay-1'] }), { by: 'host' }, signal());
     expect(hosts).toMatchObject({ values: [{ value: 'node-c', count: 1 }], other: 0, total: 1 });
+  });
+}
+
+/**
+ * An hour of one noisy pattern for messageCounts, an hour after the shared one so no other test
+ * sees it: 20,500 distinct lines "Timeout after <n> ms calling db-<k>" (each once, more distinct
+ * messages than one page of groups holds), and 40 repeats of one line in three groups (gateway
+ * errors, orders errors, orders warnings), so groups differ by service and level as well as by message.
+ */
+export const MANY_FROM = Date.parse('2026-03-10T12:00:00.000Z');
+export const MANY_TO = Date.parse('2026-03-10T13:00:00.000Z');
+export const MANY_DISTINCT = 20_500;
+export const MANY: Doc[] = [
+  ...Array.from({ length: MANY_DISTINCT }, (_, n): Doc => ({
+    ts: MANY_FROM + 1000 + n * 150,
+    service: n % 3 ? 'orders' : 'billing',
+    ecsLevel: 'ERROR',
+    flatLevel: 'error',
+    level: 'error',
+    message: `Timeout after ${1000 + n} ms calling db-${n % 7}`,
+    host: 'node-e',
+  })),
+  ...Array.from({ length: 40 }, (_, k): Doc => ({
+    ts: MANY_FROM + 500 + k * 60_000,
+    service: k % 4 ? 'orders' : 'gateway',
+    ecsLevel: k % 2 ? 'WARNING' : 'ERROR',
+    flatLevel: k % 2 ? 'warn' : 'err',
+    level: k % 2 ? 'warn' : 'error',
+    message: 'connection pool exhausted',
+    host: 'node-e',
+  })),
+];
+
+/** Groups as messageCounts must return them for these docs: per (message, service, level), most frequent first. */
+export function expectedGroups(docs: Doc[]): MessageCount[] {
+  const byKey = new Map<string, MessageCount>();
+  for (const d of docs) {
+    const key = JSON.stringify([d.message, d.service, d.level]);
+    const g = byKey.get(key);
+    if (g) {
+      g.count += 1;
+      g.firstMs = Math.min(g.firstMs, d.ts);
+      g.lastMs = Math.max(g.lastMs, d.ts);
+    } else byKey.set(key, { message: d.message, service: d.service, level: d.level, count: 1, firstMs: d.ts, lastMs: d.ts });
+  }
+  return [...byKey.values()].sort(compareGroups);
+}
+
+/**
+ * messageCounts on a shape of the shared hour (its scope) and on the noisy hour (manyScope): exact
+ * groups and totals whatever their number, the cap, the checks and the abort.
+ */
+export function sharedMessageCountTests(source: () => LogSource, scope: string, manyScope: string): void {
+  const counts = (q: Partial<LogQuery>, maxGroups = 200_000, s = signal()) => {
+    const src = source();
+    if (!src.messageCounts || !src.capabilities.messageCounts) throw new Error(`${src.name} does not count messages`);
+    return src.messageCounts({ from: new Date(FROM), to: new Date(TO), scope, ...q }, { maxGroups }, s);
+  };
+
+  it('counts every distinct message of the window exactly, per service and level, with first and last times', async () => {
+    const res = await counts({});
+    expect(res.groups).toEqual(expectedGroups(IN_WINDOW));
+    expect(res).toMatchObject({ total: IN_WINDOW.length, counted: IN_WINDOW.length, exhaustive: true, uncountable: 0, scope, partial: false });
+    const errors = await counts({ levels: ['ERR'], text: 'declined' });
+    expect(errors.groups).toEqual(expectedGroups(IN_WINDOW.filter((d) => d.level === 'error')));
+    expect(errors).toMatchObject({ total: 300, counted: 300, exhaustive: true });
+    expect(await counts({ services: ['nope'] })).toMatchObject({ groups: [], total: 0, counted: 0, exhaustive: true, uncountable: 0 });
+  });
+
+  it('pages through more distinct messages than one page holds, every group counted once', async () => {
+    const res = await counts({ from: new Date(MANY_FROM), to: new Date(MANY_TO), scope: manyScope });
+    expect(res.groups).toHaveLength(MANY_DISTINCT + 3);
+    expect(res.groups).toEqual(expectedGroups(MANY));
+    expect(res).toMatchObject({ total: MANY.length, counted: MANY.length, exhaustive: true, uncountable: 0 });
+  });
+
+  it('stops at the cap on groups and says so: the groups it returns are exact, the rest is the bound', async () => {
+    const res = await counts({ from: new Date(MANY_FROM), to: new Date(MANY_TO), scope: manyScope }, 100);
+    expect(res.groups.length).toBeLessThanOrEqual(100);
+    expect(res.groups.length).toBeGreaterThan(0);
+    expect(res.exhaustive).toBe(false);
+    expect(res.total).toBe(MANY.length);
+    expect(res.counted).toBe(res.groups.reduce((n, g) => n + g.count, 0));
+    expect(res.counted).toBeLessThan(res.total);
+    const truth = new Map(expectedGroups(MANY).map((g) => [JSON.stringify([g.message, g.service, g.level]), g]));
+    for (const g of res.groups) expect(g).toEqual(truth.get(JSON.stringify([g.message, g.service, g.level])));
+    expect(res.notes.join('\n')).toContain(`Counted ${res.counted} of ${MANY.length} records exactly`);
+  });
+
+  it('refuses a cap outside its range, and stops at an aborted signal with the abort reason', async () => {
+    for (const maxGroups of [0, 200_001, 2.5]) {
+      const err = await rejectedError(counts({}, maxGroups));
+      expect(err.code).toBe('invalid_input');
+      expect(err.message).toContain('1-200000');
+    }
+    const controller = new AbortController();
+    const reason = new TelemcpError('backend_timeout', 'deadline');
+    controller.abort(reason);
+    expect(await rejectedError(counts({ from: new Date(MANY_FROM), to: new Date(MANY_TO), scope: manyScope }, 200_000, controller.signal))).toBe(reason);
   });
 }

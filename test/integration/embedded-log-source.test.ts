@@ -14,7 +14,7 @@ import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { openLogStore, type LogStore } from '../../src/store/log-store.js';
-import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
+import { DOCS, FROM, IN_WINDOW, MANY, MINUTE, TO, at, sharedMessageCountTests, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
 import { rejectedError } from '../helpers/errors.js';
 
 const DATASET = { ecs: 'logs-app-ecs', flat: 'logs-app-flat' } as const;
@@ -22,6 +22,8 @@ const DATASET = { ecs: 'logs-app-ecs', flat: 'logs-app-flat' } as const;
 const PRIVATE = 'private-audit';
 /** Two lines outside `logs-*` lacking labels. */
 const BARE = 'bare-lines';
+/** The noisy hour of messageCounts. */
+const NOISY = 'logs-noisy';
 
 function record(d: Doc, shape: 'ecs' | 'flat'): IngestRecord {
   return { ts: d.ts, dataset: DATASET[shape], service: d.service, level: shape === 'ecs' ? d.ecsLevel : d.flatLevel, message: d.message, ...(d.traceId ? { traceId: d.traceId } : {}), host: d.host };
@@ -41,6 +43,8 @@ describe('embedded log source', () => {
       const result = store.write(DOCS.map((d) => record(d, shape)));
       expect(result).toEqual({ stored: DOCS.length, truncated: 0, rejected: [] });
     }
+    const noisy = MANY.map((d) => ({ ...record(d, 'ecs'), dataset: NOISY }));
+    for (let i = 0; i < noisy.length; i += 5000) expect(store.write(noisy.slice(i, i + 5000)).rejected).toEqual([]);
     store.write([
       { ts: at(1), dataset: PRIVATE, service: 'audit', level: 'info', message: 'hello from audit' },
       { ts: at(2), dataset: BARE, message: 'no labels at all' },
@@ -58,7 +62,7 @@ describe('embedded log source', () => {
     expect(source.name).toBe('embedded');
     expect(source.kind).toBe('embedded');
     expect(source.defaultScope).toBe('*');
-    expect(source.capabilities).toEqual({ pastWindows: true, traceIds: true, textSearch: true, labels: ['service', 'level', 'host'], maxSample: 5000, maxHistogramBuckets: 1000 });
+    expect(source.capabilities).toEqual({ pastWindows: true, traceIds: true, textSearch: true, labels: ['service', 'level', 'host'], messageCounts: { maxGroups: 200_000 }, maxSample: 5000, maxHistogramBuckets: 1000 });
     expect(new EmbeddedLogSource(store, { name: 'local' }).name).toBe('local');
     const counted = await source.countBy(window(), { by: 'service', limit: 1 }, signal());
     expect(counted).toMatchObject({ scope: '*', partial: false, notes: [], total: 2 * IN_WINDOW.length + 3, values: [{ value: 'batch', count: 800 }] });
@@ -162,6 +166,7 @@ describe('embedded log source', () => {
 
   describe.each(['ecs', 'flat'] as const)('%s level spellings', (shape) => {
     sharedShapeTests(() => source, DATASET[shape]);
+    sharedMessageCountTests(() => source, DATASET[shape], NOISY);
   });
 
   it('counts records without a label as other, and reports them without it', async () => {

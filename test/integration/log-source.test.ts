@@ -12,7 +12,7 @@ import { TelemcpError } from '../../src/core/errors.js';
 import { resolveLogSource } from '../../src/tools/logs/sources.js';
 import { testConfig } from '../helpers/config.js';
 import { ENGINES, EngineAdmin, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
-import { DOCS, FROM, IN_WINDOW, MINUTE, TO, at, expected, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
+import { DOCS, FROM, IN_WINDOW, MANY, MANY_FROM, MANY_TO, MINUTE, TO, at, expected, expectedGroups, sharedMessageCountTests, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
 import { rejectedError } from '../helpers/errors.js';
 
 
@@ -68,6 +68,8 @@ describe.each(ENGINES)('log source on $label', (engine) => {
   /** A time, a text-only service and a message: nothing else to filter or count on. */
   const bare = `logs-${suffix}-bare`;
   const sneakyAlias = `logs-${suffix}-alias`;
+  /** The noisy hour of messageCounts, ECS-shaped. */
+  const many = `logs-${suffix}-many`;
 
   beforeAll(async () => {
     const url = requireEngineUrl(engine.envVar);
@@ -77,6 +79,8 @@ describe.each(ENGINES)('log source on $label', (engine) => {
       await admin.waitForStatus(index[shape], 'green');
       await admin.bulkIndex(index[shape], DOCS.map(SHAPES[shape].doc));
     }
+    await admin.createIndex(many, { shards: 2, replicas: 0, mappings: SHAPES.ecs.mappings });
+    await admin.bulkIndex(many, MANY.map(SHAPES.ecs.doc));
     await admin.createIndex(bare, { replicas: 0, mappings: { properties: { '@timestamp': { type: 'date' }, service: { type: 'text' }, message: { type: 'text' } } } });
     await admin.bulkIndex(bare, [{ '@timestamp': new Date(at(1)).toISOString(), service: 'api', message: 'hello' }]);
     // An alias inside the allowlist that points at an index outside it.
@@ -88,7 +92,7 @@ describe.each(ENGINES)('log source on $label', (engine) => {
 
   afterAll(async () => {
     await app?.close();
-    await admin?.deleteIndices([...Object.values(index), bare, outside]);
+    await admin?.deleteIndices([...Object.values(index), bare, outside, many]);
   });
 
   it('is the one configured source, named after the engine, with its capabilities and default scope', async () => {
@@ -97,7 +101,7 @@ describe.each(ENGINES)('log source on $label', (engine) => {
     expect(source.name).toBe(kind);
     expect(source.kind).toBe(kind);
     expect(source.defaultScope).toBe(index.ecs);
-    expect(source.capabilities).toMatchObject({ pastWindows: true, traceIds: true, textSearch: true, labels: ['service', 'level', 'host'], maxSample: 5000, maxHistogramBuckets: 1000 });
+    expect(source.capabilities).toMatchObject({ pastWindows: true, traceIds: true, textSearch: true, labels: ['service', 'level', 'host'], messageCounts: { maxGroups: 200_000 }, maxSample: 5000, maxHistogramBuckets: 1000 });
     expect(resolveLogSource(app.rt, kind)).toBe(source);
     const counted = await source.countBy({ from: new Date(FROM), to: new Date(TO) }, { by: 'service', limit: 1 }, signal());
     expect(counted).toMatchObject({ scope: index.ecs, total: IN_WINDOW.length, values: [{ value: 'batch', count: 400 }] });
@@ -151,6 +155,20 @@ describe.each(ENGINES)('log source on $label', (engine) => {
     expect(sample.records).toEqual([{ ts: at(1), service: 'api', message: 'hello' }]);
   });
 
+  it('counts the messages the keyword field holds; longer ones are uncountable, and it says so', async () => {
+    const long = `logs-${suffix}-long`;
+    try {
+      await admin.createIndex(long, { replicas: 0, mappings: SHAPES.ecs.mappings });
+      const doc = (message: string, minute: number) => ({ '@timestamp': new Date(at(minute)).toISOString(), service: { name: 'api' }, log: { level: 'ERROR' }, message });
+      await admin.bulkIndex(long, [doc('disk full', 1), doc('disk full', 2), doc(`stack trace ${'x'.repeat(300)}`, 3)]);
+      const res = await source.messageCounts!({ from: new Date(FROM), to: new Date(TO), scope: long }, { maxGroups: 10 }, signal());
+      expect(res).toMatchObject({ groups: [{ message: 'disk full', service: 'api', level: 'error', count: 2, firstMs: at(1), lastMs: at(2) }], total: 3, counted: 2, uncountable: 1, exhaustive: true });
+      expect(res.notes).toEqual(['1 record(s) have a message longer than message.keyword holds (its ignore_above), or none: they are not counted per message.']);
+    } finally {
+      await admin.deleteIndices([long]);
+    }
+  });
+
   it('answers an empty scope with nothing, and says so', async () => {
     const q: LogQuery = { from: new Date(FROM), to: new Date(TO), scope: `logs-${suffix}-none*` };
     const sample = await source.sample(q, { limit: 5, strategy: 'spread' }, signal());
@@ -164,6 +182,27 @@ describe.each(ENGINES)('log source on $label', (engine) => {
     const query = (extra: Partial<LogQuery> = {}): LogQuery => ({ from: new Date(FROM), to: new Date(TO), scope: index[shape], ...extra });
 
     sharedShapeTests(() => source, index[shape]);
+
+    if (shape === 'ecs') {
+      sharedMessageCountTests(() => source, index[shape], many);
+
+      it('pages in smaller pages when a page of messages would overflow BACKEND_MAX_RESPONSE_BYTES, still counting every group once', async () => {
+        const small = buildApp(testConfig({ [engine.configKey]: requireEngineUrl(engine.envVar), ALLOWED_INDEX_PATTERNS: 'logs-*', BACKEND_MAX_RESPONSE_BYTES: '1000000' }));
+        try {
+          const res = await resolveLogSource(small.rt, undefined).messageCounts!({ from: new Date(MANY_FROM), to: new Date(MANY_TO), scope: many }, { maxGroups: 200_000 }, signal());
+          expect(res.groups).toEqual(expectedGroups(MANY));
+          expect(res).toMatchObject({ total: MANY.length, counted: MANY.length, exhaustive: true, uncountable: 0 });
+        } finally {
+          await small.close();
+        }
+      });
+    } else {
+      it('cannot count a text-only message field exactly: every record is uncountable, and it says why', async () => {
+        const res = await source.messageCounts!(query(), { maxGroups: 1000 }, signal());
+        expect(res).toMatchObject({ groups: [], total: IN_WINDOW.length, counted: 0, uncountable: IN_WINDOW.length, exhaustive: true, partial: false });
+        expect(res.notes).toEqual(['message is text-only (no keyword sub-field), so messages cannot be counted exactly.']);
+      });
+    }
 
     it('shrinks a sample whose response would overflow BACKEND_MAX_RESPONSE_BYTES, and says so', async () => {
       const small = buildApp(testConfig({ [engine.configKey]: requireEngineUrl(engine.envVar), ALLOWED_INDEX_PATTERNS: 'logs-*', BACKEND_MAX_RESPONSE_BYTES: '40000' }));

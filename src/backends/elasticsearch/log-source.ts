@@ -15,6 +15,8 @@ import type {
   LogSeries,
   LogSource,
   LogSourceCapabilities,
+  MessageCountOptions,
+  MessageCounts,
   SampleOptions,
 } from '../capabilities.js';
 import { canonicalLevel } from '../log-levels.js';
@@ -49,6 +51,8 @@ import {
   type LogFields,
 } from './log-fields.js';
 import { cursorCodec, type CursorCodec } from './cursor.js';
+import { MESSAGE_COUNT_CAPABILITY, checkMaxGroups } from '../message-counts.js';
+import { countMessages, uncountableNote } from './message-counts.js';
 import { pageWindow, readPageCursor, searchLogPage } from './log-search.js';
 import { SearchEngine } from './search-engine.js';
 
@@ -68,6 +72,7 @@ const CAPABILITIES: LogSourceCapabilities = {
   traceIds: true,
   textSearch: true,
   labels: ['service', 'level', 'host'],
+  messageCounts: MESSAGE_COUNT_CAPABILITY,
   ...LOG_SOURCE_LIMITS,
 };
 
@@ -227,6 +232,20 @@ export class ElasticsearchLogSource implements LogSource {
     ).slice(0, limit);
     const total = res.hits?.total?.value ?? 0;
     return { by: opts.by, values, other: total - values.reduce((a, v) => a + v.count, 0), total, ...meta(p) };
+  }
+
+  /** Every distinct message of the window, paged with a composite aggregation (message-counts.ts). */
+  async messageCounts(query: LogQuery, opts: MessageCountOptions, signal: AbortSignal): Promise<MessageCounts> {
+    checkLogQuery(query);
+    checkMaxGroups(opts.maxGroups, this.capabilities);
+    const p = await this.prepare(query, signal);
+    if (!searchable(p)) return { groups: [], total: 0, counted: 0, exhaustive: true, uncountable: 0, ...meta(p) };
+    const counts = await countMessages(this.es, { indices: p.scope, fields: p.fields, timestamp: p.timestamp, query: p.query, timeout: this.timeout }, opts.maxGroups, signal);
+    p.notes.push(...counts.notes);
+    if (counts.uncountable > 0 && counts.uncountable < counts.total) p.notes.push(uncountableNote(counts.uncountable, p.fields));
+    if (counts.partial) p.partial = true;
+    const { groups, total, counted, exhaustive, uncountable } = counts;
+    return { groups, total, counted, exhaustive, uncountable, ...meta(p) };
   }
 
   /**

@@ -12,6 +12,8 @@ import type {
   LogSeries,
   LogSource,
   LogSourceCapabilities,
+  MessageCountOptions,
+  MessageCounts,
   SampleOptions,
 } from '../capabilities.js';
 import { cursorCodec, type CursorCodec } from '../elasticsearch/cursor.js';
@@ -29,6 +31,7 @@ import {
   spreadQuotas,
   spreadSlices,
 } from '../log-query.js';
+import { MESSAGE_COUNT_CAPABILITY, MessageTally, cappedNote, checkMaxGroups } from '../message-counts.js';
 import { checkAborted, toLogRecord } from './answers.js';
 import { searchLogStore } from './log-search.js';
 
@@ -37,6 +40,7 @@ export const EMBEDDED_CAPABILITIES: LogSourceCapabilities = {
   traceIds: true,
   textSearch: true,
   labels: ['service', 'level', 'host'],
+  messageCounts: MESSAGE_COUNT_CAPABILITY,
   ...LOG_SOURCE_LIMITS,
 };
 
@@ -123,6 +127,28 @@ export class EmbeddedLogSource implements LogSource {
     checkAborted(signal);
     const total = this.store.count(f);
     return { by: opts.by, values, other: total - values.reduce((a, v) => a + v.count, 0), total, ...meta(f) };
+  }
+
+  /**
+   * The window's total, then its groups most frequent first (one GROUP BY, message-counts.ts),
+   * until the cap on groups or on the text held. Every stored message is kept whole, so none is
+   * uncountable.
+   */
+  async messageCounts(query: LogQuery, opts: MessageCountOptions, signal: AbortSignal): Promise<MessageCounts> {
+    checkLogQuery(query);
+    checkMaxGroups(opts.maxGroups, this.capabilities);
+    const f = this.filter(query, signal);
+    const total = this.store.count(f);
+    checkAborted(signal);
+    const tally = new MessageTally();
+    this.store.messageGroups(f, opts.maxGroups, (g) => {
+      tally.add(g);
+      return !tally.full;
+    });
+    const groups = tally.groups();
+    const exhaustive = tally.counted >= total;
+    const notes = exhaustive ? f.notes : [...f.notes, cappedNote(tally.counted, total, groups.length)];
+    return { groups, total, counted: tally.counted, exhaustive, uncountable: 0, scope: f.scope, partial: false, notes };
   }
 
   search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {

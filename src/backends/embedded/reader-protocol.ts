@@ -1,4 +1,4 @@
-import type { CountByOptions, HistogramOptions, LogQuery, LogSearchOptions, SampleOptions } from '../capabilities.js';
+import type { CountByOptions, HistogramOptions, LogQuery, LogSearchOptions, MessageCountOptions, SampleOptions } from '../capabilities.js';
 
 /**
  * The jobs WorkerLogSource (the server's thread) sends reader-worker.ts through JobThread.
@@ -17,4 +17,5 @@ export type ReaderCall =
   | { method: 'sample'; args: [LogQuery, SampleOptions] }
   | { method: 'histogram'; args: [LogQuery, HistogramOptions] }
   | { method: 'countBy'; args: [LogQuery, CountByOptions] }
-  | { method: 'search'; args: [LogQuery, LogSearchOptions] };
+  | { method: 'search'; args: [LogQuery, LogSearchOptions] }
+  | { method: 'messageCounts'; args: [LogQuery, MessageCountOptions] };

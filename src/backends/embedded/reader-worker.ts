@@ -38,5 +38,7 @@ function run(source: EmbeddedLogSource, call: ReaderCall): Promise<unknown> {
       return source.countBy(...call.args, unbounded);
     case 'search':
       return source.search(...call.args, unbounded);
+    case 'messageCounts':
+      return source.messageCounts(...call.args, unbounded);
   }
 }

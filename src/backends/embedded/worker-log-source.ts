@@ -10,6 +10,8 @@ import type {
   LogSearchOptions,
   LogSearchPage,
   LogSource,
+  MessageCountOptions,
+  MessageCounts,
   SampleOptions,
 } from '../capabilities.js';
 import { abortError } from './answers.js';
@@ -77,6 +79,10 @@ export class WorkerLogSource implements LogSource {
 
   search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
     return this.thread.run({ method: 'search', args: [query, opts] }, signal) as Promise<LogSearchPage>;
+  }
+
+  messageCounts(query: LogQuery, opts: MessageCountOptions, signal: AbortSignal): Promise<MessageCounts> {
+    return this.thread.run({ method: 'messageCounts', args: [query, opts] }, signal) as Promise<MessageCounts>;
   }
 
   /** Fails what is queued, closes the reader's connection and ends its thread (and any still ending). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MINUTE_MS } from '../../core/time.js';
-import type { MessageGroup, MessagePattern } from '../../analysis/templates/group.js';
+import type { MessagePattern } from '../../analysis/templates/fold-counts.js';
+import type { CountedMessage } from '../../analysis/templates/fold-counts.js';
 import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
 import { sanitizeText } from '../../security/sanitize.js';
 
@@ -49,8 +50,25 @@ export interface ErrorEvidence {
   overTime: { interval: string; start: string; counts: number[] };
   hasTraceField: boolean;
   fieldsUsed: Record<string, string>;
+  /** How the patterns' counts were read: see Exactness. */
+  counts: Exactness;
+  /** Errors in no pattern's count (exact/lower_bound), or not read (estimate). */
+  uncounted: number;
   notes: string[];
   partial: boolean;
+}
+
+/**
+ * `exact`: every error counted per message by the backend; `lower_bound`: `uncounted` errors are
+ * in no count (past the cap on distinct messages, messages too long for the keyword field, failed
+ * shards); `estimate`: counts scaled up from a sample, `uncounted` errors never read.
+ */
+export type Exactness = 'exact' | 'lower_bound' | 'estimate';
+
+/** How the answer labels counts that were read, not scaled: exact when they hold every error of a complete answer. */
+export function exactness(totalErrors: number, counted: number, partial: boolean): { counts: Exactness; uncounted: number } {
+  const uncounted = Math.max(0, totalErrors - counted);
+  return { counts: uncounted === 0 && !partial ? 'exact' : 'lower_bound', uncounted };
 }
 
 export function errorsAnswer(e: ErrorEvidence, input: { service_name?: string; top_n: number }) {
@@ -110,27 +128,46 @@ export function errorsAnswer(e: ErrorEvidence, input: { service_name?: string; t
       e.detection?.bucketMs ?? MINUTE_MS,
     ),
     fields_used: e.fieldsUsed,
+    counts: e.counts,
+    ...(e.uncounted > 0 ? { uncounted: e.uncounted } : {}),
     ...(notes.length ? { notes } : {}),
     ...(partial ? { partial } : {}),
   };
 }
 
-/** Groups sampled documents by exact message, so groupByTemplate treats them like aggregation buckets. */
-export function sampleGroups(docs: SampleDoc[]): MessageGroup<SampleDoc>[] {
-  const byMessage = new Map<string, MessageGroup<SampleDoc> & { serviceCounts: Map<string, number> }>();
+/** Sampled documents as counted messages, one per (message, service, level): what a sample says when no count per message can be had. */
+export function sampleCounts(docs: SampleDoc[]): CountedMessage<SampleDoc>[] {
+  const byKey = new Map<string, CountedMessage<SampleDoc>>();
   for (const d of docs) {
     if (d.message === undefined) continue;
-    let g = byMessage.get(d.message);
-    if (!g) byMessage.set(d.message, (g = { message: d.message, count: 0, serviceCounts: new Map() }));
+    const key = JSON.stringify([d.message, d.service ?? null, d.level ?? null]);
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { message: d.message, ...(d.service !== undefined ? { service: d.service } : {}), ...(d.level !== undefined ? { level: d.level } : {}), count: 0 }));
     g.count += 1;
     if (d.time !== undefined) {
-      g.firstSeen = Math.min(g.firstSeen ?? d.time, d.time);
-      g.lastSeen = Math.max(g.lastSeen ?? d.time, d.time);
+      g.firstMs = Math.min(g.firstMs ?? d.time, d.time);
+      g.lastMs = Math.max(g.lastMs ?? d.time, d.time);
     }
-    if (d.service) g.serviceCounts.set(d.service, (g.serviceCounts.get(d.service) ?? 0) + 1);
-    if (!g.sample || (!g.sample.traceId && d.traceId)) g.sample = d;
+    if (!g.sample || (!g.sample.traceId && d.traceId) || (Boolean(g.sample.traceId) === Boolean(d.traceId) && (d.time ?? -Infinity) > (g.sample.time ?? -Infinity))) g.sample = d;
   }
-  return [...byMessage.values()].map(({ serviceCounts, ...g }) => ({ ...g, services: [...serviceCounts].map(([name, count]) => ({ name, count })) }));
+  return [...byKey.values()];
+}
+
+/**
+ * Lends each counted message the best of the sampled documents carrying exactly that message (a
+ * traced one, then the newest), so a pattern read from counts still shows a trace id.
+ */
+export function withSamples(groups: readonly CountedMessage<SampleDoc>[], docs: readonly SampleDoc[]): CountedMessage<SampleDoc>[] {
+  const best = new Map<string, SampleDoc>();
+  for (const d of docs) {
+    if (d.message === undefined) continue;
+    const seen = best.get(d.message);
+    if (!seen || (!seen.traceId && d.traceId) || (Boolean(seen.traceId) === Boolean(d.traceId) && (d.time ?? -Infinity) > (seen.time ?? -Infinity))) best.set(d.message, d);
+  }
+  return groups.map((g) => {
+    const sample = best.get(g.message);
+    return sample && !g.sample ? { ...g, sample } : g;
+  });
 }
 
 function sampleOf(d: SampleDoc, fallbackMessage?: string): z.infer<typeof sampleOut> | undefined {

@@ -13,15 +13,20 @@ import {
   type LogFields,
 } from '../../backends/elasticsearch/log-fields.js';
 import { ERROR_LEVELS } from '../../backends/log-levels.js';
-import type { MessageGroup } from '../../analysis/templates/group.js';
+import type { CountedMessage } from '../../analysis/templates/fold-counts.js';
+import { MAX_MESSAGE_GROUPS } from '../../backends/message-counts.js';
+import { countMessages } from '../../backends/elasticsearch/message-counts.js';
 import { defineTool } from '../tool.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { logToolTargets, num, searchEngine, storeLogSource } from './common.js';
-import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, sampleGroups, sampleOut, type SampleDoc } from './detect-errors-answer.js';
+import { DETECTION_BUCKETS, MAX_SAMPLES, OVER_TIME_BUCKETS, exactness, sampleCounts, sampleOut, type SampleDoc } from './detect-errors-answer.js';
 import { detectErrorsOnSource } from './detect-errors-on-source.js';
 
-/** Distinct messages aggregated per call; patterns come from these, so memory is bounded whatever the document count. */
-const MESSAGE_BUCKETS = 1000;
+/**
+ * Messages of a pattern its traced sample is looked for among, the most frequent: the lookup's
+ * terms filter stays within a few hundred kB (a keyword holds up to ignore_above characters each).
+ */
+const TRACE_LOOKUP_MESSAGES = 200;
 /** Recent errors read when messages cannot be aggregated (text-only field, or too long for the keyword field). */
 const TEXT_SAMPLE = 500;
 const LONG_SAMPLE = 200;
@@ -33,11 +38,6 @@ interface Bucket<K = string> {
   key_as_string?: string;
   doc_count: number;
 }
-interface MessageBucket extends Bucket {
-  first?: { value?: number | null };
-  last?: { value?: number | null };
-  services?: { buckets: Bucket[] };
-}
 interface ErrorsResponse {
   timed_out?: boolean;
   _shards?: { failed?: number };
@@ -46,8 +46,6 @@ interface ErrorsResponse {
     by_service?: { buckets: Bucket[]; sum_other_doc_count?: number };
     detection?: { buckets: Bucket<number>[] };
     over_time?: { buckets: Bucket<number>[] };
-    messages?: { buckets: MessageBucket[]; sum_other_doc_count?: number };
-    long_messages?: { doc_count: number };
   };
 }
 
@@ -89,6 +87,9 @@ export const elkDetectErrors = defineTool({
     samples: z.array(sampleOut),
     recommendation: z.array(z.string()),
     fields_used: z.record(z.string(), z.string()),
+    /** exact: every error counted per message; lower_bound: `uncounted` errors are in no pattern; estimate: scaled from a sample. */
+    counts: z.enum(['exact', 'lower_bound', 'estimate']),
+    uncounted: z.number().optional(),
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
@@ -121,6 +122,7 @@ export const elkDetectErrors = defineTool({
       samples: [],
       recommendation: [why],
       fields_used: fieldsUsed,
+      counts: 'exact' as const,
       ...(notes.length ? { notes } : {}),
     });
     if (fields.indexCount === 0) return emptyResult(`index_pattern ${indices} matches no open index; list indices with elk_indices_summary.`);
@@ -144,16 +146,11 @@ export const elkDetectErrors = defineTool({
     const aggs: Record<string, unknown> = { detection: histogram(detInterval) };
     if (outInterval !== detInterval) aggs.over_time = histogram(outInterval);
     if (svcKeyword) aggs.by_service = { terms: { field: svcKeyword, size: input.top_n } };
-    if (msgKeyword) {
-      const perMessage: Record<string, unknown> = { first: { min: { field: ts.name } }, last: { max: { field: ts.name } } };
-      if (svcKeyword) perMessage.services = { terms: { field: svcKeyword, size: 5 } };
-      aggs.messages = { terms: { field: msgKeyword, size: MESSAGE_BUCKETS }, aggs: perMessage };
-      aggs.long_messages = { missing: { field: msgKeyword } };
-    }
+    const timeout = `${Math.max(1, Math.floor(ctx.config.BACKEND_TIMEOUT_MS / 1000) - 1)}s`;
     const search = (body: Record<string, unknown>) =>
       es.post<ErrorsResponse>(
         `/${SearchEngine.encodeIndices(indices)}/_search`,
-        { timeout: `${Math.max(1, Math.floor(ctx.config.BACKEND_TIMEOUT_MS / 1000) - 1)}s`, sort: [timeSort(ts, 'desc')], _source: { includes: sourceFields }, ...body },
+        { timeout, sort: [timeSort(ts, 'desc')], _source: { includes: sourceFields }, ...body },
         ctx.signal,
         { expand_wildcards: 'open', ignore_unavailable: true, allow_partial_search_results: true },
       );
@@ -169,45 +166,39 @@ export const elkDetectErrors = defineTool({
         return { res: await search({ ...body, size: smaller }), size: smaller };
       }
     };
-    const { res } = await shrinking(msgKeyword ? MAX_SAMPLES : TEXT_SAMPLE, { track_total_hits: true, query, aggs });
+    // Patterns: every distinct message counted exactly (a composite aggregation paged to its end,
+    // message-counts.ts) beside the histograms, plus a bounded sample of the messages the keyword
+    // field cannot hold (longer than its ignore_above); a text-only field leaves a sample of recent errors.
+    const [{ res }, counted] = await Promise.all([
+      shrinking(msgKeyword ? MAX_SAMPLES : TEXT_SAMPLE, { track_total_hits: true, query, aggs }),
+      msgKeyword ? countMessages(es, { indices, fields, timestamp: ts, query, timeout }, MAX_MESSAGE_GROUPS, ctx.signal) : undefined,
+    ]);
     const totalRaw = res.hits?.total;
     const totalErrors = typeof totalRaw === 'number' ? totalRaw : num(totalRaw?.value);
     const recentDocs = (res.hits?.hits ?? []).map((h) => toSample(h._source, fields));
-    let partial = num(res._shards?.failed) > 0 || res.timed_out === true;
+    let partial = num(res._shards?.failed) > 0 || res.timed_out === true || counted?.partial === true;
 
-    // Patterns: aggregated distinct messages when a keyword field exists, plus a bounded sample
-    // of the messages it could not hold (longer than its ignore_above); else a sample of recent errors.
-    const groups: MessageGroup<SampleDoc>[] = [];
+    const groups: CountedMessage<SampleDoc>[] = [];
     const aggsOut = res.aggregations ?? {};
-    if (msgKeyword) {
-      for (const b of aggsOut.messages?.buckets ?? []) {
-        groups.push({
-          message: String(b.key),
-          count: b.doc_count,
-          firstSeen: b.first?.value ?? undefined,
-          lastSeen: b.last?.value ?? undefined,
-          services: b.services?.buckets.map((s) => ({ name: String(s.key), count: s.doc_count })),
-        });
-      }
-      const otherMessages = num(aggsOut.messages?.sum_other_doc_count);
-      if (otherMessages > 0) notes.push(`${otherMessages} error(s) carry rarer messages beyond the ${MESSAGE_BUCKETS} most frequent distinct ones and are not in the patterns.`);
-      const long = num(aggsOut.long_messages?.doc_count);
-      if (long > 0) {
+    if (msgKeyword && counted) {
+      groups.push(...counted.groups);
+      notes.push(...counted.notes);
+      if (counted.uncountable > 0) {
         const { res: longRes, size: longSize } = await shrinking(LONG_SAMPLE, { track_total_hits: false, query: { bool: { filter, must_not: [{ exists: { field: msgKeyword } }] } } });
         partial ||= num(longRes._shards?.failed) > 0;
-        groups.push(...sampleGroups((longRes.hits?.hits ?? []).map((h) => toSample(h._source, fields))));
-        if (long > longSize) notes.push(`${long} error messages are too long to aggregate; their patterns are counted from the ${longSize} most recent.`);
+        groups.push(...sampleCounts((longRes.hits?.hits ?? []).map((h) => toSample(h._source, fields))));
+        if (counted.uncountable > longSize) notes.push(`${counted.uncountable} error messages are too long to aggregate; their patterns are counted from the ${longSize} most recent.`);
       }
     } else if (fields.message) {
-      groups.push(...sampleGroups(recentDocs));
+      groups.push(...sampleCounts(recentDocs));
       if (totalErrors > recentDocs.length) notes.push(`${fields.message.name} is text-only (no keyword sub-field), so patterns are counted from the ${recentDocs.length} most recent of ${totalErrors} errors.`);
     }
-    const patterns = await runAnalysis('groupByTemplate', groups, ctx.signal);
+    const patterns = await runAnalysis('foldCounts', { groups, options: { top: input.top_n, maxMessages: TRACE_LOOKUP_MESSAGES } }, ctx.signal);
     // The newest traced document of each top pattern, fetched for those patterns only (one
-    // filter per pattern over its distinct messages): a sample inside each of the message
-    // buckets would cost more than the rest of the search on large indices.
+    // filter per pattern over its most frequent messages): a sample inside each message group
+    // would cost more than the rest of the search on large indices.
     if (msgKeyword) {
-      const wanted = patterns.slice(0, input.top_n).filter((p) => !p.sample);
+      const wanted = patterns.filter((p) => !p.sample);
       const traceField = fields.trace_id?.keyword ?? fields.trace_id?.name;
       if (wanted.length) {
         const byPattern = Object.fromEntries(
@@ -245,6 +236,7 @@ export const elkDetectErrors = defineTool({
       overTime: { interval: outInterval, start: overTime.length ? new Date(overTime[0].key).toISOString() : win.start, counts: overTime.map((b) => b.doc_count) },
       hasTraceField: fields.trace_id !== undefined,
       fieldsUsed,
+      ...exactness(totalErrors, groups.reduce((n, g) => n + g.count, 0), partial),
       notes,
       partial,
     };

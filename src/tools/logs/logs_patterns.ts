@@ -5,7 +5,7 @@ import { describeSource, describeWindow, logScopeInput, sampleNote, scopedReques
 
 const patternOut = z.object({
   template: z.string(),
-  /** Estimated records in the window with this template (sample count scaled to the total). */
+  /** Records in the window with this template: exact, a lower bound or an estimate, as the answer's `counts` says. */
   count: z.number(),
   share: z.number(),
   first_seen: z.string().optional(),
@@ -21,7 +21,7 @@ export const logsPatterns = defineTool({
   name: 'logs_patterns',
   title: 'Log message templates',
   description:
-    'Kinds of log messages in a window: lines mined into templates (variables → <*>) with estimated counts, share, first/last seen, services, levels, an example and typical values.',
+    'Kinds of log messages in a window: lines mined into templates (variables → <*>) with counts, share, first/last seen, services, levels, an example and typical values.',
   toolset: 'logs',
   leastRole: 'elk_viewer',
   input: z
@@ -42,6 +42,10 @@ export const logsPatterns = defineTool({
     templates_found: z.number(),
     patterns: z.array(patternOut),
     truncated: z.boolean(),
+    /** exact: counted per message by the source; lower_bound: `uncounted` records are in no count; estimate: scaled from the sample. */
+    counts: z.enum(['exact', 'lower_bound', 'estimate']),
+    /** Records no template's count includes (lower_bound), or not read (estimate): the bound on each count's error. */
+    uncounted: z.number().optional(),
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
@@ -50,27 +54,53 @@ export const logsPatterns = defineTool({
       ...(input.log_level ? { levels: [input.log_level] } : {}),
       ...(input.query ? { text: input.query } : {}),
     });
-    const sample = await source.sample(query, { limit: input.sample_size, strategy: 'spread' }, ctx.signal);
-    const { patterns, found } = await runAnalysis('samplePatterns', { sample, topN: input.top_n }, ctx.signal);
+    const spread = { limit: input.sample_size, strategy: 'spread' } as const;
+    const exactCounts = source.capabilities.messageCounts && source.messageCounts ? source.messageCounts.bind(source) : undefined;
+    const [counts, sample] = await Promise.all([
+      exactCounts?.(query, { maxGroups: source.capabilities.messageCounts!.maxGroups }, ctx.signal),
+      source.sample(query, spread, ctx.signal),
+    ]);
     const sampled = sample.records.length;
-    const notes = [...sample.notes];
-    const note = sampleNote(sample);
-    if (note) notes.push(note);
+    const notes = [...new Set([...sample.notes, ...(counts?.notes ?? [])])];
+    // A source that cannot count any message (a text-only message field) leaves the sample's estimate.
+    const countable = counts !== undefined && (counts.total === 0 || counts.uncountable < counts.total);
+    let answer: { patterns: z.infer<typeof patternOut>[]; found: number };
+    let total: number;
+    let exactness: 'exact' | 'lower_bound' | 'estimate';
+    let uncounted = 0;
+    if (countable) {
+      answer = await runAnalysis('exactPatterns', { groups: counts.groups, records: sample.records, total: counts.total, topN: input.top_n }, ctx.signal);
+      total = counts.total;
+      uncounted = counts.total - counts.counted;
+      exactness = uncounted === 0 && !counts.partial ? 'exact' : 'lower_bound';
+    } else {
+      answer = await runAnalysis('samplePatterns', { sample, topN: input.top_n }, ctx.signal);
+      total = sample.total;
+      uncounted = sample.total - sampled;
+      exactness = uncounted === 0 && sample.totalExact && !sample.partial ? 'exact' : 'estimate';
+      const note = sampleNote(sample);
+      if (note) notes.push(note);
+    }
+    const { patterns, found } = answer;
+    const partial = sample.partial || counts?.partial === true;
     const top = patterns[0];
-    const summary = sampled
-      ? `${found} templates in ${sampled} sampled of ${sample.total} records; most frequent: "${top.template.slice(0, 120)}" (${Math.round(top.share * 100)}%).`
+    const counted = exactness === 'estimate' ? `in ${sampled} sampled of ${total} records` : `in ${total} records${exactness === 'exact' ? ', counted exactly' : `, ${uncounted} of them uncounted`}`;
+    const summary = top
+      ? `${found} templates ${counted}; most frequent: "${top.template.slice(0, 120)}" (${Math.round(top.share * 100)}%).`
       : `No records matched in ${sample.scope} between ${window.from.toISOString()} and ${window.to.toISOString()}.`;
     return {
       summary,
       source: describeSource(ctx, source, sample.scope),
       window: describeWindow(window),
-      total: sample.total,
+      total,
       sampled,
       templates_found: found,
       patterns,
-      truncated: found > patterns.length || sampled < sample.total,
+      truncated: found > patterns.length || exactness !== 'exact',
+      counts: exactness,
+      ...(uncounted > 0 ? { uncounted } : {}),
       ...(notes.length ? { notes } : {}),
-      ...(sample.partial ? { partial: true } : {}),
+      ...(partial ? { partial: true } : {}),
     };
   },
 });
