@@ -101,6 +101,24 @@ describe('incident_summary on windows that start after the onset', () => {
     expect(s.total).toBe(errorsAndWarnings.total);
   });
 
+  it("counts the cause's and the symptom's templates exactly: the generator's own counts over the whole window, the records' own in a late one", async () => {
+    const whole = await call('incident_summary', { start_time: manifest.window.start, end_time: manifest.window.end, sample_size: 500 });
+    expect(whole.template_counts).toBe('exact');
+    const cause = manifest.incident.root_cause.patterns[0];
+    expect(whole.likely_cause).toMatchObject({ service: cause.service, count: cause.count });
+    const symptom = manifest.incident.top_error_pattern;
+    expect((whole.symptoms as { service: string; count: number }[])[0]).toMatchObject({ service: symptom.service, count: symptom.count });
+    const steady = manifest.distractors.steady_warning;
+    const wholeDefault = await call('incident_summary', { start_time: manifest.window.start, end_time: manifest.window.end });
+    expect(wholeDefault.non_incidents).toContainEqual(expect.objectContaining({ kind: 'steady_warning', service: steady.service, count: steady.count }));
+
+    const start = onset + 10 * MINUTE;
+    const late = await call('incident_summary', { start_time: iso(start), end_time: manifest.window.end, sample_size: 500 });
+    const regex = new RegExp(cause.regex);
+    const inWindow = records.filter((r) => r.service === cause.service && r.ts >= start && r.ts <= Date.parse(manifest.window.end) && regex.test(r.message)).length;
+    expect(late.likely_cause).toMatchObject({ service: cause.service, count: inWindow });
+  });
+
   it("keeps the cause's connection-leak warnings as its precursor, not as steady noise, in a late window", async () => {
     const s = await call('incident_summary', { start_time: iso(onset + 10 * MINUTE), end_time: manifest.window.end });
     const precursor = s.evidence.find((e) => e.startsWith('warning'));

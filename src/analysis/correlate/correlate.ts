@@ -111,8 +111,15 @@ export interface Correlation {
   /** Bursts that are over and not part of the incident. */
   resolvedSpikes: BurstGroup[];
   steady: SteadyStream[];
+  /** Events per template inside the caller's window (from focusStartMs), by templateKey(service, templateId). */
+  windowCounts: Record<string, number>;
   /** Some input was left out to stay bounded (templates beyond maxStreams, traces beyond the join's cap). */
   truncated: boolean;
+}
+
+/** One template of one service, as a key of Correlation.windowCounts. */
+export function templateKey(service: string, templateId: string): string {
+  return `${service}\u0000${templateId}`;
 }
 
 const MAX_EPISODES = 6;
@@ -295,7 +302,8 @@ export function correlate(events: readonly LogEvent[], opts: CorrelateOptions = 
     ...(incident ? { incident } : {}),
     otherBursts: otherGroups.filter((g) => g.status === 'ongoing').slice(0, MAX_GROUPS_LISTED),
     resolvedSpikes: otherGroups.filter((g) => g.status === 'resolved').slice(0, MAX_GROUPS_LISTED),
-    steady: steadyStreams(table, analyses, grid, new Set(incident?.precursors.map((p) => `${p.service}\u0000${p.templateId}`))),
+    windowCounts: Object.fromEntries(table.streams.map((st) => [templateKey(st.service, st.templateId), st.counts.slice(focusIndex).reduce((a, b) => a + b, 0)])),
+    steady: steadyStreams(table, analyses, grid, new Set(incident?.precursors.map((p) => templateKey(p.service, p.templateId)))),
     truncated: table.truncated || tracesTruncated,
   };
 }
@@ -397,7 +405,7 @@ function precursorsOf(
 function steadyStreams(table: StreamTable, analyses: Map<Stream, BurstAnalysis>, grid: Grid, precursors: Set<string>): SteadyStream[] {
   if (grid.buckets < STEADY_MIN_BUCKETS) return [];
   return table.streams
-    .filter((s) => !precursors.has(`${s.service}\u0000${s.templateId}`))
+    .filter((s) => !precursors.has(templateKey(s.service, s.templateId)))
     .filter((s) => !analyses.get(s)!.bursts.length && analyses.get(s)!.presence >= STEADY_PRESENCE)
     .slice(0, MAX_STEADY)
     .map((s) => ({

@@ -1,6 +1,6 @@
 import type { LabelContribution } from '../bursts/detect.js';
 import { round } from '../bursts/stats.js';
-import { correlate, type CorrelateOptions, type Correlation, type Incident, type LogEvent, type RankedService } from '../correlate/correlate.js';
+import { correlate, templateKey, type CorrelateOptions, type Correlation, type Incident, type LogEvent, type RankedService } from '../correlate/correlate.js';
 import { labelOf } from '../correlate/semantics.js';
 import { cut, isoSeconds, quoted } from '../correlate/text.js';
 import { nextChecks, type NextCheckContext } from './next-checks.js';
@@ -9,26 +9,36 @@ import type { IncidentSummary, NonIncident, OtherBurst, SilentService, SummaryCa
 
 const LIMITS = { what: 400, template: 200, symptoms: 5, services: 10, evidence: 8, nonIncidents: 5, otherBursts: 3, silent: 10 } as const;
 
-function causeOf(r: RankedService): SummaryCause {
+/** Records of one template in the caller's window: exact where the source counted them, else the weighted sample's. */
+type TemplateCount = (service: string, templateId: string) => number;
+
+function templateCounter(c: Correlation, exact: Record<string, number> | undefined): TemplateCount {
+  return (service, templateId) => {
+    const key = templateKey(service, templateId);
+    return exact ? (exact[key] ?? 0) : (c.windowCounts[key] ?? 0);
+  };
+}
+
+function causeOf(r: RankedService, count: TemplateCount): SummaryCause {
   return {
     service: r.service,
     template: cut(r.template, LIMITS.template),
     signature: r.semantic ?? null,
     role: r.role,
-    count: r.count,
+    count: count(r.service, r.templateId),
     onset: new Date(r.onsetMs).toISOString(),
     confidence: r.confidence,
     evidence: r.evidence,
-    other_templates: r.otherTemplates.map((t) => ({ template: cut(t.template, LIMITS.template), count: t.count })),
+    other_templates: r.otherTemplates.map((t) => ({ template: cut(t.template, LIMITS.template), count: count(r.service, t.templateId) })),
   };
 }
 
-function symptomOf(r: RankedService): SummarySymptom {
+function symptomOf(r: RankedService, count: TemplateCount): SummarySymptom {
   return {
     service: r.service,
     template: cut(r.template, LIMITS.template),
     signature: r.semantic ?? null,
-    count: r.count,
+    count: count(r.service, r.templateId),
     lag_s: r.lagS ?? 0,
     shared_traces: r.sharedTraces,
     confidence: r.confidence,
@@ -116,12 +126,12 @@ function evidence(incident: Incident, c: Correlation): string[] {
   return out.slice(0, LIMITS.evidence).map((e) => cut(e, 240));
 }
 
-function nonIncidents(c: Correlation): NonIncident[] {
+function nonIncidents(c: Correlation, count: TemplateCount): NonIncident[] {
   const out: NonIncident[] = c.steady.map((s) => ({
     kind: s.severity === 'warn' ? ('steady_warning' as const) : ('steady_errors' as const),
     service: s.service,
     template: cut(s.template, LIMITS.template),
-    count: s.count,
+    count: count(s.service, s.templateId),
     note: `steady at ~${s.level}/bucket in ${Math.round(s.presence * 100)}% of buckets, no burst: background noise, not this incident`,
   }));
   for (const g of c.resolvedSpikes) {
@@ -145,8 +155,9 @@ function otherBursts(c: Correlation): OtherBurst[] {
  * on, the likely cause with its evidence and confidence, the symptoms nearest first, the next
  * read-only checks, and what is not an incident (so nobody chases it). Bounded.
  */
-export function buildIncidentSummary(c: Correlation, checks?: NextCheckContext, counts?: ServiceCounts): IncidentSummary {
+export function buildIncidentSummary(c: Correlation, checks?: NextCheckContext, counts?: ServiceCounts, exactTemplates?: Record<string, number>): IncidentSummary {
   const incident = c.incident;
+  const count = templateCounter(c, exactTemplates);
   const ranked = incident?.ranked ?? [];
   const silences = counts ? detectSilences(counts) : [];
   const s = incident ? standing(incident, c, counts, silences) : undefined;
@@ -160,10 +171,11 @@ export function buildIncidentSummary(c: Correlation, checks?: NextCheckContext, 
     began_before_window: incident ? incident.onsetMs < c.window.focusStartMs : false,
     silent_services: silences.slice(0, LIMITS.silent).map((x): SilentService => ({ service: x.service, since: new Date(x.sinceMs).toISOString(), usual_per_min: x.usualPerMin })),
     services: ranked.slice(0, LIMITS.services).map((r) => r.service),
-    likely_cause: ranked[0] ? causeOf(ranked[0]) : null,
-    symptoms: ranked.slice(1, 1 + LIMITS.symptoms).map(symptomOf),
+    template_counts: exactTemplates ? 'exact' : 'estimate',
+    likely_cause: ranked[0] ? causeOf(ranked[0], count) : null,
+    symptoms: ranked.slice(1, 1 + LIMITS.symptoms).map((r) => symptomOf(r, count)),
     evidence: incident ? evidence(incident, c) : [],
-    non_incidents: nonIncidents(c),
+    non_incidents: nonIncidents(c, count),
     other_bursts: otherBursts(c),
     window: { start: new Date(c.window.focusStartMs).toISOString(), end: new Date(c.window.endMs).toISOString(), bucket_s: c.window.bucketMs / 1000 },
     truncated:
@@ -177,6 +189,12 @@ export function buildIncidentSummary(c: Correlation, checks?: NextCheckContext, 
 }
 
 /** Correlation and summary in one call: templated log events in, findings out. */
-export function summarizeIncident(events: readonly LogEvent[], opts: CorrelateOptions = {}, checks?: NextCheckContext, counts?: ServiceCounts): IncidentSummary {
-  return buildIncidentSummary(correlate(events, opts), checks, counts);
+export function summarizeIncident(
+  events: readonly LogEvent[],
+  opts: CorrelateOptions = {},
+  checks?: NextCheckContext,
+  counts?: ServiceCounts,
+  exactTemplates?: Record<string, number>,
+): IncidentSummary {
+  return buildIncidentSummary(correlate(events, opts), checks, counts, exactTemplates);
 }

@@ -9,6 +9,7 @@ export interface SummaryCause {
   /** The failure signature the template shows (pool_exhausted, out_of_memory, disk_full, …), if any. */
   signature: string | null;
   role: 'resource' | 'origin' | 'dependency' | 'unknown';
+  /** Records of this template in the caller's window (exact when template_counts is exact). */
   count: number;
   onset: string;
   /** 0–1: how clearly this service beats the runner-up as the cause. */
@@ -80,6 +81,8 @@ export interface IncidentSummary {
   count_exact: boolean;
   /** The incident was already under way when the caller's window starts (its onset came from the lookback). */
   began_before_window: boolean;
+  /** Counts of templates (cause, symptoms, non-incidents): counted server-side per distinct message, or estimated from the weighted sample. */
+  template_counts: 'exact' | 'estimate';
   /** Services that logged steadily and then stopped: silence is a finding, not a recovery. */
   silent_services: SilentService[];
   /** The cause's service first, then its symptoms'. */

@@ -6,7 +6,7 @@ import { gridFor, severityOf } from '../../analysis/correlate/events.js';
 import { detectSilences, type ServiceCounts, type Silence } from '../../analysis/incident/service-counts.js';
 import type { ToolContext } from '../tool.js';
 import { DAY_MS, dayEarlier, logScopeInput, scopedRequest } from './common.js';
-import type { IncidentInput, LevelCounts } from './sample-analysis.js';
+import { NO_SERVICE, type IncidentInput, type LevelCounts } from './sample-analysis.js';
 
 /** Inputs of the tools that explain an incident from warnings and errors. */
 export const incidentInput = {
@@ -33,6 +33,8 @@ export interface IncidentSamples {
  */
 const LOOKBACK = { minMs: 3_600_000, maxMs: DAY_MS } as const;
 const SERVICES_COUNTED = 20;
+/** Distinct warning and error messages of the window counted for exact template counts, at most (each goes to the analysis thread). */
+const WINDOW_MESSAGES = 50_000;
 /** Silent services whose newest record is looked up (the summary lists ten). */
 const MAX_SILENCES_LOOKED_UP = 10;
 
@@ -64,9 +66,6 @@ async function withoutServiceField(histogram: Promise<LogHistogram>): Promise<Lo
     throw err;
   }
 }
-
-/** The label the analysis gives records without a service (sample-analysis.ts toLogEvent). */
-const NO_SERVICE = 'unknown';
 
 /**
  * Per-service series of a histogram by service. When every service is listed (fewer than were
@@ -106,20 +105,26 @@ export async function readIncidentSamples(
   const { levels: _levels, ...everyLevel } = range;
   const useDayEarlier = input.compare_day_earlier && source.capabilities.pastWindows;
   const signal = ctx.signal;
-  const [sample, earlier, levels, earlierLevels, errorsByService, recordsByService] = await Promise.all([
+  const [sample, earlier, levels, earlierLevels, errorsByService, recordsByService, counted] = await Promise.all([
     source.sample(range, { limit, strategy: 'spread' }, signal),
     useDayEarlier ? source.sample(dayEarlier(range), { limit: Math.max(100, Math.floor(limit / 2)), strategy: 'spread' }, signal) : Promise.resolve(undefined),
     source.histogram(range, { bucketMs, by: 'level', top: SERVICES_COUNTED }, signal),
     useDayEarlier ? source.histogram(dayEarlier(range), { bucketMs, by: 'level', top: SERVICES_COUNTED }, signal) : Promise.resolve(undefined),
     withoutServiceField(source.histogram({ ...range, levels: ['error'] }, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal)),
     withoutServiceField(source.histogram(everyLevel, { bucketMs, by: 'service', top: SERVICES_COUNTED }, signal)),
+    source.messageCounts && source.capabilities.messageCounts
+      ? source.messageCounts(query, { maxGroups: Math.min(WINDOW_MESSAGES, source.capabilities.messageCounts.maxGroups) }, signal)
+      : Promise.resolve(undefined),
   ]);
+  // Template counts are exact when every warning and error of the window was counted per message.
+  const windowMessages = counted && counted.exhaustive && counted.uncountable === 0 ? counted.groups : undefined;
+  if (counted && !windowMessages) notes.push(...counted.notes, 'Per-template counts are estimates: not every message of the window could be counted.');
   // Where the scope has no service field, the records' own count per bucket still says where the data starts.
   const everyRecord = recordsByService ?? (await source.histogram(everyLevel, { bucketMs }, signal));
   notes.push(...sample.notes);
   // Template counts come from the sample, weighted to each bucket's exact count: estimates, each
   // bounded by its service's exact error count; the totals below are exact.
-  if (sample.records.length < sample.total) {
+  if (sample.records.length < sample.total && !windowMessages) {
     notes.push(
       `Templates come from ${sample.records.length} of ${sample.total}${sample.totalExact ? '' : '+'} warnings and errors sampled evenly over the range read, each weighted by its time bucket's exact count: per-template counts are estimates, the window's totals (and count when count_exact) are exact server-side counts.`,
     );
@@ -178,6 +183,7 @@ export async function readIncidentSamples(
       levels: exactLevels,
       ...(earlierLevels ? { earlierLevels: trimLevels(levelCounts(earlierLevels)) } : {}),
       ...(serviceCounts ? { serviceCounts } : {}),
+      ...(windowMessages ? { windowMessages } : {}),
     },
     windowTotals: window_,
     notes,

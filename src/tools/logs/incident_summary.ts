@@ -22,6 +22,7 @@ export const incidentSummary = defineTool({
     count_in_window: z.number(),
     count_exact: z.boolean(),
     began_before_window: z.boolean(),
+    template_counts: z.enum(['exact', 'estimate']),
     silent_services: z.array(z.object({ service: z.string(), since: z.string(), usual_per_min: z.number() })),
     services: z.array(z.string()),
     likely_cause: z

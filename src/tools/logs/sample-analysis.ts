@@ -1,6 +1,6 @@
-import type { LogRecord, LogSample } from '../../backends/capabilities.js';
+import type { LogRecord, LogSample, MessageCount } from '../../backends/capabilities.js';
 import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
-import { correlate, type Correlation, type CorrelateOptions, type LogEvent } from '../../analysis/correlate/correlate.js';
+import { correlate, templateKey, type Correlation, type CorrelateOptions, type LogEvent } from '../../analysis/correlate/correlate.js';
 import { summarizeIncident, type IncidentSummary, type NextCheckContext } from '../../analysis/incident/index.js';
 import type { ServiceCounts } from '../../analysis/incident/service-counts.js';
 import { severityOf } from '../../analysis/correlate/events.js';
@@ -23,20 +23,25 @@ export interface MinedRecord extends LogRecord {
  * Templates for a set of samples mined together, so the same message gets the same id in each
  * (today's window and the day before, for instance). Records keep their sample's order.
  */
-export function mineSamples(samples: readonly LogSample[]): { mined: MinedRecord[][]; miner: TemplateMiner } {
+export function mineSamples(samples: readonly LogSample[], counted: readonly MessageCount[] = []): { mined: MinedRecord[][]; miner: TemplateMiner; countedIds: number[] } {
   const miner = new TemplateMiner();
   const handles = samples.map((s) => s.records.map((r) => miner.add(r.message, r.ts)));
+  // Counted messages are mined with the samples so that one message has one template id in both.
+  const countedHandles = counted.map((g) => miner.add(g.message, undefined, g.count));
   const mined = samples.map((s, k) =>
     s.records.map((r, i) => ({ ...r, templateId: miner.templateIdOf(handles[k][i]), template: miner.templateOf(handles[k][i]) })),
   );
-  return { mined, miner };
+  return { mined, miner, countedIds: countedHandles.map((h) => miner.templateIdOf(h)) };
 }
+
+/** The service the analysis gives records without one. */
+export const NO_SERVICE = 'unknown';
 
 /** The correlation engine's view of a mined record. */
 export function toLogEvent(r: MinedRecord): LogEvent {
   return {
     ts: r.ts,
-    service: r.service ?? 'unknown',
+    service: r.service ?? NO_SERVICE,
     level: r.level ?? 'unknown',
     templateId: String(r.templateId),
     template: r.template,
@@ -151,6 +156,8 @@ export interface IncidentInput {
   earlierLevels?: LevelCounts;
   /** Exact per-service counts: the summary's totals and silences (summarizeIncident only). */
   serviceCounts?: ServiceCounts;
+  /** Every distinct warning and error message of the caller's window with its exact count (only when the source counted them all). */
+  windowMessages?: MessageCount[];
   /** What the summary's next checks may name (summarizeIncident only). */
   checks?: NextCheckContext;
 }
@@ -182,9 +189,17 @@ function weighted(events: LogEvent[], levels: LevelCounts | undefined, startMs: 
  * The range's warnings and errors (and the day before's, mined together so one message has one
  * id in both) as the correlation engine's events, weighted to the exact counts, with its options.
  */
-function incidentEvents(input: IncidentInput): { events: LogEvent[]; options: CorrelateOptions } {
-  const { mined } = mineSamples(input.earlier ? [input.sample, input.earlier] : [input.sample]);
+function incidentEvents(input: IncidentInput): { events: LogEvent[]; options: CorrelateOptions; exactTemplates?: Record<string, number> } {
+  const { mined, countedIds } = mineSamples(input.earlier ? [input.sample, input.earlier] : [input.sample], input.windowMessages);
   const dayEarlier = input.earlier?.records.length ? weighted(mined[1].map(toLogEvent), input.earlierLevels, input.windowStartMs, input.bucketMs, DAY_MS) : undefined;
+  let exactTemplates: Record<string, number> | undefined;
+  if (input.windowMessages) {
+    exactTemplates = {};
+    input.windowMessages.forEach((g, i) => {
+      const key = templateKey(g.service ?? NO_SERVICE, String(countedIds[i]));
+      exactTemplates![key] = (exactTemplates![key] ?? 0) + g.count;
+    });
+  }
   return {
     events: weighted(mined[0].map(toLogEvent), input.levels, input.windowStartMs, input.bucketMs),
     options: {
@@ -194,6 +209,7 @@ function incidentEvents(input: IncidentInput): { events: LogEvent[]; options: Co
       ...(input.bucketMs ? { bucketMs: input.bucketMs, anchored: true } : {}),
       ...(dayEarlier ? { dayEarlier } : {}),
     },
+    ...(exactTemplates ? { exactTemplates } : {}),
   };
 }
 
@@ -203,6 +219,6 @@ export function correlateIncident(input: IncidentInput): Correlation {
 }
 
 export function summarizeIncidentSample(input: IncidentInput): IncidentSummary {
-  const { events, options } = incidentEvents(input);
-  return summarizeIncident(events, options, input.checks, input.serviceCounts);
+  const { events, options, exactTemplates } = incidentEvents(input);
+  return summarizeIncident(events, options, input.checks, input.serviceCounts, exactTemplates);
 }
