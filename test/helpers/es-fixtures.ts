@@ -187,3 +187,17 @@ export const LOG_MAPPINGS = {
     message: { type: 'text' },
   },
 };
+
+/** ECS log fields as an index maps them: what the log tools read by default (host only where asked). */
+export function ecsLogMappings(opts: { host?: boolean } = {}): { properties: Record<string, unknown> } {
+  return {
+    properties: {
+      '@timestamp': { type: 'date' },
+      service: { properties: { name: { type: 'keyword' } } },
+      log: { properties: { level: { type: 'keyword' } } },
+      message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+      trace: { properties: { id: { type: 'keyword' } } },
+      ...(opts.host ? { host: { properties: { name: { type: 'keyword' } } } } : {}),
+    },
+  };
+}

@@ -10,7 +10,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { elkDetectErrors } from '../../src/tools/elk/elk_detect_errors.js';
 import { elkSearchLogs } from '../../src/tools/elk/elk_search_logs.js';
 import { testConfig } from '../helpers/config.js';
-import { CALLERS, ENGINES, EngineAdmin, callErr, callOk, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
+import { CALLERS, ENGINES, EngineAdmin, callErr, callOk, ecsLogMappings, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
 
 const START = '2026-03-10T10:00:00.000Z';
 const END = '2026-03-10T11:00:00.000Z';
@@ -97,16 +97,7 @@ const PAYMENT_ERRORS = ERRORS.filter((d) => d.service === 'payment-service');
 
 const SHAPES = {
   ecs: {
-    mappings: {
-      properties: {
-        '@timestamp': { type: 'date' },
-        service: { properties: { name: { type: 'keyword' } } },
-        log: { properties: { level: { type: 'keyword' } } },
-        message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
-        trace: { properties: { id: { type: 'keyword' } } },
-        host: { properties: { name: { type: 'keyword' } } },
-      },
-    },
+    mappings: ecsLogMappings({ host: true }),
     // info lines use dotted keys, the rest nested objects: both are read
     doc: (d: LogDoc): Record<string, unknown> =>
       d.ecsLevel.toLowerCase() === 'info'

@@ -11,7 +11,7 @@ import type { LogSource } from '../../src/backends/capabilities.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { detectErrorsOnSource } from '../../src/tools/elk/detect-errors-on-source.js';
 import { testConfig } from '../helpers/config.js';
-import { CALLERS, ENGINES, EngineAdmin, callOk, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
+import { CALLERS, ENGINES, EngineAdmin, callOk, ecsLogMappings, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
 
 const START = '2026-03-11T10:00:00.000Z';
 const END = '2026-03-11T11:00:00.000Z';
@@ -102,15 +102,7 @@ describe.each(ENGINES)('exact pattern counts on $label', (engine) => {
     await admin.createIndex(index, {
       shards: 2,
       replicas: 0,
-      mappings: {
-        properties: {
-          '@timestamp': { type: 'date' },
-          service: { properties: { name: { type: 'keyword' } } },
-          log: { properties: { level: { type: 'keyword' } } },
-          message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
-          trace: { properties: { id: { type: 'keyword' } } },
-        },
-      },
+      mappings: ecsLogMappings(),
     });
     await admin.bulkIndex(
       index,

@@ -11,23 +11,14 @@ import type { LogQuery, LogSource } from '../../src/backends/capabilities.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import { resolveLogSource } from '../../src/tools/logs/sources.js';
 import { testConfig } from '../helpers/config.js';
-import { ENGINES, EngineAdmin, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
+import { ENGINES, EngineAdmin, ecsLogMappings, requireEngineUrl, uniqueSuffix } from '../helpers/es-fixtures.js';
 import { DOCS, FROM, IN_WINDOW, MANY, MANY_FROM, MANY_TO, MINUTE, TO, at, expected, expectedGroups, sharedMessageCountTests, sharedShapeTests, signal, type Doc } from '../helpers/log-source-fixture.js';
 import { rejectedError } from '../helpers/errors.js';
 
 
 const SHAPES = {
   ecs: {
-    mappings: {
-      properties: {
-        '@timestamp': { type: 'date' },
-        service: { properties: { name: { type: 'keyword' } } },
-        log: { properties: { level: { type: 'keyword' } } },
-        message: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
-        trace: { properties: { id: { type: 'keyword' } } },
-        host: { properties: { name: { type: 'keyword' } } },
-      },
-    },
+    mappings: ecsLogMappings({ host: true }),
     // info lines with dotted keys, the rest as nested objects: both are read
     doc: (d: Doc): Record<string, unknown> =>
       d.level === 'info'
