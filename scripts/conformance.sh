@@ -3,7 +3,7 @@
 # The suite needs Node 22; it is pinned in test/conformance/ and installed from npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCENARIOS=${CONFORMANCE_SCENARIOS:-"server-initialize ping tools-list dns-rebinding-protection"}
+SCENARIOS=${CONFORMANCE_SCENARIOS:-"server-initialize ping tools-list prompts-list resources-list dns-rebinding-protection"}
 [ -x test/conformance/node_modules/.bin/node ] || npm ci --prefix test/conformance --no-audit --no-fund >&2
 NODE22=test/conformance/node_modules/node/bin/node
 SUITE=test/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js

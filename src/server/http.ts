@@ -140,7 +140,7 @@ export function createHttpServer(app: App): HttpServer {
 }
 
 function routeNotFound(method: string, path: string): TelemcpError {
-  return new TelemcpError('tool_not_found', `No route ${method} ${path.slice(0, 64)}.`, { hint: 'See the README for the HTTP endpoints: /mcp, /mcp/tools, /mcp/execute, /healthz, /readyz, /metrics.' });
+  return new TelemcpError('tool_not_found', `No route ${method} ${path.slice(0, 64)}.`, { hint: 'See the README for the HTTP endpoints: /mcp, /mcp/tools, /mcp/execute, /mcp/prompts, /mcp/resources, /healthz, /readyz, /metrics.' });
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode | 'unsupported_media_type'; message: string; hint?: string }> = {

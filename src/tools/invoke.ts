@@ -6,7 +6,7 @@ import type { Config } from '../config/load.js';
 import type { Backends } from '../backends/backends.js';
 import type { AuditRecord, AuditSink } from '../security/audit.js';
 import type { RateLimiter } from '../security/rate-limit.js';
-import { roleAllows } from '../security/roles.js';
+import { roleAllows, type ToolRole } from '../security/roles.js';
 import { guardQueryDsl } from '../security/query-guard.js';
 import { scrubResult } from '../security/scrub.js';
 import { redactString, redactValue } from '../security/redact.js';
@@ -49,14 +49,36 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-function parseInput(tool: ToolDefinition, raw: unknown): unknown {
-  const parsed = tool.input.safeParse(raw ?? {});
+function parseInput(entry: PipelineEntry, raw: unknown): unknown {
+  const parsed = entry.input.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw new TelemcpError('invalid_input', `Invalid arguments for ${tool.name}: ${describeIssues(parsed.error)}`, {
-      hint: `Fix the arguments named above; the inputSchema of ${tool.name} lists every accepted argument and its limits.`,
+    throw new TelemcpError('invalid_input', `Invalid arguments for ${entry.name}: ${describeIssues(parsed.error)}`, {
+      hint: `Fix the arguments named above; the ${entry.schemaName} of ${entry.name} lists every accepted argument and its limits.`,
     });
   }
   return parsed.data;
+}
+
+/**
+ * One thing the pipeline runs for a caller: a tool call, a prompt, a resource read. The pipeline
+ * does the rest the same way for each: audit, role, input, rate limit, bound, scrub, metrics.
+ */
+export interface PipelineEntry {
+  /** What audit records and metrics call it (`incident_summary`, `prompt:investigate_errors`, `resource:telemcp://status`). */
+  name: string;
+  leastRole: ToolRole;
+  input: z.ZodType;
+  /** Where a caller reads the accepted arguments (for the invalid_input hint). */
+  schemaName: string;
+  run(input: unknown): Promise<unknown>;
+}
+
+/** What the pipeline is asked to run: the entry when it exists, or how to say it does not. */
+export interface PipelineRequest {
+  /** The name as the caller sent it, for the audit record of an unknown one. */
+  requested: string;
+  entry: PipelineEntry | undefined;
+  notFound: () => TelemcpError;
 }
 
 /**
@@ -66,40 +88,54 @@ function parseInput(tool: ToolDefinition, raw: unknown): unknown {
  * the backend (_resolve/index), and that must be limited too. Never throws.
  */
 export async function invokeTool(rt: Runtime, toolName: string, rawInput: unknown, caller: Caller, opts: InvokeOptions = {}): Promise<InvokeResult> {
+  const tool = rt.registry.get(toolName);
+  return runPipeline(
+    rt,
+    {
+      requested: toolName,
+      entry: tool && { name: tool.name, leastRole: tool.leastRole, input: tool.input, schemaName: 'inputSchema', run: (input) => runUnderDeadline(rt, tool, input, caller, opts) },
+      notFound: () =>
+        new TelemcpError('tool_not_found', `No tool named ${JSON.stringify(String(toolName).slice(0, 64))}.`, {
+          hint: 'List the tools (tools/list or GET /mcp/tools) and use one of their names.',
+        }),
+    },
+    rawInput,
+    caller,
+  );
+}
+
+/** The pipeline around any entry (tools: invokeTool; prompts and resources: prompts-resources.ts). Never throws. */
+export async function runPipeline(rt: Runtime, request: PipelineRequest, rawInput: unknown, caller: Caller): Promise<InvokeResult> {
   const requestId = caller.requestId ?? randomUUID();
   const started = process.hrtime.bigint();
-  const tool = rt.registry.get(toolName);
-  const name = tool?.name ?? 'unknown';
-  const base: AuditBase = { request_id: requestId, tool: tool?.name ?? redactString(String(toolName)).slice(0, 80), caller: caller.id, role: caller.role, transport: caller.transport };
+  const entry = request.entry;
+  const name = entry?.name ?? 'unknown';
+  const base: AuditBase = { request_id: requestId, tool: entry?.name ?? redactString(String(request.requested)).slice(0, 80), caller: caller.id, role: caller.role, transport: caller.transport };
   let release: (() => void) | undefined;
   let phase: 'before' | 'after' = 'before';
   rt.metrics.inFlight.inc();
   try {
     await rt.audit.write({ ...base, phase: 'before', input: rawInput });
     phase = 'after';
-    if (!tool) {
-      throw new TelemcpError('tool_not_found', `No tool named ${JSON.stringify(String(toolName).slice(0, 64))}.`, {
-        hint: 'List the tools (tools/list or GET /mcp/tools) and use one of their names.',
+    if (!entry) throw request.notFound();
+    if (!roleAllows(caller.role, entry.leastRole)) {
+      throw new TelemcpError('permission_denied', `${entry.name} needs role ${entry.leastRole}; this API key has ${caller.role}.`, {
+        hint: 'Use what your role lists, or ask for a key with the needed role.',
       });
     }
-    if (!roleAllows(caller.role, tool.leastRole)) {
-      throw new TelemcpError('permission_denied', `${tool.name} needs role ${tool.leastRole}; this API key has ${caller.role}.`, {
-        hint: 'Use a tool your role lists, or ask for a key with the needed role.',
-      });
-    }
-    const input = parseInput(tool, rawInput);
+    const input = parseInput(entry, rawInput);
     try {
       release = rt.rateLimiter.acquire(caller.id);
     } catch (err) {
       rt.metrics.rateLimited.inc();
       throw err;
     }
-    const data = await runUnderDeadline(rt, tool, input, caller, opts);
+    const data = await entry.run(input);
     const scrubbed = scrubResult(data);
     const text = JSON.stringify(scrubbed);
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > rt.config.MAX_RESPONSE_BYTES) {
-      throw new TelemcpError('response_too_large', `The result of ${tool.name} is ${bytes} bytes, over MAX_RESPONSE_BYTES (${rt.config.MAX_RESPONSE_BYTES}).`, {
+      throw new TelemcpError('response_too_large', `The result of ${entry.name} is ${bytes} bytes, over MAX_RESPONSE_BYTES (${rt.config.MAX_RESPONSE_BYTES}).`, {
         hint: 'Narrow the call: a smaller limit, a tighter index_pattern or time range, or fewer fields.',
       });
     }
@@ -107,14 +143,13 @@ export async function invokeTool(rt: Runtime, toolName: string, rawInput: unknow
     return { ok: true, toolName: name, data: scrubbed, json: text, bytes };
   } catch (err) {
     if (err === CANCELLED) {
-      await safeAudit(rt, base, 'cancelled', 499, 'cancelled', started);
-      rt.metrics.toolCalls.labels(name, 'cancelled').inc();
+      await safeAudit(rt, base, name, 'cancelled', 499, 'cancelled', started);
       return { ok: false, toolName: name, status: 499, cancelled: true, error: { code: 'backend_timeout', message: 'Cancelled by the caller.' } };
     }
     const e = toTelemcpError(err);
     if (e.code === 'internal_error') rt.log.error({ err: err as Error, request_id: requestId, tool: name }, 'tool failed');
     const decision = e.status === 401 || e.status === 403 || e.status === 400 || e.status === 404 || e.status === 429 ? 'denied' : 'failed';
-    if (phase === 'after') await safeAudit(rt, base, decision, e.status, e.code, started);
+    if (phase === 'after') await safeAudit(rt, base, name, decision, e.status, e.code, started);
     else rt.metrics.toolCalls.labels(name, e.code).inc();
     const body = e.toBody();
     body.message = redactString(body.message);
@@ -137,9 +172,10 @@ async function finish(rt: Runtime, base: AuditBase, decision: 'allowed', status:
 }
 
 /** The "after" record of a failed call; a failing audit sink here must not mask the original error. */
-async function safeAudit(rt: Runtime, base: AuditBase, decision: 'denied' | 'failed' | 'cancelled', status: number, code: string, started: bigint): Promise<void> {
+async function safeAudit(rt: Runtime, base: AuditBase, label: string, decision: 'denied' | 'failed' | 'cancelled', status: number, code: string, started: bigint): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  rt.metrics.toolCalls.labels(rt.registry.get(base.tool) ? base.tool : 'unknown', code).inc();
+  // `label` is the entry's own name, or "unknown": a caller's made-up names never become metric labels.
+  rt.metrics.toolCalls.labels(label, code).inc();
   try {
     await rt.audit.write({ ...base, phase: 'after', decision, status, code, latency_ms: Math.round(seconds * 1000) });
   } catch {

@@ -3,6 +3,8 @@ import type { Backends } from '../backends/backends.js';
 import { roleAllows, type Role, type ToolRole } from '../security/roles.js';
 import type { AnyTool, ToolDefinition } from './tool.js';
 import type { Toolset } from './toolsets.js';
+import type { AnyPrompt } from './prompt.js';
+import { matchTemplate, type ResourceListing, type SavedSearch } from './resource.js';
 
 export interface ToolListing {
   name: string;
@@ -25,8 +27,11 @@ export class ToolRegistry {
   readonly hiddenToolsets: { name: string; reason: string }[] = [];
   /** Toolsets served in part, and why the rest of their tools are not. */
   readonly narrowedToolsets: { name: string; reason: string }[] = [];
+  private readonly prompts = new Map<string, AnyPrompt>();
+  private readonly resources: ResourceListing[] = [];
 
   constructor(toolsets: Toolset[], backends: Backends) {
+    const pendingSearches: SavedSearch[] = [];
     for (const set of toolsets) {
       const reason = set.unavailableReason(backends);
       if (reason) {
@@ -48,6 +53,16 @@ export class ToolRegistry {
           role: tool.leastRole,
         });
       }
+      for (const prompt of set.prompts ?? []) {
+        if (this.prompts.has(prompt.name)) throw new Error(`duplicate prompt name ${prompt.name}`);
+        this.prompts.set(prompt.name, prompt);
+      }
+      pendingSearches.push(...(set.savedSearches ?? []));
+    }
+    // A saved search is served when its tool is: it runs that tool, with that tool's least role.
+    for (const search of pendingSearches) {
+      const tool = this.tools.get(search.tool);
+      if (tool) this.resources.push({ ...search, leastRole: tool.leastRole });
     }
   }
 
@@ -62,5 +77,28 @@ export class ToolRegistry {
 
   listFor(role: Role): ToolListing[] {
     return [...this.listings.values()].filter((l) => roleAllows(role, l.role));
+  }
+
+  prompt(name: string): AnyPrompt | undefined {
+    return this.prompts.get(name);
+  }
+
+  promptsFor(role: Role): AnyPrompt[] {
+    return [...this.prompts.values()].filter((p) => roleAllows(role, p.leastRole));
+  }
+
+  /** Saved searches this role may read: fixed URIs, and templates. */
+  resourcesFor(role: Role): ResourceListing[] {
+    return this.resources.filter((r) => roleAllows(role, r.leastRole));
+  }
+
+  /** The saved search a URI names, with the arguments its template fills; undefined for an unknown URI. */
+  resource(uri: string): { search: ResourceListing; args: Record<string, unknown> } | undefined {
+    for (const search of this.resources) {
+      if (search.uri === uri) return { search, args: search.args };
+      const params = search.uriTemplate ? matchTemplate(search.uriTemplate, uri) : undefined;
+      if (params) return { search, args: { ...search.args, ...params } };
+    }
+    return undefined;
   }
 }

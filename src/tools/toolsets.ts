@@ -1,5 +1,10 @@
 import type { Backends } from '../backends/backends.js';
 import type { AnyTool } from './tool.js';
+import type { AnyPrompt } from './prompt.js';
+import type { SavedSearch } from './resource.js';
+import { serverSavedSearches } from './server/saved-searches.js';
+import { investigateErrors } from './logs/investigate-errors.js';
+import { logSavedSearches } from './logs/saved-searches.js';
 import { serverTools } from './server/index.js';
 import { elkLogTools, elkTools } from './elk/index.js';
 import { elkKibanaStatus } from './elk/elk_kibana_status.js';
@@ -11,6 +16,10 @@ export interface Toolset {
   name: string;
   description: string;
   tools: AnyTool[];
+  /** MCP prompts: investigation playbooks over this toolset's tools. */
+  prompts?: AnyPrompt[];
+  /** Saved searches served as MCP resources (each a call of one of the served tools). */
+  savedSearches?: SavedSearch[];
   /** Why the toolset is hidden, or undefined when its backend is configured. */
   unavailableReason: (backends: Backends) => string | undefined;
   /** When only some of its tools can answer with the backends configured: those, and why the rest are not served. */
@@ -23,6 +32,7 @@ export const TOOLSETS: Toolset[] = [
     name: 'server',
     description: 'telemcp itself: what is configured and reachable',
     tools: serverTools,
+    savedSearches: serverSavedSearches,
     unavailableReason: () => undefined,
   },
   {
@@ -50,6 +60,8 @@ export const TOOLSETS: Toolset[] = [
     name: 'logs',
     description: 'Log analysis on any configured log source: templates, bursts, correlation, incident summary',
     tools: logsTools,
+    prompts: [investigateErrors],
+    savedSearches: logSavedSearches,
     unavailableReason: (b) => (b.logSources.size ? undefined : 'configure a log source (ES_URL or OPENSEARCH_URL) to enable it'),
   },
   {

@@ -1,5 +1,21 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Prompt,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { getPrompt, readResource } from '../../tools/prompts-resources.js';
+import type { AnyPrompt } from '../../tools/prompt.js';
+import { templateParams } from '../../tools/resource.js';
 import { VERSION } from '../../core/version.js';
 import type { ErrorBody } from '../../core/errors.js';
 import { invokeTool, type InvokeResult, type Runtime } from '../../tools/invoke.js';
@@ -35,6 +51,28 @@ export function toMcpTool(listing: ToolListing): Tool {
   };
 }
 
+export function toMcpPrompt(prompt: AnyPrompt): Prompt {
+  const shape = prompt.args.shape as Record<string, { isOptional(): boolean }>;
+  return {
+    name: prompt.name,
+    title: prompt.title,
+    description: prompt.description,
+    arguments: Object.keys(shape).map((name) => ({ name, description: (prompt.argDescriptions as Record<string, string>)[name], required: !shape[name].isOptional() })),
+  };
+}
+
+/** The MCP specification's code for a resources/read of an unknown URI. */
+const RESOURCE_NOT_FOUND = -32002;
+
+/**
+ * Prompts and resources answer with JSON-RPC errors (MCP has no isError result for them): the
+ * pipeline's code, message and hint in the message, the code and status in `data`.
+ */
+function mcpErrorOf(result: Extract<InvokeResult, { ok: false }>, notFound: number = ErrorCode.InvalidParams): McpError {
+  const code = result.status === 404 ? notFound : result.status === 400 || result.status === 403 ? ErrorCode.InvalidParams : ErrorCode.InternalError;
+  return new McpError(code, errorText(result.error), { code: result.error.code, status: result.status, ...(result.error.retry_after !== undefined ? { retry_after: result.error.retry_after } : {}) });
+}
+
 export function errorText(error: ErrorBody): string {
   return `${error.code}: ${error.message}${error.hint ? ` Hint: ${error.hint}` : ''}`;
 }
@@ -59,12 +97,34 @@ export function createMcpServer(rt: Runtime, caller: Caller, hooks: McpServerHoo
   const server = new Server(
     { name: 'telemcp', version: VERSION, title: 'telemcp — read-only observability investigation' },
     {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false, subscribe: false } },
       instructions:
         'telemcp is read-only. Start with telemcp_status to see which backends are configured. Tool results lead with summary/findings; samples are bounded, follow next_cursor for more.',
     },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: rt.registry.listFor(caller.role).map(toMcpTool) }));
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: rt.registry.promptsFor(caller.role).map(toMcpPrompt) }));
+  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+    const result = await getPrompt(rt, request.params.name, request.params.arguments ?? {}, caller);
+    if (!result.ok) throw mcpErrorOf(result);
+    return result.data as { description: string; messages: [] };
+  });
+  const resources = () => rt.registry.resourcesFor(caller.role);
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+    resources: resources().flatMap((r) => (r.uri ? [{ uri: r.uri, name: r.name, title: r.title, description: r.description, mimeType: 'application/json' }] : [])),
+  }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: resources().flatMap((r) =>
+      r.uriTemplate
+        ? [{ uriTemplate: r.uriTemplate, name: r.name, title: r.title, description: `${r.description} Parameters: ${templateParams(r.uriTemplate).join(', ')}.`, mimeType: 'application/json' }]
+        : [],
+    ),
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    const result = await readResource(rt, request.params.uri, caller, { signal: extra.signal });
+    if (!result.ok) throw mcpErrorOf(result, RESOURCE_NOT_FOUND);
+    return { contents: [result.data as { uri: string; mimeType: string; text: string }] };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const controller = new AbortController();
     const forward = () => controller.abort(extra.signal.reason);
