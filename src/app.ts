@@ -8,7 +8,7 @@ import { RateLimiter } from './security/rate-limit.js';
 import { registerSecret } from './security/redact.js';
 import { Metrics } from './telemetry/metrics.js';
 import { ToolRegistry } from './tools/registry.js';
-import { TOOLSETS } from './tools/toolsets.js';
+import { TOOLSETS, assertKnownToolsets } from './tools/toolsets.js';
 import type { Runtime } from './tools/invoke.js';
 
 export interface App {
@@ -29,6 +29,7 @@ export interface App {
  */
 export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boolean; storeRole?: StoreRole } = {}): App {
   const log = opts.logger ?? createLogger(config.LOG_LEVEL);
+  assertKnownToolsets(config);
   for (const key of SECRET_KEYS) if (key !== 'API_KEYS') registerSecret(config[key as keyof Config] as string | undefined);
   for (const entry of config.API_KEYS ?? []) if (!entry.key.startsWith('sha256:')) registerSecret(entry.key);
 
@@ -60,7 +61,7 @@ export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boo
     keys.replace([localKey.entry]);
   }
 
-  const registry = new ToolRegistry(TOOLSETS, backends);
+  const registry = new ToolRegistry(TOOLSETS, backends, config.TOOLSETS);
   const rt: Runtime = {
     config,
     registry,

@@ -1,5 +1,6 @@
 import { buildApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { assertKnownToolsets } from '../tools/toolsets.js';
 import { createLogger } from '../core/logger.js';
 import { frontDoorMaxDepth, parseStrictJson } from '../security/strict-json.js';
 import { redactString } from '../security/redact.js';
@@ -34,6 +35,7 @@ export async function runCommand(command: string, rest: string[], values: CliVal
   let config;
   try {
     config = loadConfig({ file: values.config, flags: { HOST: values.host, PORT: values.port } });
+    assertKnownToolsets(config);
   } catch (err) {
     if (err instanceof ConfigError) fail(`telemcp: invalid configuration\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
     throw err;

@@ -65,6 +65,11 @@ export const configSchema = z
     /** Largest ingest request body (POST /_bulk, /loki/api/v1/push, /v1/logs) after decompression, bytes. */
     INGEST_MAX_BYTES: int(1024, 1024 ** 3).default(32 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Toolsets to serve (`elk,logs`): a smaller catalog for the model to read. Default: every
+     * toolset whose backend is configured. telemcp_status (toolset `server`) is always served.
+     */
+    TOOLSETS: list.optional(),
 
     API_KEYS: apiKeys.optional(),
     /** Re-read on change so keys can be rotated or revoked without a restart. */

@@ -30,10 +30,11 @@ export class ToolRegistry {
   private readonly prompts = new Map<string, AnyPrompt>();
   private readonly resources: ResourceListing[] = [];
 
-  constructor(toolsets: Toolset[], backends: Backends) {
+  /** `chosen`: the operator's TOOLSETS, when set; the `server` toolset is served whatever it says. */
+  constructor(toolsets: Toolset[], backends: Backends, chosen?: readonly string[]) {
     const pendingSearches: SavedSearch[] = [];
     for (const set of toolsets) {
-      const reason = set.unavailableReason(backends);
+      const reason = chosen && set.name !== 'server' && !chosen.includes(set.name) ? `not in TOOLSETS (${chosen.join(',')})` : set.unavailableReason(backends);
       if (reason) {
         this.hiddenToolsets.push({ name: set.name, reason });
         continue;

@@ -1,4 +1,5 @@
 import type { Backends } from '../backends/backends.js';
+import { ConfigError, type Config } from '../config/load.js';
 import type { AnyTool } from './tool.js';
 import type { AnyPrompt } from './prompt.js';
 import type { SavedSearch } from './resource.js';
@@ -71,3 +72,12 @@ export const TOOLSETS: Toolset[] = [
     unavailableReason: () => undefined,
   },
 ];
+
+/**
+ * TOOLSETS names toolsets, which are this layer's, so it is checked here rather than in the
+ * config schema: an unknown name is a configuration error, reported like the others.
+ */
+export function assertKnownToolsets(config: Pick<Config, 'TOOLSETS'>): void {
+  const unknown = (config.TOOLSETS ?? []).filter((name) => !TOOLSETS.some((t) => t.name === name));
+  if (unknown.length) throw new ConfigError([`config TOOLSETS: unknown toolset(s) ${unknown.join(', ')}; known: ${TOOLSETS.map((t) => t.name).join(', ')}`]);
+}

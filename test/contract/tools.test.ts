@@ -66,6 +66,23 @@ describe('tool list contract', () => {
     expect(bare.rt.registry.hiddenToolsets.map((h) => h.name)).toEqual(['elk', 'kibana', 'logstash', 'logs']);
   });
 
+  it('serves only the toolsets TOOLSETS names (and telemcp_status), their prompts and saved searches with them', async () => {
+    const chosen = buildApp(testConfig({ EMBEDDED_STORE: 'auto', TOOLSETS: 'logs' }));
+    try {
+      const { registry: r } = chosen.rt;
+      expect(r.all().map((t) => t.name)).toEqual(['telemcp_status', ...LOGS]);
+      expect(r.hiddenToolsets).toContainEqual({ name: 'elk', reason: 'not in TOOLSETS (logs)' });
+      expect(r.promptsFor('elk_viewer').map((p) => p.name)).toEqual(['investigate_errors']);
+      const elkOnly = buildApp(testConfig({ EMBEDDED_STORE: 'auto', TOOLSETS: 'elk,advice' }));
+      expect(elkOnly.rt.registry.promptsFor('elk_viewer')).toEqual([]);
+      expect(elkOnly.rt.registry.resourcesFor('elk_viewer').map((x) => x.uri)).toEqual(['telemcp://status']);
+      await elkOnly.close();
+    } finally {
+      await chosen.close();
+    }
+    expect(() => buildApp(testConfig({ TOOLSETS: 'logs,metrics' }))).toThrow(/TOOLSETS: unknown toolset\(s\) metrics; known: server, elk, kibana, logstash, logs, advice/);
+  });
+
   it('serves elk\'s log tools, and only those, on the embedded store when no cluster is configured, and says why', async () => {
     const zeroConfig = buildApp(testConfig({ EMBEDDED_STORE: 'auto' }));
     try {
