@@ -47,6 +47,26 @@ export interface LogQuery {
   scope?: string;
 }
 
+/** A role a field of the records plays: what LogRecord normalises it to. */
+export type LogFieldRole = 'timestamp' | 'service' | 'level' | 'message' | 'trace_id' | 'host';
+
+/** The field playing a role in a scope, by the names a caller may know it by. */
+export interface LogRoleField {
+  /** The field as the backend stores it (`service.name`, `service_name`, a column). */
+  name: string;
+  /** Its exact-value form, when filters and counts use another field (`message.keyword`). */
+  exact?: string;
+  /** Other names the caller may use for it (the names the embedded store ingests it from). */
+  aliases?: readonly string[];
+}
+
+/**
+ * Which field plays which role in the scope read, whatever the backend: detected from the
+ * mapping on Elasticsearch/OpenSearch (ECS, flat names, LOG_FIELDS), fixed columns on the
+ * embedded store, labels elsewhere. A role no field plays is absent.
+ */
+export type LogFieldRoles = Partial<Record<LogFieldRole, LogRoleField>>;
+
 /** What every answer says besides its data, for the tool to pass on. */
 export interface LogAnswerMeta {
   /** The scope actually searched, in canonical form. */
@@ -55,6 +75,8 @@ export interface LogAnswerMeta {
   partial: boolean;
   /** Things worth telling the caller (a LOG_FIELDS name that does not exist, an empty scope, …). */
   notes: string[];
+  /** Which field played which role, for a tool that reports it (elk's fields_used) or maps field names to roles. */
+  fields?: LogFieldRoles;
 }
 
 /**
@@ -88,6 +110,12 @@ export interface HistogramOptions {
   by?: LogLabel;
   /** Values of `by` to count, the most frequent in the window (default 10, at most 20). */
   top?: number;
+  /**
+   * Buckets on the epoch's grid of bucketMs (whole minutes, hours) instead of from the
+   * window's start, so bucket times read as round times: the first bucket then starts at or
+   * before `from`, and still counts only records of the window.
+   */
+  align?: boolean;
 }
 
 export interface LogSeries {
@@ -103,7 +131,7 @@ export interface LogSeries {
  * `to`, so the buckets add up to the window's total.
  */
 export interface LogHistogram extends LogAnswerMeta {
-  /** The window's `from`, epoch ms: buckets are aligned to it, not to the epoch. */
+  /** The first bucket's start, epoch ms: the window's `from`, or with `align` the grid point at or before it. */
   start: number;
   bucketMs: number;
   counts: number[];
@@ -155,6 +183,11 @@ export interface MessageCountOptions {
    * time are bounded by it whatever the window holds; past it the answer is not exhaustive.
    */
   maxGroups: number;
+  /**
+   * Also return the newest of the `uncountable` records, at most this many (1 to
+   * capabilities.maxSample), so a tool can read their patterns from a sample in the same call.
+   */
+  uncountableSample?: number;
 }
 
 /** The records of one distinct (message, service, level), as stored. */
@@ -195,12 +228,21 @@ export interface MessageCounts extends LogAnswerMeta {
    * estimates these from a sample, and says so.
    */
   uncountable: number;
+  /** With MessageCountOptions.uncountableSample: the newest uncountable records, newest first. */
+  uncountableRecords?: LogRecord[];
+}
+
+/** Per group of messages asked for (aligned with it), a record holding one of them; see LogSource.examples. */
+export interface LogExamples extends LogAnswerMeta {
+  records: (LogRecord | undefined)[];
 }
 
 /** A record a search returns: the normalised fields, and where the record is kept. */
 export interface FoundLogRecord extends LogRecord {
   /** The index (Elasticsearch/OpenSearch) or dataset (embedded store) holding the record. */
   index: string;
+  /** The values of LogSearchOptions.fields the record holds, by name, bounded in size. */
+  fields?: Record<string, unknown>;
 }
 
 export interface LogSearchOptions {
@@ -217,6 +259,12 @@ export interface LogSearchOptions {
    * refused for another window.
    */
   boundTo?: unknown;
+  /**
+   * Other fields to return with each record, by the names the backend stores them under
+   * (at most 20). A name the source cannot return is left out, and named in the page's notes
+   * when the source keeps no such field at all.
+   */
+  fields?: readonly string[];
 }
 
 /** One page of a search, with what the tool needs to say where it is in the whole. */
@@ -259,4 +307,11 @@ export interface LogSource {
   search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage>;
   /** Exact counts per distinct (message, service, level); implemented when capabilities.messageCounts is set. */
   messageCounts?(query: LogQuery, opts: MessageCountOptions, signal: AbortSignal): Promise<MessageCounts>;
+  /**
+   * For each group of exact messages (at most 50 groups of 200), the newest matching record
+   * holding one of them and a trace id (any, when the scope has no trace id field); undefined
+   * for a group without one. Lets a tool show a traced example of each pattern it counted with
+   * messageCounts in one request, where a spread sample may hold none of a pattern's messages.
+   */
+  examples?(query: LogQuery, messages: readonly (readonly string[])[], signal: AbortSignal): Promise<LogExamples>;
 }

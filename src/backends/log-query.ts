@@ -1,5 +1,5 @@
 import { TelemcpError } from '../core/errors.js';
-import type { LogLabel, LogQuery, LogSearchOptions, LogSourceCapabilities } from './capabilities.js';
+import type { HistogramOptions, LogLabel, LogQuery, LogSearchOptions, LogSourceCapabilities } from './capabilities.js';
 import { fingerprint } from './elasticsearch/cursor.js';
 
 /**
@@ -72,6 +72,12 @@ export function checkTop(value: number, max: number, name: string): number {
 
 export function checkLabel(label: LogLabel, caps: LogSourceCapabilities): void {
   if (!caps.labels.includes(label)) throw invalid(`This log source cannot count by ${label}.`, `Count by one of: ${caps.labels.join(', ')}.`);
+}
+
+/** Where a histogram's first bucket starts (HistogramOptions.align): the window's start, or the grid point at or before it. */
+export function bucketStart(query: LogQuery, opts: HistogramOptions): number {
+  const from = query.from.getTime();
+  return opts.align ? Math.floor(from / opts.bucketMs) * opts.bucketMs : from;
 }
 
 /** How many buckets of bucketMs cover the window: the window's own length, never more than the maximum. */

@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { MAX_CURSOR_CHARS } from '../backends/elasticsearch/log-search.js';
 
 /**
- * What elk_search_logs and logs_search (its backend-neutral form) share, so the two read the
- * same arguments and answer in the same shape and words: the filter and paging inputs, the hit
- * and its bounds, the summary line, and the hint when nothing matched, which each tool gathers
- * counts for however its backend allows (elk_search_logs in one aggregation, logs_search through
- * any LogSource).
+ * What elk_search_logs and logs_search (its form with a `source` argument) share, so the two
+ * read the same arguments and answer in the same shape and words: the filter and paging inputs,
+ * the hit and its bounds, the summary line, and the hint when nothing matched. Both answer
+ * through the same LogSource code (logs/search-page.ts).
  */
 
 /** A hit's message, and its other values, at most. */

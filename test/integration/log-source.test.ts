@@ -160,6 +160,43 @@ describe.each(ENGINES)('log source on $label', (engine) => {
     }
   });
 
+  it('names the field of each role, samples what it cannot count, finds the newest traced record of each group of messages, and returns other fields asked for', async () => {
+    const mixed = `logs-${suffix}-mixed`;
+    try {
+      await admin.createIndex(mixed, { replicas: 0, mappings: SHAPES.ecs.mappings });
+      const doc = (message: string, minute: number, trace?: string) => ({
+        '@timestamp': new Date(at(minute)).toISOString(),
+        service: { name: 'api' },
+        log: { level: 'ERROR' },
+        message,
+        ...(trace ? { trace: { id: trace } } : {}),
+        host: { name: 'node-x' },
+      });
+      const long = `stack trace ${'x'.repeat(300)}`;
+      await admin.bulkIndex(mixed, [doc('disk full', 1, 't-1'), doc('disk full', 2), doc(long, 3), doc('queue full', 4)]);
+      const q: LogQuery = { from: new Date(FROM), to: new Date(TO), scope: mixed };
+      const counts = await source.messageCounts!(q, { maxGroups: 10, uncountableSample: 5 }, signal());
+      // Every uncountable record is in the sample, so there is nothing to warn about.
+      expect(counts).toMatchObject({ counted: 3, uncountable: 1, uncountableRecords: [{ ts: at(3), service: 'api', level: 'error', message: long, host: 'node-x' }], notes: [] });
+      expect(counts.fields).toEqual({
+        timestamp: { name: '@timestamp' },
+        service: { name: 'service.name' },
+        level: { name: 'log.level' },
+        message: { name: 'message', exact: 'message.keyword' },
+        trace_id: { name: 'trace.id' },
+        host: { name: 'host.name' },
+      });
+      // The newer "disk full" has no trace id; "queue full" has none at all.
+      const examples = await source.examples!(q, [['disk full'], ['queue full', 'no such message']], signal());
+      expect(examples.records).toEqual([{ ts: at(1), service: 'api', level: 'error', message: 'disk full', traceId: 't-1', host: 'node-x' }, undefined]);
+      expect((await rejectedError(source.examples!(q, Array.from({ length: 51 }, () => ['disk full']), signal()))).code).toBe('invalid_input');
+      const page = await source.search(q, { limit: 1, fields: ['host.name', 'no.such.field'] }, signal());
+      expect(page.records).toEqual([{ ts: at(4), service: 'api', level: 'error', message: 'queue full', host: 'node-x', index: mixed, fields: { 'host.name': 'node-x' } }]);
+    } finally {
+      await admin.deleteIndices([mixed]);
+    }
+  });
+
   it('answers an empty scope with nothing, and says so', async () => {
     const q: LogQuery = { from: new Date(FROM), to: new Date(TO), scope: `logs-${suffix}-none*` };
     const sample = await source.sample(q, { limit: 5, strategy: 'spread' }, signal());

@@ -6,9 +6,9 @@ import { timeSort } from './log-fields.js';
 import { SearchEngine } from './search-engine.js';
 
 /**
- * Paging through the logs of an index expression on Elasticsearch/OpenSearch, for
- * elk_search_logs and for the LogSource's search (logs_search): one page per call, every
- * matching document exactly once, resumable from a signed cursor.
+ * Paging through the logs of an index expression on Elasticsearch/OpenSearch, for the
+ * LogSource's search (elk_search_logs, logs_search): one page per call, every matching
+ * document exactly once, resumable from a signed cursor.
  */
 
 const PIT_KEEP_ALIVE = '1m';
@@ -16,7 +16,15 @@ const PIT_KEEP_ALIVE = '1m';
 const MAX_SEEN = 300;
 /** The longest cursor issued; a tool's cursor argument accepts this much. */
 export const MAX_CURSOR_CHARS = 32_768;
+/** Fields beyond the normalised ones a search may return per record (LogSearchOptions.fields). */
+const MAX_RECORD_FIELDS = 20;
 const SEARCH_PARAMS = { expand_wildcards: 'open', ignore_unavailable: true, allow_partial_search_results: true } as const;
+
+export function checkRecordFields(fields: readonly string[] | undefined): void {
+  if (fields && fields.length > MAX_RECORD_FIELDS) {
+    throw new TelemcpError('invalid_input', `${fields.length} fields asked for; at most ${MAX_RECORD_FIELDS} are allowed.`, { hint: 'Ask for fewer fields.' });
+  }
+}
 
 export type Hit = { _index: string; _id: string; _source?: unknown; sort?: unknown[] };
 interface SearchResponse {

@@ -5,6 +5,8 @@ import type {
   FoundLogRecord,
   HistogramOptions,
   LogCounts,
+  LogExamples,
+  LogFieldRoles,
   LogHistogram,
   LogLabel,
   LogQuery,
@@ -26,6 +28,7 @@ import {
   MAX_COUNT_VALUES,
   MAX_SERIES,
   RECORD_MESSAGE_CHARS,
+  bucketStart,
   RECORD_VALUE_CHARS,
   checkLabel,
   checkLogQuery,
@@ -53,7 +56,7 @@ import {
 import { cursorCodec, type CursorCodec } from './cursor.js';
 import { MESSAGE_COUNT_CAPABILITY, checkMaxGroups } from '../message-counts.js';
 import { countMessages, uncountableNote } from './message-counts.js';
-import { pageWindow, readPageCursor, searchLogPage } from './log-search.js';
+import { checkRecordFields, pageWindow, readPageCursor, searchLogPage } from './log-search.js';
 import { SearchEngine } from './search-engine.js';
 
 /** Elasticsearch's and OpenSearch's default index.max_inner_result_window: the most one top_hits may return. */
@@ -66,6 +69,12 @@ const LEVEL_TERMS = 30;
 const SLICE_CONCURRENCY = 4;
 /** A sample whose messages overflow BACKEND_MAX_RESPONSE_BYTES is retried once at a tenth of its size, not below this. */
 const MIN_RETRY_LIMIT = 50;
+/** Extra field values of a search hit: strings, and objects too deep to keep, cut to these lengths. */
+const FIELD_TEXT_CHARS = 500;
+const FIELD_JSON_CHARS = 200;
+/** Groups, and messages per group, one examples call may ask for: its filters stay within a few hundred kB. */
+const MAX_EXAMPLE_GROUPS = 50;
+const MAX_EXAMPLE_MESSAGES = 200;
 
 const CAPABILITIES: LogSourceCapabilities = {
   pastWindows: true,
@@ -79,6 +88,7 @@ const CAPABILITIES: LogSourceCapabilities = {
 const SEARCH_PARAMS = { expand_wildcards: 'open', ignore_unavailable: true, allow_partial_search_results: true } as const;
 const HITS_PATH = 'timed_out,_shards.failed,hits.total,hits.hits._source,hits.hits.sort';
 const COUNTS_PATH = 'timed_out,_shards.failed,hits.total,aggregations.**.key,aggregations.**.doc_count';
+const EXAMPLES_PATH = 'timed_out,_shards.failed,aggregations.groups.buckets.*.hit.hits.hits._source,aggregations.groups.buckets.*.hit.hits.hits.sort';
 const SLICE_HITS_PATH = 'timed_out,_shards.failed,aggregations.slices.buckets.key,aggregations.slices.buckets.hits.hits.hits._source,aggregations.slices.buckets.hits.hits.hits.sort';
 
 type Hit = { _source?: unknown; sort?: unknown[] };
@@ -160,26 +170,16 @@ export class ElasticsearchLogSource implements LogSource {
     const p = await this.prepare(query, signal);
     const empty = { records: [], total: 0, totalExact: true, strategy: opts.strategy };
     if (!searchable(p)) return { ...empty, ...meta(p) };
-    const run = (limit: number) => (opts.strategy === 'spread' ? this.spread(p, query, limit, signal) : this.newest(p, limit, signal));
-    let result: Omit<LogSample, 'scope' | 'partial' | 'notes' | 'strategy'>;
-    try {
-      result = await run(opts.limit);
-    } catch (err) {
-      // Sizes are the tool's, not the caller's: huge messages (stack traces) shrink the sample instead of failing the call.
-      if (!(err instanceof TelemcpError) || err.code !== 'response_too_large' || opts.limit <= MIN_RETRY_LIMIT) throw err;
-      const smaller = Math.max(MIN_RETRY_LIMIT, Math.floor(opts.limit / 10));
-      p.notes.push(`Messages are very large: sampled at most ${smaller} records instead of ${opts.limit}.`);
-      result = await run(smaller);
-    }
+    const result = await shrinking(p, opts.limit, (limit) => (opts.strategy === 'spread' ? this.spread(p, query, limit, signal) : this.newest(p, limit, signal)));
     return { ...result, strategy: opts.strategy, ...meta(p) };
   }
 
   async histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram> {
     checkLogQuery(query);
-    const n = histogramBuckets(query, opts.bucketMs, this.capabilities);
+    const from = bucketStart(query, opts);
+    const n = histogramBuckets({ ...query, from: new Date(from) }, opts.bucketMs, this.capabilities);
     const top = checkTop(opts.top ?? DEFAULT_TOP, MAX_SERIES, 'top');
     if (opts.by) checkLabel(opts.by, this.capabilities);
-    const from = query.from.getTime();
     const p = await this.prepare(query, signal);
     const zeros = () => new Array<number>(n).fill(0);
     const base = { start: from, bucketMs: opts.bucketMs };
@@ -238,24 +238,54 @@ export class ElasticsearchLogSource implements LogSource {
   async messageCounts(query: LogQuery, opts: MessageCountOptions, signal: AbortSignal): Promise<MessageCounts> {
     checkLogQuery(query);
     checkMaxGroups(opts.maxGroups, this.capabilities);
+    if (opts.uncountableSample !== undefined) checkSampleLimit(opts.uncountableSample, this.capabilities);
     const p = await this.prepare(query, signal);
     if (!searchable(p)) return { groups: [], total: 0, counted: 0, exhaustive: true, uncountable: 0, ...meta(p) };
     const counts = await countMessages(this.es, { indices: p.scope, fields: p.fields, timestamp: p.timestamp, query: p.query, timeout: this.timeout }, opts.maxGroups, signal);
     p.notes.push(...counts.notes);
-    if (counts.uncountable > 0 && counts.uncountable < counts.total) p.notes.push(uncountableNote(counts.uncountable, p.fields));
     if (counts.partial) p.partial = true;
     const { groups, total, counted, exhaustive, uncountable } = counts;
-    return { groups, total, counted, exhaustive, uncountable, ...meta(p) };
+    const sampled = opts.uncountableSample && uncountable > 0 ? await shrinking(p, opts.uncountableSample, (limit) => this.uncountable(p, limit, signal)) : undefined;
+    // Uncountable records all in the sample are not lost to the caller: nothing to say about them.
+    if (uncountable > (sampled?.records.length ?? 0)) p.notes.push(uncountableNote(uncountable, p.fields));
+    return { groups, total, counted, exhaustive, uncountable, ...(sampled ? { uncountableRecords: sampled.records } : {}), ...meta(p) };
   }
 
   /**
-   * Pages as elk_search_logs pages (log-search.ts): inside a point in time on Elasticsearch,
+   * One filters aggregation with a top_hits per group: a sample inside each of the (up to
+   * 200,000) counted groups would cost more than the counting itself on large indices.
+   */
+  async examples(query: LogQuery, messages: readonly (readonly string[])[], signal: AbortSignal): Promise<LogExamples> {
+    checkLogQuery(query);
+    if (messages.length > MAX_EXAMPLE_GROUPS || messages.some((m) => m.length < 1 || m.length > MAX_EXAMPLE_MESSAGES)) {
+      throw new TelemcpError('invalid_input', `examples takes at most ${MAX_EXAMPLE_GROUPS} groups of 1-${MAX_EXAMPLE_MESSAGES} messages.`, { hint: 'Ask for fewer patterns, or fewer messages per pattern.' });
+    }
+    const p = await this.prepare(query, signal);
+    const keyword = p.fields.message?.keyword;
+    const none = messages.map(() => undefined);
+    if (!searchable(p) || !keyword || !messages.length) return { records: none, ...meta(p) };
+    const trace = p.fields.trace_id?.keyword ?? p.fields.trace_id?.name;
+    const filters = Object.fromEntries(messages.map((m, i) => [`g${i}`, { bool: { filter: [{ terms: { [keyword]: m } }, ...(trace ? [{ exists: { field: trace } }] : [])] } }]));
+    const hit = { top_hits: { size: 1, sort: [timeSort(p.timestamp, 'desc')], _source: { includes: this.sourceFields(p) } } };
+    const res = await this.request(p, { size: 0, track_total_hits: false, query: p.query, aggs: { groups: { filters: { filters }, aggs: { hit } } } }, EXAMPLES_PATH, signal);
+    const buckets = (res.aggregations?.groups as { buckets?: Record<string, Bucket & { hit?: Bucket['hits'] }> } | undefined)?.buckets ?? {};
+    const records = messages.map((_, i) => {
+      const first = buckets[`g${i}`]?.hit?.hits?.hits?.[0];
+      return first ? toRecord(first, p.fields) : undefined;
+    });
+    return { records, ...meta(p) };
+  }
+
+  /**
+   * Pages (log-search.ts): inside a point in time on Elasticsearch,
    * from the last page's boundary on OpenSearch. The scope is guarded again on every page,
    * and the cursor is bound to this source, so it cannot carry a search anywhere else.
    */
   async search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
     checkLogQuery(query);
     checkSearchLimit(opts.limit);
+    checkRecordFields(opts.fields);
+    const extra = opts.fields ?? [];
     const signer = { codec: this.cursors, tool: `log-source:${this.name}`, fingerprint: searchFingerprint(query, this.defaultScope, opts) };
     const state = opts.cursor ? readPageCursor(signer, opts.cursor) : undefined;
     const window = state ? pageWindow(state) : { from: query.from, to: query.to, now: new Date() };
@@ -264,14 +294,16 @@ export class ElasticsearchLogSource implements LogSource {
     if (!searchable(p)) return { records: [], total: 0, totalExact: true, offset: state?.o ?? 0, window: searched, ...meta(p) };
     const page = await searchLogPage(
       this.es,
-      { indices: p.scope, timestamp: p.timestamp, query: p.query, sourceFields: this.sourceFields(p), order: opts.order ?? 'desc', limit: opts.limit, timeout: this.timeout, window, state, signer },
+      { indices: p.scope, timestamp: p.timestamp, query: p.query, sourceFields: [...this.sourceFields(p), ...extra], order: opts.order ?? 'desc', limit: opts.limit, timeout: this.timeout, window, state, signer },
       signal,
     );
     p.notes.push(...page.notes);
     if (page.partial) p.partial = true;
     const records = page.hits.flatMap((h): FoundLogRecord[] => {
       const record = toRecord(h, p.fields);
-      return record ? [{ ...record, index: h._index }] : [];
+      if (!record) return [];
+      const fields = fieldValues(h._source, extra);
+      return [{ ...record, index: h._index, ...(fields ? { fields } : {}) }];
     });
     return { records, total: page.total, totalExact: page.relation === 'eq', offset: page.offset, window: searched, ...(page.next ? { next: page.next } : {}), ...meta(p) };
   }
@@ -320,6 +352,14 @@ export class ElasticsearchLogSource implements LogSource {
     return { size, query, sort: [timeSort(p.timestamp, 'desc')], _source: { includes: this.sourceFields(p) } };
   }
 
+  /** The newest records whose message the keyword field does not hold: every one when the field has no keyword form. */
+  private async uncountable(p: Searchable, limit: number, signal: AbortSignal) {
+    const keyword = p.fields.message?.keyword;
+    const query = keyword ? { bool: { filter: p.query.bool.filter, must_not: [{ exists: { field: keyword } }] } } : p.query;
+    const res = await this.request(p, { ...this.hitsBody(p, limit, query), track_total_hits: false }, HITS_PATH, signal);
+    return { records: toRecords(res.hits?.hits ?? [], p.fields) };
+  }
+
   private async newest(p: Searchable, limit: number, signal: AbortSignal) {
     const res = await this.request(p, { ...this.hitsBody(p, limit, p.query), track_total_hits: TOTAL_HITS_BOUND }, HITS_PATH, signal);
     const total = res.hits?.total?.value ?? 0;
@@ -366,8 +406,52 @@ export class ElasticsearchLogSource implements LogSource {
   }
 }
 
-function meta(p: Prepared): { scope: string; partial: boolean; notes: string[] } {
-  return { scope: p.scope, partial: p.partial, notes: p.notes };
+function meta(p: Prepared): { scope: string; partial: boolean; notes: string[]; fields: LogFieldRoles } {
+  return { scope: p.scope, partial: p.partial, notes: p.notes, fields: roleFields(p.fields) };
+}
+
+/** The detected fields by role, in the backend-neutral words of LogAnswerMeta.fields. */
+function roleFields(fields: LogFields): LogFieldRoles {
+  const out: LogFieldRoles = {};
+  if (fields.timestamp) out.timestamp = { name: fields.timestamp.name };
+  for (const role of ['service', 'level', 'message', 'trace_id', 'host'] as const) {
+    const f = fields[role];
+    if (f) out[role] = { name: f.name, ...(f.keyword && f.keyword !== f.name ? { exact: f.keyword } : {}) };
+  }
+  return out;
+}
+
+/**
+ * Sizes are the tool's, not the caller's: huge messages (stack traces) that overflow
+ * BACKEND_MAX_RESPONSE_BYTES shrink a read to a tenth instead of failing the call.
+ */
+async function shrinking<T>(p: Prepared, limit: number, run: (limit: number) => Promise<T>): Promise<T> {
+  try {
+    return await run(limit);
+  } catch (err) {
+    if (!(err instanceof TelemcpError) || err.code !== 'response_too_large' || limit <= MIN_RETRY_LIMIT) throw err;
+    const smaller = Math.max(MIN_RETRY_LIMIT, Math.floor(limit / 10));
+    p.notes.push(`Messages are very large: sampled at most ${smaller} records instead of ${limit}.`);
+    return run(smaller);
+  }
+}
+
+/** The values of the fields a search asked for, bounded so one odd document cannot flood the answer; undefined when it holds none. */
+function fieldValues(source: unknown, names: readonly string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = readSource(source, name);
+    if (value !== undefined) out[name] = compactValue(value);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function compactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return sanitizeText(value, FIELD_TEXT_CHARS).text;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 3) return sanitizeText(JSON.stringify(value), FIELD_JSON_CHARS).text;
+  if (Array.isArray(value)) return value.slice(0, 20).map((v) => compactValue(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).slice(0, 30).map(([k, v]) => [k, compactValue(v, depth + 1)]));
 }
 
 const FIELD_NAMES: Record<'service' | 'level' | 'trace_id' | 'host', string> = {

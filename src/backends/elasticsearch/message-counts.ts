@@ -40,9 +40,11 @@ export interface MessageCountSearch {
   timeout: string;
 }
 
-/** What a source says about records whose message the keyword field does not hold. */
+/** What a source says about records whose message the keyword field does not hold: all of them without one. */
 export function uncountableNote(uncountable: number, fields: LogFields): string {
-  return `${uncountable} record(s) have a message longer than ${fields.message?.keyword ?? 'the keyword field'} holds (its ignore_above), or none: they are not counted per message.`;
+  if (!fields.message) return 'No message field (message, msg, …) in this index pattern, so messages cannot be counted.';
+  if (!fields.message.keyword) return `${fields.message.name} is text-only (no keyword sub-field), so messages cannot be counted exactly.`;
+  return `${uncountable} record(s) have a message longer than ${fields.message.keyword} holds (its ignore_above), or none: they are not counted per message.`;
 }
 
 export interface EngineMessageCounts {
@@ -86,13 +88,6 @@ export async function countMessages(es: SearchEngine, search: MessageCountSearch
   const messageKeyword = fields.message?.keyword;
   if (!messageKeyword) {
     const total = totalOf(await post({ track_total_hits: true }));
-    if (total > 0) {
-      notes.push(
-        fields.message
-          ? `${fields.message.name} is text-only (no keyword sub-field), so messages cannot be counted exactly.`
-          : 'No message field (message, msg, …) in this index pattern, so messages cannot be counted.',
-      );
-    }
     return { groups: [], total, counted: 0, uncountable: total, exhaustive: true, partial, notes };
   }
 

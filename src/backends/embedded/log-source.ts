@@ -4,6 +4,7 @@ import type {
   HistogramOptions,
   LogAnswerMeta,
   LogCounts,
+  LogFieldRoles,
   LogHistogram,
   LogQuery,
   LogSample,
@@ -26,6 +27,7 @@ import {
   checkLabel,
   checkLogQuery,
   checkSampleLimit,
+  bucketStart,
   checkTop,
   histogramBuckets,
   spreadQuotas,
@@ -34,6 +36,7 @@ import {
 import { MESSAGE_COUNT_CAPABILITY, MessageTally, cappedNote, checkMaxGroups } from '../message-counts.js';
 import { checkAborted, toLogRecord } from './answers.js';
 import { searchLogStore } from './log-search.js';
+import { checkRecordFields } from '../elasticsearch/log-search.js';
 
 export const EMBEDDED_CAPABILITIES: LogSourceCapabilities = {
   pastWindows: true,
@@ -42,6 +45,19 @@ export const EMBEDDED_CAPABILITIES: LogSourceCapabilities = {
   labels: ['service', 'level', 'host'],
   messageCounts: MESSAGE_COUNT_CAPABILITY,
   ...LOG_SOURCE_LIMITS,
+};
+
+/**
+ * The store's columns by role, with the names its ingest reads them from (ECS and seed 000's
+ * flat names), so a caller may name a column either way.
+ */
+const EMBEDDED_FIELDS: LogFieldRoles = {
+  timestamp: { name: 'timestamp', aliases: ['@timestamp'] },
+  service: { name: 'service', aliases: ['service.name', 'service_name'] },
+  level: { name: 'level', aliases: ['log.level', 'log_level'] },
+  message: { name: 'message' },
+  trace_id: { name: 'trace_id', aliases: ['trace.id', 'traceId'] },
+  host: { name: 'host', aliases: ['host.name'] },
 };
 
 /** Every dataset in the store. */
@@ -90,23 +106,24 @@ export class EmbeddedLogSource implements LogSource {
 
   async histogram(query: LogQuery, opts: HistogramOptions, signal: AbortSignal): Promise<LogHistogram> {
     checkLogQuery(query);
-    const n = histogramBuckets(query, opts.bucketMs, this.capabilities);
+    const start = bucketStart(query, opts);
+    const n = histogramBuckets({ ...query, from: new Date(start) }, opts.bucketMs, this.capabilities);
     const top = checkTop(opts.top ?? DEFAULT_TOP, MAX_SERIES, 'top');
     if (opts.by) checkLabel(opts.by, this.capabilities);
     const f = this.filter(query, signal);
     const zeros = () => new Array<number>(n).fill(0);
-    const base = { start: f.from, bucketMs: opts.bucketMs };
+    const base = { start, bucketMs: opts.bucketMs };
     // Records at exactly `to` fall one bucket past the window when it divides evenly: they belong to the last.
     const index = (bucket: number) => Math.min(n - 1, bucket);
     const counts = zeros();
     if (!opts.by) {
-      for (const b of this.store.bucketCounts(f, f.from, opts.bucketMs)) counts[index(b.bucket)] += b.count;
+      for (const b of this.store.bucketCounts(f, start, opts.bucketMs)) counts[index(b.bucket)] += b.count;
       return { ...base, counts, total: sum(counts), ...meta(f) };
     }
     const values = this.store.topValues(f, opts.by, top).map((v) => v.value);
     checkAborted(signal);
     const series = new Map<string, LogSeries>(values.map((value) => [value, { value, total: 0, counts: zeros() }]));
-    for (const b of this.store.bucketCounts(f, f.from, opts.bucketMs, { label: opts.by, values })) {
+    for (const b of this.store.bucketCounts(f, start, opts.bucketMs, { label: opts.by, values })) {
       counts[index(b.bucket)] += b.count;
       const s = b.value === null ? undefined : series.get(b.value);
       if (!s) continue;
@@ -148,11 +165,22 @@ export class EmbeddedLogSource implements LogSource {
     const groups = tally.groups();
     const exhaustive = tally.counted >= total;
     const notes = exhaustive ? f.notes : [...f.notes, cappedNote(tally.counted, total, groups.length)];
-    return { groups, total, counted: tally.counted, exhaustive, uncountable: 0, scope: f.scope, partial: false, notes };
+    return { groups, total, counted: tally.counted, exhaustive, uncountable: 0, scope: f.scope, partial: false, notes, fields: EMBEDDED_FIELDS };
   }
 
-  search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
-    return searchLogStore(this.store, { name: this.name, defaultScope: this.defaultScope, cursors: this.cursors }, query, opts, signal);
+  /**
+   * Of the other fields asked for, a record holds only its host (under the name asked for); the
+   * store keeps no other field, and the page says so.
+   */
+  async search(query: LogQuery, opts: LogSearchOptions, signal: AbortSignal): Promise<LogSearchPage> {
+    checkRecordFields(opts.fields);
+    const page = await searchLogStore(this.store, { name: this.name, defaultScope: this.defaultScope, cursors: this.cursors }, query, opts, signal);
+    const named = (role: keyof LogFieldRoles, name: string) => EMBEDDED_FIELDS[role]!.name === name || EMBEDDED_FIELDS[role]!.aliases?.includes(name);
+    const hostNames = (opts.fields ?? []).filter((name) => named('host', name));
+    const unknown = (opts.fields ?? []).filter((name) => !hostNames.includes(name) && !(['timestamp', 'service', 'level', 'message', 'trace_id'] as const).some((role) => named(role, name)));
+    const records = hostNames.length ? page.records.map((r) => (r.host === undefined ? r : { ...r, fields: Object.fromEntries(hostNames.map((name) => [name, r.host])) })) : page.records;
+    const notes = unknown.length ? [...page.notes, `The embedded store keeps service, level, message and trace_id for each log; no field ${unknown.join(', ')}.`] : page.notes;
+    return { ...page, records, notes, fields: EMBEDDED_FIELDS };
   }
 
   private filter(query: LogQuery, signal: AbortSignal): Filter {
@@ -192,7 +220,7 @@ export class EmbeddedLogSource implements LogSource {
 }
 
 function meta(f: Filter): LogAnswerMeta {
-  return { scope: f.scope, partial: false, notes: f.notes };
+  return { scope: f.scope, partial: false, notes: f.notes, fields: EMBEDDED_FIELDS };
 }
 
 function sum(counts: number[]): number {

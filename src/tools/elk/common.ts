@@ -1,5 +1,5 @@
 import { TelemcpError } from '../../core/errors.js';
-import type { LogSource } from '../../backends/capabilities.js';
+import type { LogFieldRoles, LogSource } from '../../backends/capabilities.js';
 import type { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import type { Config } from '../../config/load.js';
 import type { ToolContext, ToolTargets } from '../tool.js';
@@ -11,16 +11,33 @@ export function searchEngine(ctx: ToolContext): SearchEngine {
 }
 
 /**
- * The log source elk's log tools (elk_search_logs, elk_detect_errors) read when no
- * Elasticsearch/OpenSearch is configured: the embedded store, with index_pattern read as a
- * pattern over its datasets. Undefined when a cluster is configured (it always wins).
+ * The log source elk's log tools (elk_search_logs, elk_detect_errors) read, and the scope they
+ * ask it for. A configured cluster always wins: its source, with the index pattern the pipeline
+ * guarded as the scope. Without one, the embedded store, with index_pattern read as a pattern
+ * over its datasets (the store checks it itself).
  */
-export function storeLogSource(ctx: Pick<ToolContext, 'backends'>): LogSource | undefined {
-  return ctx.backends.search ? undefined : ctx.backends.logSources.get('embedded');
+export function elkLogSource(ctx: Pick<ToolContext, 'backends' | 'guarded'>, indexPattern: string | undefined): { source: LogSource; scope: string | undefined } {
+  const { search, logSources } = ctx.backends;
+  const source = search ? [...logSources.values()].find((s) => s.kind === search.kind) : logSources.get('embedded');
+  if (!source) throw new TelemcpError('backend_unavailable', 'No Elasticsearch/OpenSearch is configured, and the embedded store is off.', { hint: 'Set ES_URL or OPENSEARCH_URL, or EMBEDDED_STORE=on.' });
+  return { source, scope: search ? ctx.guarded.indices : indexPattern };
 }
 
-/** The embedded store's columns, by the names elk's log tools report in fields_used and accept in `fields`. */
-export const STORE_LOG_FIELDS = { timestamp: 'timestamp', service: 'service', level: 'level', message: 'message', trace_id: 'trace_id' } as const;
+/** The roles elk's log tools report in fields_used, in seed 000's order. */
+const FIELDS_USED_ROLES = ['timestamp', 'service', 'level', 'message', 'trace_id'] as const;
+
+/**
+ * fields_used: which field played which role, as the source said. `withExact` also names a
+ * role's exact-value field when filters used another (`message (message.keyword)`).
+ */
+export function fieldsUsed(roles: LogFieldRoles | undefined, withExact: boolean): Record<string, string> {
+  return Object.fromEntries(
+    FIELDS_USED_ROLES.flatMap((role) => {
+      const f = roles?.[role];
+      return f ? [[role, withExact && f.exact ? `${f.name} (${f.exact})` : f.name]] : [];
+    }),
+  );
+}
 
 /**
  * What elk's log tools ask the pipeline's index guard to check: their index_pattern when a cluster

@@ -6,10 +6,9 @@ import { detectBursts, type Burst } from '../../analysis/bursts/detect.js';
 import { sanitizeText } from '../../security/sanitize.js';
 
 /**
- * elk_detect_errors's answer from what its backend gathered, the same whichever backend it was
- * (Elasticsearch aggregations, or the embedded store through its LogSource): the rise from the
- * error histogram, the top patterns with a traced sample each, samples, the summary line and
- * the next steps.
+ * elk_detect_errors's answer from what its LogSource gathered (detect-errors-on-source.ts), the
+ * same whichever backend answered: the rise from the error histogram, the top patterns with a
+ * traced sample each, samples, the summary line and the next steps.
  */
 
 /** Samples the answer shows, at most. */
