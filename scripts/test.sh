@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Dependencies, the embedded store's SQLite addon for this Node, and the build: as `npm start` does.
 node scripts/ensure-built.mjs
-# Types, and the layering rules of DESIGN.md (only src/server/mcp speaks MCP; front doors never touch backends).
+# Types, and the layering of DESIGN.md: eslint.config.js holds the table of what each src/ folder may import.
 node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 node node_modules/eslint/bin/eslint.js src test bench scripts
 
@@ -31,5 +31,6 @@ done <<<"$env_lines"
 export TEST_ES_URL="${ES_URL:-}" TEST_ES9_URL="${ES9_URL:-}" TEST_ES7_URL="${ES7_URL:-}" TEST_OPENSEARCH_URL="${OPENSEARCH_URL:-}"
 unset ES_URL ES9_URL ES7_URL OPENSEARCH_URL
 
+# The tiers are vitest projects (vitest.config.ts): unit and contract in parallel, then the engine tier file by file.
 node node_modules/vitest/vitest.mjs run "$@"
 bash scripts/conformance.sh
