@@ -51,8 +51,6 @@ const KNOWN_EXCEPTIONS = [
   { from: 'src/core/logger.ts', to: 'src/security/redact.ts' },
   // src/config/schema.ts:2 — config imports security: API_KEYS roles are checked against ROLES/TOOL_ROLES.
   { from: 'src/config/schema.ts', to: 'src/security/roles.ts' },
-  // src/ingest/level.ts:9, src/store/filter.ts:1, src/store/rows.ts:1 — ingest and store import backends: canonicalLevel.
-  { from: '{src/ingest/level.ts,src/store/filter.ts,src/store/rows.ts}', to: 'src/backends/log-levels.ts' },
   // src/store/lazy-reader.ts:3, src/store/log-store.ts:5 — store imports backends: the LogLabel type.
   { from: '{src/store/lazy-reader.ts,src/store/log-store.ts}', to: 'src/backends/capabilities.ts' },
   // src/store/demo.ts:1-3 — store imports seed: the demo dataset is seed's generator (generateSeed, SeedManifest, seedToIngest).

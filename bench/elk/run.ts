@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { foldCounts, type CountedMessage } from '../../src/analysis/templates/fold-counts.js';
-import { ERROR_LEVELS, levelVariants } from '../../src/backends/log-levels.js';
+import { ERROR_LEVELS, levelVariants } from '../../src/core/log-levels.js';
 import type { SeedRunManifest } from '../../src/cli/seed.js';
 import { startServerProcess, type RunningServer } from '../../test/helpers/server.js';
 import { peakRss } from '../common/process.js';

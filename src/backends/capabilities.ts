@@ -16,7 +16,7 @@ export interface LogRecord {
   /** Epoch milliseconds. */
   ts: number;
   service?: string;
-  /** Lowercase, one spelling per level (`warning`/`WARN` → `warn`, `err` → `error`): see log-levels.ts. */
+  /** Lowercase, one spelling per level (`warning`/`WARN` → `warn`, `err` → `error`): see core/log-levels.ts. */
   level?: string;
   /** Control characters removed and capped in length; empty when the record has none. */
   message: string;
@@ -195,7 +195,7 @@ export interface MessageCount {
   /** Control characters removed and capped in length, as LogRecord.message. */
   message: string;
   service?: string;
-  /** Canonical spelling (log-levels.ts), as LogRecord.level. */
+  /** Canonical spelling (core/log-levels.ts), as LogRecord.level. */
   level?: string;
   /** Exact. */
   count: number;

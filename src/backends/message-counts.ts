@@ -1,7 +1,7 @@
 import { TelemcpError } from '../core/errors.js';
 import { sanitizeText } from '../security/sanitize.js';
 import type { LogSourceCapabilities, MessageCount } from './capabilities.js';
-import { canonicalLevel } from './log-levels.js';
+import { canonicalLevel } from '../core/log-levels.js';
 import { RECORD_MESSAGE_CHARS, RECORD_VALUE_CHARS } from './log-query.js';
 
 /**

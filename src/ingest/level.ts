@@ -3,10 +3,10 @@
  * patterns` line readers (a JSON line's `level`/`log.level`, a logfmt `level=`, a plain line's
  * level word after its timestamp), else the first upper-case level word near the start
  * (`[main] ERROR c.f.Bar - …`). Upper case only: `error while reading` is prose, `ERROR` is a
- * level. Every level is reported in its canonical spelling (backends/log-levels.ts).
+ * level. Every level is reported in its canonical spelling (core/log-levels.ts).
  */
 import { createLineReader, detectFormat, type DetectedFormat, type LineReader } from '../analysis/templates/line-reader.js';
-import { canonicalLevel } from '../backends/log-levels.js';
+import { canonicalLevel } from '../core/log-levels.js';
 import { capName } from './bounds.js';
 
 /** How far into a line a level word is looked for: a level sits in the header, not in the text. */

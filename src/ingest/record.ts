@@ -13,7 +13,7 @@ export interface IngestRecord {
    */
   dataset: string;
   service?: string;
-  /** Lowercase canonical level (error, warn, info, debug, …), see backends/log-levels.ts. */
+  /** Lowercase canonical level (error, warn, info, debug, …), see core/log-levels.ts. */
   level?: string;
   message: string;
   traceId?: string;

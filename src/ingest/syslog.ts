@@ -28,7 +28,7 @@ export interface SyslogLine {
   structured?: Record<string, string>;
 }
 
-/** Syslog severities in the spelling records report (backends/log-levels.ts). */
+/** Syslog severities in the spelling records report (core/log-levels.ts). */
 export const SYSLOG_LEVELS = ['emergency', 'alert', 'critical', 'error', 'warn', 'notice', 'info', 'debug'];
 
 const PRI = /^<(\d{1,3})>/;

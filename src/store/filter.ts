@@ -1,4 +1,4 @@
-import { canonicalLevel } from '../backends/log-levels.js';
+import { canonicalLevel } from '../core/log-levels.js';
 import { toFtsQuery } from './fts-query.js';
 import { parseScope } from './scope.js';
 

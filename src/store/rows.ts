@@ -1,4 +1,4 @@
-import { canonicalLevel } from '../backends/log-levels.js';
+import { canonicalLevel } from '../core/log-levels.js';
 import { MAX_ATTR_BYTES, MAX_DATASET_CHARS, MAX_MESSAGE_BYTES, MAX_NAME_CHARS } from '../ingest/bounds.js';
 import type { IngestRecord } from '../ingest/record.js';
 

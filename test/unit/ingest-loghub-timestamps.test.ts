@@ -17,7 +17,7 @@ import type { IngestRecord } from '../../src/ingest/record.js';
  *    the latest that does not put the line in the future (within the largest zone offset). BGL's
  *    `Time` column is the machine's local wall clock (UTC-7) while its `Timestamp` column is the
  *    epoch the line starts with: the epoch, which says its zone, is the truth compared with.
- *  - the level, on telemcp's scale (the canonical names of backends/log-levels.ts). A system whose
+ *  - the level, on telemcp's scale (the canonical names of core/log-levels.ts). A system whose
  *    lines carry no level (HPC, OpenSSH; Linux, whose `Level` column is the host name) counts a
  *    line as right when telemcp gives it none.
  */

@@ -8,7 +8,7 @@ import {
   valuesFilter,
   type FieldCaps,
 } from '../../src/backends/elasticsearch/log-fields.js';
-import { levelVariants } from '../../src/backends/log-levels.js';
+import { levelVariants } from '../../src/core/log-levels.js';
 
 const kw = { keyword: { type: 'keyword' } };
 const text = { text: { type: 'text' } };

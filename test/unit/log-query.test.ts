@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogSourceCapabilities } from '../../src/backends/capabilities.js';
-import { canonicalLevel, levelVariants } from '../../src/backends/log-levels.js';
+import { canonicalLevel, levelVariants } from '../../src/core/log-levels.js';
 import { checkLogQuery, histogramBuckets, spreadQuotas } from '../../src/backends/log-query.js';
 import { TelemcpError } from '../../src/core/errors.js';
 

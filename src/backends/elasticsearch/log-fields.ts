@@ -1,6 +1,6 @@
 import { TelemcpError } from '../../core/errors.js';
 import { SearchEngine } from './search-engine.js';
-import { levelVariants } from '../log-levels.js';
+import { levelVariants } from '../../core/log-levels.js';
 
 /**
  * Which fields hold a log's time, service, level, message, trace id and host, per index pattern.

@@ -21,7 +21,7 @@ import type {
   MessageCounts,
   SampleOptions,
 } from '../capabilities.js';
-import { canonicalLevel } from '../log-levels.js';
+import { canonicalLevel } from '../../core/log-levels.js';
 import {
   DEFAULT_TOP,
   LOG_SOURCE_LIMITS,

@@ -1,5 +1,5 @@
 import type { LogAnswerMeta, LogCounts, LogQuery, LogRecord, LogSource } from '../../backends/capabilities.js';
-import { ERROR_LEVELS } from '../../backends/log-levels.js';
+import { ERROR_LEVELS } from '../../core/log-levels.js';
 import { TelemcpError } from '../../core/errors.js';
 import { describeWindow, histogramInterval, resolveWindow, DEFAULT_WINDOW_START } from '../../core/time.js';
 import { fieldsUsed } from './common.js';
