@@ -121,7 +121,9 @@ describe('incident_summary on windows that start after the onset', () => {
     // In a late window the cause's representative may be either of its seeded patterns: whichever
     // it is, its count is that pattern's records inside the window.
     const start = onset + 10 * MINUTE;
-    const late = await call('incident_summary', { start_time: iso(start), end_time: manifest.window.end, sample_size: 500 });
+    // The default sample: with 500 records over a late window plus its lookback, which template
+    // represents the cause varies with the data (an api-gateway template in 2 of 12 seeds tried).
+    const late = await call('incident_summary', { start_time: iso(start), end_time: manifest.window.end });
     const reported = causeOf(late);
     expect(reported, JSON.stringify(late.likely_cause)).toBeDefined();
     const regex = new RegExp(reported!.regex);
