@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
-import { SECRET_KEYS, type Config } from './config/load.js';
+import { insecureSettings, secretKeys, type Config } from './config/load.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { buildBackends, type StoreRole } from './backends/backends.js';
+import { STORE_WRITER } from './backends/embedded/module.js';
+import type { LogStore } from './store/log-store.js';
 import { FileAuditSink } from './security/audit.js';
 import { KeyRing, KeysFileWatcher, ensureLocalKey, type LocalKey } from './security/api-keys.js';
 import { RateLimiter } from './security/rate-limit.js';
@@ -20,6 +22,8 @@ export interface App {
   localKey?: LocalKey;
   /** Settings that weaken security, surfaced at start-up, in /readyz and as a metric. */
   insecure: string[];
+  /** The embedded store for writing, in the one process that writes it (HTTP ingest, demo load, retention). */
+  storeWriter?: LogStore;
   close: () => Promise<void>;
 }
 
@@ -30,15 +34,15 @@ export interface App {
 export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boolean; storeRole?: StoreRole } = {}): App {
   const log = opts.logger ?? createLogger(config.LOG_LEVEL);
   assertKnownToolsets(config);
-  for (const key of SECRET_KEYS) if (key !== 'API_KEYS') registerSecret(config[key as keyof Config] as string | undefined);
+  for (const key of secretKeys(config)) {
+    const value = config[key];
+    // API_KEYS entries are registered one by one below; extra headers are a mapping of values.
+    if (typeof value === 'string') registerSecret(value);
+    else if (value && typeof value === 'object' && key !== 'API_KEYS') for (const v of Object.values(value)) registerSecret(String(v));
+  }
   for (const entry of config.API_KEYS ?? []) if (!entry.key.startsWith('sha256:')) registerSecret(entry.key);
 
-  const insecure: string[] = [];
-  if (config.ES_URL && !config.ES_VERIFY_TLS) insecure.push('ES_VERIFY_TLS=false');
-  if (config.OPENSEARCH_URL && !config.OPENSEARCH_VERIFY_TLS) insecure.push('OPENSEARCH_VERIFY_TLS=false');
-  if (config.KIBANA_URL && !config.KIBANA_VERIFY_TLS) insecure.push('KIBANA_VERIFY_TLS=false');
-  if (config.LOGSTASH_URL && !config.LOGSTASH_VERIFY_TLS) insecure.push('LOGSTASH_VERIFY_TLS=false');
-  if (config.AUDIT_FAIL_MODE === 'open') insecure.push('AUDIT_FAIL_MODE=open');
+  const insecure = [...insecureSettings(config)];
 
   const metrics = new Metrics();
   for (const name of insecure) metrics.insecureSetting.labels(name.split('=')[0]).set(1);
@@ -78,6 +82,7 @@ export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boo
     refreshKeys,
     localKey,
     insecure,
+    storeWriter: backends.first(STORE_WRITER),
     close: async () => {
       await backends.close();
       audit.close();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startServerProcess } from '../../test/helpers/server.js';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/settings.js';
 import { createLogger } from '../../src/core/logger.js';
 import { invokeTool } from '../../src/tools/invoke.js';
 
@@ -31,7 +31,7 @@ async function timeInProcess(): Promise<{ handler: number[]; pipeline: number[] 
   const tool = app.rt.registry.get('telemcp_status');
   if (!tool) throw new Error('telemcp_status missing');
   const caller = { id: 'bench', role: 'elk_viewer' as const, transport: 'direct' as const };
-  const ctx = { caller, signal: new AbortController().signal, backends: app.rt.backends, config, log: app.rt.log, progress: () => {}, guarded: {}, callableTools: () => [] };
+  const ctx = { caller, signal: new AbortController().signal, backends: app.rt.backends, config, log: app.rt.log, progress: () => {}, guarded: { get: () => undefined }, callableTools: () => [] };
   const measure = async (fn: () => Promise<unknown>) => {
     for (let i = 0; i < 2000; i++) await fn(); // warm-up: JIT and caches
     const out: number[] = [];

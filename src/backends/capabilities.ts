@@ -1,3 +1,6 @@
+import type { LogLabel } from '../core/log-labels.js';
+import { capability } from './module.js';
+
 /**
  * The interfaces analysis tools call, whatever backend answers them (DESIGN.md principle 3).
  * A log tool (logs_patterns, logs_bursts, logs_correlate, incident_summary, …) never builds a
@@ -8,8 +11,7 @@
 
 export type LogSourceKind = 'elasticsearch' | 'opensearch' | 'embedded' | 'loki' | 'victorialogs';
 
-/** A label records can be counted by. */
-export type LogLabel = 'service' | 'level' | 'host';
+export type { LogLabel };
 
 /** One log line, normalised so analysis code never sees backend field names. */
 export interface LogRecord {
@@ -315,3 +317,6 @@ export interface LogSource {
    */
   examples?(query: LogQuery, messages: readonly (readonly string[])[], signal: AbortSignal): Promise<LogExamples>;
 }
+
+/** Provided by every backend whose logs the log tools read (Elasticsearch, OpenSearch, the embedded store, …). */
+export const LOG_SOURCE = capability<LogSource>('log-source');

@@ -5,6 +5,7 @@ import { sleep } from '../core/sleep.js';
 import { redactString } from '../security/redact.js';
 import { sanitizeText } from '../security/sanitize.js';
 import { describeBackendError } from './error-summary.js';
+import type { Connection } from '../config/connection.js';
 
 export interface BackendHints {
   /** The backend refused the service credentials (401/403). */
@@ -34,6 +35,9 @@ export interface BackendHttpOptions {
   baseUrl: string;
   headers?: Record<string, string>;
   caCertPath?: string;
+  /** mTLS client certificate and key (PEM files). */
+  clientCertPath?: string;
+  clientKeyPath?: string;
   verifyTls: boolean;
   timeoutMs: number;
   maxRetries: number;
@@ -88,6 +92,8 @@ export class BackendHttpClient {
     this.agent = new Agent({
       connect: {
         ca: opts.caCertPath ? readFileSync(opts.caCertPath) : undefined,
+        cert: opts.clientCertPath ? readFileSync(opts.clientCertPath) : undefined,
+        key: opts.clientKeyPath ? readFileSync(opts.clientKeyPath) : undefined,
         rejectUnauthorized: opts.verifyTls,
         timeout: Math.min(opts.timeoutMs, 10_000),
       },
@@ -264,13 +270,9 @@ export class BackendHttpClient {
   }
 }
 
-/** How to reach one backend: the settings every backend client shares. */
-export interface BackendConnection {
+/** How to reach one backend: the configured connection (config/connection.ts) with the server's limits. */
+export interface BackendConnection extends Omit<Partial<Connection>, 'url' | 'verifyTls' | 'timeoutMs'> {
   url: string;
-  apiKey?: string;
-  username?: string;
-  password?: string;
-  caCertPath?: string;
   verifyTls: boolean;
   timeoutMs: number;
   maxRetries: number;
@@ -278,21 +280,24 @@ export interface BackendConnection {
   observe?: BackendHttpOptions['observe'];
 }
 
-/** The Authorization header for configured service credentials: an API key wins over basic auth. */
-export function credentialHeaders(c: Pick<BackendConnection, 'apiKey' | 'username' | 'password'>): Record<string, string> {
+/** The Authorization header for configured service credentials; config allows one scheme per backend. */
+export function credentialHeaders(c: Pick<BackendConnection, 'apiKey' | 'username' | 'password' | 'bearerToken'>): Record<string, string> {
   if (c.apiKey) return { authorization: `ApiKey ${c.apiKey}` };
+  if (c.bearerToken) return { authorization: `Bearer ${c.bearerToken}` };
   if (c.username) return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}` };
   return {};
 }
 
-/** A read-only client for one backend, with its service credentials as the only auth it sends. */
+/** A read-only client for one backend, with its service credentials and configured headers as the only ones it sends. */
 export function connectBackend(name: string, c: BackendConnection, allow: BackendHttpOptions['allow'], hints?: BackendHints): BackendHttpClient {
   return new BackendHttpClient({
     name,
     hints,
     baseUrl: c.url,
-    headers: credentialHeaders(c),
+    headers: { ...c.headers, ...credentialHeaders(c) },
     caCertPath: c.caCertPath,
+    clientCertPath: c.clientCertPath,
+    clientKeyPath: c.clientKeyPath,
     verifyTls: c.verifyTls,
     timeoutMs: c.timeoutMs,
     maxRetries: c.maxRetries,

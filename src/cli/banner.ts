@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../core/version.js';
 import type { App } from '../app.js';
-import { SECRET_KEYS, givenSettings } from '../config/load.js';
+import { givenSettings, secretKeys } from '../config/load.js';
 
 /** Settings of the HTTP server alone: a stdio server neither listens nor takes API keys. */
 const HTTP_ONLY = new Set(['HOST', 'PORT', 'API_KEYS', 'API_KEYS_FILE', 'ALLOWED_ORIGINS', 'ALLOWED_HOSTS']);
@@ -16,7 +16,7 @@ const HTTP_ONLY = new Set(['HOST', 'PORT', 'API_KEYS', 'API_KEYS_FILE', 'ALLOWED
 export function stdioClientConfig(app: App): { command: string; args: string[]; env: Record<string, string> } {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(givenSettings(app.rt.config).settings)) {
-    if (!HTTP_ONLY.has(key)) env[key] = SECRET_KEYS.has(key) ? `<${key}>` : value;
+    if (!HTTP_ONLY.has(key)) env[key] = secretKeys(app.rt.config).has(key) ? `<${key}>` : value;
   }
   env.DATA_DIR = resolve(app.rt.config.DATA_DIR);
   return { command: process.execPath, args: [fileURLToPath(new URL('./main.js', import.meta.url)), 'serve', '--stdio'], env };

@@ -1,5 +1,6 @@
 import { buildApp } from '../app.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
+import { loadConfig } from '../settings.js';
 import { assertKnownToolsets } from '../tools/toolsets.js';
 import { createLogger } from '../core/logger.js';
 import { frontDoorMaxDepth, parseStrictJson } from '../security/strict-json.js';

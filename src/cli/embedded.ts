@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { App } from '../app.js';
-import { embeddedStoreOn } from '../config/load.js';
+import { embeddedStoreOn } from '../settings.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import { loadDemoData, type DemoLoad } from '../store/demo.js';
@@ -26,7 +26,7 @@ export interface EmbeddedStart {
  * Undefined when the store is off.
  */
 export async function startEmbeddedStore(app: App, log: Logger, now = new Date()): Promise<EmbeddedStart | undefined> {
-  const store = app.rt.backends.writer;
+  const store = app.storeWriter;
   if (!store) return undefined;
   const config = app.rt.config;
   let demo: DemoLoad | undefined;

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { connectionSettings, type Connection } from '../config/connection.js';
 import { parseTime } from '../core/time.js';
 import { TelemcpError } from '../core/errors.js';
 import { EsBulkWriter, SeedWriteError, type ClusterInfo, type PreparedIndex, type WriteReport } from '../seed/es-writer.js';
@@ -81,14 +82,11 @@ function parseSeedArgs(values: SeedArgValues, positionals: string[]): { input: S
   };
 }
 
-function target(config: Config, esUrl: string | undefined) {
-  if (esUrl || config.ES_URL) {
-    return { url: (esUrl ?? config.ES_URL)!, apiKey: config.ES_API_KEY, username: config.ES_USERNAME, password: config.ES_PASSWORD, caCertPath: config.ES_CA_CERT, verifyTls: config.ES_VERIFY_TLS };
-  }
-  if (config.OPENSEARCH_URL) {
-    return { url: config.OPENSEARCH_URL, username: config.OPENSEARCH_USERNAME, password: config.OPENSEARCH_PASSWORD, caCertPath: config.OPENSEARCH_CA_CERT, verifyTls: config.OPENSEARCH_VERIFY_TLS };
-  }
-  return undefined;
+/** Where the seed writes: --es-url (with ES_* credentials), else the configured Elasticsearch, else OpenSearch. */
+function target(config: Config, esUrl: string | undefined): Connection | undefined {
+  const es = connectionSettings('ES', []).read(config);
+  if (esUrl) return { ...(es ?? { verifyTls: true, headers: {} }), url: esUrl };
+  return es ?? connectionSettings('OPENSEARCH', []).read(config);
 }
 
 function summary(m: SeedRunManifest, manifestPath: string): string {

@@ -1,18 +1,19 @@
 import { z } from 'zod';
+import type { SettingsFragment } from './fragment.js';
 import { ROLES, TOOL_ROLES, type Role } from '../security/roles.js';
 
 /** Env values are strings; YAML may give real types. Both go through these. */
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z
+export const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
+export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+export const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 const url = z
   .string()
   .trim()
   .refine((v) => /^https?:\/\/[^/\s]+/.test(v), 'must be an http(s) URL such as https://es.example:9200');
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url.optional());
-const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+export const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), url.optional());
+export const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 export interface ApiKeyEntry {
   /** Hex sha256 of the key; the plain key is never kept. */
@@ -48,8 +49,8 @@ const apiKeys = z.string().transform((raw, ctx) => {
   return entries;
 });
 
-export const configSchema = z
-  .object({
+/** The server's own settings; each backend module adds its own (a module.ts under src/backends). */
+export const serverSettings = z.object({
     HOST: z.string().default('127.0.0.1'),
     PORT: int(0, 65535).default(8080),
     DATA_DIR: z.string().default('./data'),
@@ -70,6 +71,11 @@ export const configSchema = z
      * toolset whose backend is configured. telemcp_status (toolset `server`) is always served.
      */
     TOOLSETS: list.optional(),
+    /**
+     * How the catalog is offered: `full` lists every tool; `base` lists four meta-tools (list, search,
+     * describe, call) that reach every tool through the same pipeline; `categories` one tool per toolset.
+     */
+    TOOL_DISCOVERY: z.enum(['full', 'base', 'categories']).default('full'),
 
     API_KEYS: apiKeys.optional(),
     /** Re-read on change so keys can be rotated or revoked without a restart. */
@@ -97,17 +103,6 @@ export const configSchema = z
     AUDIT_LOG: optionalString,
     AUDIT_FAIL_MODE: z.enum(['closed', 'open']).default('closed'),
 
-    ES_URL: optionalUrl,
-    ES_API_KEY: optionalString,
-    ES_USERNAME: optionalString,
-    ES_PASSWORD: optionalString,
-    ES_CA_CERT: optionalString,
-    ES_VERIFY_TLS: bool.default(true),
-    OPENSEARCH_URL: optionalUrl,
-    OPENSEARCH_USERNAME: optionalString,
-    OPENSEARCH_PASSWORD: optionalString,
-    OPENSEARCH_CA_CERT: optionalString,
-    OPENSEARCH_VERIFY_TLS: bool.default(true),
     /** Where the log tools look when a call names no index_pattern. */
     LOG_INDEX_PATTERN: z.string().min(1).default('logs-*'),
     /**
@@ -119,40 +114,13 @@ export const configSchema = z
     APM_INDEX_PATTERN: z.string().min(1).default('traces-apm*,apm-*'),
     /** Signs pagination cursors; set the same value on every replica behind one load balancer. */
     CURSOR_SECRET: optionalString,
-    KIBANA_URL: optionalUrl,
-    KIBANA_API_KEY: optionalString,
-    KIBANA_USERNAME: optionalString,
-    KIBANA_PASSWORD: optionalString,
-    KIBANA_CA_CERT: optionalString,
-    KIBANA_VERIFY_TLS: bool.default(true),
-    LOGSTASH_URL: optionalUrl,
-    LOGSTASH_USERNAME: optionalString,
-    LOGSTASH_PASSWORD: optionalString,
-    LOGSTASH_CA_CERT: optionalString,
-    LOGSTASH_VERIFY_TLS: bool.default(true),
-    /** A Filebeat/Beats HTTP endpoint (`http.enabled: true`, port 5066) for live publisher stats. */
-    BEATS_STATS_URL: optionalUrl,
-    PROMETHEUS_URL: optionalUrl,
-    ALERTMANAGER_URL: optionalUrl,
-    LOKI_URL: optionalUrl,
-    VICTORIALOGS_URL: optionalUrl,
-  })
-  .strict();
+});
 
-/**
- * Checks across settings, run on the raw values even when single settings failed, so a
- * user sees every problem in one go.
- */
-export function crossFieldProblems(raw: Record<string, unknown>): string[] {
-  const set = (key: string) => raw[key] !== undefined && raw[key] !== '';
-  const out: string[] = [];
-  if (set('ES_USERNAME') && !set('ES_PASSWORD')) out.push('config ES_PASSWORD: required when ES_USERNAME is set');
-  if (set('ES_API_KEY') && set('ES_USERNAME')) out.push('config ES_API_KEY: set either ES_API_KEY or ES_USERNAME/ES_PASSWORD, not both');
-  if (set('OPENSEARCH_USERNAME') && !set('OPENSEARCH_PASSWORD')) out.push('config OPENSEARCH_PASSWORD: required when OPENSEARCH_USERNAME is set');
-  if (set('KIBANA_USERNAME') && !set('KIBANA_PASSWORD')) out.push('config KIBANA_PASSWORD: required when KIBANA_USERNAME is set');
-  if (set('LOGSTASH_USERNAME') && !set('LOGSTASH_PASSWORD')) out.push('config LOGSTASH_PASSWORD: required when LOGSTASH_USERNAME is set');
-  return out;
-}
+export type ServerSettings = z.infer<typeof serverSettings>;
 
-export type RawConfig = z.infer<typeof configSchema>;
-export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof RawConfig)[];
+/** The server's own fragment of the settings (config/fragment.ts). */
+export const SERVER_SETTINGS: SettingsFragment = {
+  shape: serverSettings.shape,
+  secrets: ['API_KEYS', 'CURSOR_SECRET'],
+  insecure: (config) => (config.AUDIT_FAIL_MODE === 'open' ? ['AUDIT_FAIL_MODE=open'] : []),
+};

@@ -12,7 +12,7 @@ import type { SeedRecord } from './manifest.js';
 import type { IndexKind } from './plan.js';
 import { credentialHeaders, type BackendConnection } from '../backends/http.js';
 
-export interface EsWriterOptions extends Pick<BackendConnection, 'url' | 'apiKey' | 'username' | 'password' | 'caCertPath' | 'verifyTls'> {
+export interface EsWriterOptions extends Pick<BackendConnection, 'url' | 'apiKey' | 'username' | 'password' | 'bearerToken' | 'caCertPath' | 'clientCertPath' | 'clientKeyPath' | 'headers' | 'verifyTls'> {
   /** Per request. */
   timeoutMs: number;
   /** number_of_replicas for the indices this writer creates. */
@@ -106,9 +106,13 @@ export class EsBulkWriter {
     this.origin = url.origin;
     this.basePath = url.basePath;
     this.shownUrl = url.shown;
-    this.headers = { accept: 'application/json', ...credentialHeaders({ apiKey: opts.apiKey, username: opts.username ?? url.username, password: opts.password ?? url.password }) };
+    this.headers = { accept: 'application/json', ...opts.headers, ...credentialHeaders({ apiKey: opts.apiKey, bearerToken: opts.bearerToken, username: opts.username ?? url.username, password: opts.password ?? url.password }) };
     this.agent = new Agent({
-      connect: { ca: opts.caCertPath ? readFileSync(opts.caCertPath) : undefined, rejectUnauthorized: opts.verifyTls, timeout: Math.min(opts.timeoutMs, 10_000) },
+      connect: {
+        ca: opts.caCertPath ? readFileSync(opts.caCertPath) : undefined,
+        cert: opts.clientCertPath ? readFileSync(opts.clientCertPath) : undefined,
+        key: opts.clientKeyPath ? readFileSync(opts.clientKeyPath) : undefined,
+        rejectUnauthorized: opts.verifyTls, timeout: Math.min(opts.timeoutMs, 10_000) },
       keepAliveTimeout: 10_000,
       connections: (opts.concurrency ?? 2) + 1,
     });

@@ -125,7 +125,7 @@ export function createHttpServer(app: App): HttpServer {
   registerRestRoutes(fastify, rt, callerOf);
   registerStreamableHttp(fastify, rt, callerOf);
   const sse = registerLegacySse(fastify, rt, callerOf);
-  registerIngestRoutes(fastify, { app, store: () => rt.backends.writer });
+  registerIngestRoutes(fastify, { app, store: () => app.storeWriter });
 
   return {
     fastify,

@@ -1,6 +1,6 @@
 import { TelemcpError } from '../core/errors.js';
 import { MAX_DATASET_CHARS } from '../ingest/bounds.js';
-import { globMatches } from '../security/index-guard.js';
+import { globMatches } from '../security/glob.js';
 
 /**
  * A scope on the embedded store names datasets the way an index pattern names indices:

@@ -4,15 +4,15 @@ import { TelemcpError, toTelemcpError, type ErrorBody } from '../core/errors.js'
 import type { Logger } from '../core/logger.js';
 import type { Config } from '../config/load.js';
 import type { Backends } from '../backends/backends.js';
+import type { GuardKey } from '../backends/module.js';
 import type { AuditRecord, AuditSink } from '../security/audit.js';
-import type { RateLimiter } from '../security/rate-limit.js';
+import { RateLimiter } from '../security/rate-limit.js';
 import { roleAllows, type ToolRole } from '../security/roles.js';
-import { guardQueryDsl } from '../security/query-guard.js';
 import { scrubResult } from '../security/scrub.js';
 import { redactString, redactValue } from '../security/redact.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { ToolRegistry } from './registry.js';
-import type { Caller, GuardedTargets, ToolContext, ToolDefinition } from './tool.js';
+import type { Caller, GuardedTargets, ToolContext, ToolDefinition, ToolTarget } from './tool.js';
 
 export interface Runtime {
   config: Config;
@@ -207,13 +207,7 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
   opts.signal?.addEventListener('abort', onCancel, { once: true });
   try {
     const work = (async () => {
-      const targets = tool.targets?.(input as never, rt.config) ?? {};
-      const guarded: GuardedTargets = {};
-      if (targets.queryDsl !== undefined) guarded.queryDsl = guardQueryDsl(targets.queryDsl, { serverTimeout: `${Math.max(1, Math.floor(rt.config.BACKEND_TIMEOUT_MS / 1000) - 1)}s`, maxDepth: rt.config.MAX_JSON_DEPTH });
-      if (targets.indices !== undefined) {
-        if (!rt.backends.search) throw new TelemcpError('backend_unavailable', 'No Elasticsearch/OpenSearch is configured.', { hint: 'Set ES_URL or OPENSEARCH_URL.' });
-        guarded.indices = await rt.backends.search.guardIndices(targets.indices, controller.signal);
-      }
+      const guarded = await runGuards(rt.backends, tool.targets?.(input as never, rt.config) ?? [], controller.signal);
       const ctx: ToolContext = {
         caller,
         signal: controller.signal,
@@ -223,6 +217,12 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
         progress: opts.onProgress ?? (() => {}),
         guarded,
         callableTools: () => rt.registry.listFor(caller.role).map((l) => l.name),
+        catalog: {
+          registry: rt.registry,
+          // The inner call runs under this call's rate-limit token and slot: one request costs one,
+          // and MAX_CONCURRENT_PER_KEY=1 cannot refuse a meta-tool its own inner call.
+          call: (name, args) => invokeTool({ ...rt, rateLimiter: new RateLimiter(Infinity, Infinity) }, name, args, caller, { signal: controller.signal, onProgress: opts.onProgress }),
+        },
       };
       return tool.handler(input as never, ctx);
     })();
@@ -232,6 +232,27 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onCancel);
   }
+}
+
+/**
+ * Each target is checked by the guard its owning backend provides (the named instance when the
+ * target names one), in the order the tool declared them.
+ */
+async function runGuards(backends: Backends, targets: readonly ToolTarget[], signal: AbortSignal): Promise<GuardedTargets> {
+  const approved = new Map<unknown, unknown>();
+  for (const t of targets) {
+    const providers = backends.all(t.guard as GuardKey<unknown, unknown>);
+    const guard = t.source === undefined ? providers.values().next().value : providers.get(t.source);
+    if (!guard) {
+      if (t.ifProvided && providers.size === 0) continue;
+      const enable = backends.enableHint(t.guard);
+      throw new TelemcpError('backend_unavailable', t.source === undefined ? 'No configured backend can check what this tool reads.' : `No backend named ${JSON.stringify(t.source.slice(0, 40))} can check what this tool reads.`, {
+        hint: t.source === undefined ? `${enable ? `${enable[0]!.toUpperCase()}${enable.slice(1)}` : 'Configure the backend this tool reads'}.` : `Use one of: ${[...providers.keys()].join(', ') || 'none configured'}.`,
+      });
+    }
+    approved.set(t.guard, await guard(t.value, signal));
+  }
+  return { get: (key) => approved.get(key) as never };
 }
 
 /**

@@ -2,7 +2,10 @@ import type { z } from 'zod';
 import type { Role, ToolRole } from '../security/roles.js';
 import type { Config } from '../config/load.js';
 import type { Backends } from '../backends/backends.js';
+import type { Capability, GuardKey } from '../backends/module.js';
 import type { Logger } from '../core/logger.js';
+import type { ToolRegistry } from './registry.js';
+import type { InvokeResult } from './invoke.js';
 
 /** Who is calling, decided by the front door from credentials only (never from headers like X-Role). */
 export interface Caller {
@@ -26,21 +29,42 @@ export interface ToolContext {
   guarded: GuardedTargets;
   /** The tools this caller may call on this server, for answers that suggest a next call. */
   callableTools: () => readonly string[];
+  /** For the discovery meta-tools; set by the pipeline, absent only where a test runs a handler without it. */
+  catalog?: Catalog;
 }
 
+/** The served catalog, and the one pipeline to call its tools through as the same caller. */
+export interface Catalog {
+  registry: ToolRegistry;
+  /** Runs a tool through invokeTool as this caller: its own role check, guards, bound and audit record. */
+  call: (name: string, args: unknown) => Promise<InvokeResult>;
+}
+
+/** What the pipeline's guards approved, by guard: the handler reads these, never the raw targets. */
 export interface GuardedTargets {
-  /** Canonical index expression that passed the allowlist and alias resolution. */
-  indices?: string;
-  /** Sanitised copy of the query DSL (server-owned timeout, caps applied). */
-  queryDsl?: Record<string, unknown>;
+  get<In, Out>(guard: GuardKey<In, Out>): Out | undefined;
 }
 
-/** What the pipeline must check before the handler runs, so no tool can forget a guard. */
-export interface ToolTargets {
-  /** An Elasticsearch/OpenSearch index expression, checked against ALLOWED_INDEX_PATTERNS (aliases resolved). */
-  indices?: string;
-  /** Raw query DSL, checked by the query guard. */
-  queryDsl?: unknown;
+/**
+ * Something a tool is about to touch, named with the guard of the backend that owns it. The
+ * pipeline runs that guard before the handler, so no tool can forget one, and never names a backend.
+ */
+export interface ToolTarget {
+  /** Made by target(), which checks that the value fits the guard. */
+  guard: Capability<unknown>;
+  value: unknown;
+  /** The instance to ask (a `source` argument); the first that provides the guard otherwise. */
+  source?: string;
+  /**
+   * Skip the check when no configured backend provides the guard (elk's log tools read the
+   * embedded store without a cluster; the store checks its own dataset patterns).
+   */
+  ifProvided?: boolean;
+}
+
+/** A target: the value must be what its guard checks. */
+export function target<In, Out>(guard: GuardKey<In, Out>, value: In, opts: Pick<ToolTarget, 'source' | 'ifProvided'> = {}): ToolTarget {
+  return { guard, value, ...opts };
 }
 
 export interface ToolAnnotations {
@@ -61,7 +85,7 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   input: I;
   output: O;
   annotations: ToolAnnotations;
-  targets?: (input: z.infer<I>, config: Config) => ToolTargets;
+  targets?: (input: z.infer<I>, config: Config) => readonly ToolTarget[];
   handler: (input: z.infer<I>, ctx: ToolContext) => Promise<z.infer<O>>;
 }
 

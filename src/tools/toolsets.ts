@@ -1,4 +1,8 @@
 import type { Backends } from '../backends/backends.js';
+import { SEARCH_ENGINE } from '../backends/elasticsearch/module.js';
+import { STORE_READER } from '../backends/embedded/module.js';
+import { KIBANA } from '../backends/kibana/module.js';
+import { LOGSTASH } from '../backends/logstash/module.js';
 import { ConfigError, type Config } from '../config/load.js';
 import type { AnyTool } from './tool.js';
 import type { AnyPrompt } from './prompt.js';
@@ -12,6 +16,7 @@ import { elkKibanaStatus } from './elk/elk_kibana_status.js';
 import { elkLogstashHealth } from './elk/elk_logstash_health.js';
 import { adviceTools } from './advice/index.js';
 import { logsTools } from './logs/index.js';
+import { DISCOVERY_TOOLSET, discoveryTools } from './discovery/index.js';
 
 export interface Toolset {
   name: string;
@@ -40,22 +45,22 @@ export const TOOLSETS: Toolset[] = [
     name: 'elk',
     description: 'Elasticsearch/OpenSearch cluster, nodes and indices',
     tools: elkTools,
-    unavailableReason: (b) => (b.search || b.store ? undefined : 'set ES_URL (or OPENSEARCH_URL) to enable it'),
+    unavailableReason: (b) => (b.first(SEARCH_ENGINE) || b.first(STORE_READER) ? undefined : 'set ES_URL (or OPENSEARCH_URL) to enable it'),
     // Without a cluster, the embedded store answers elk's log tools; the cluster tools need a cluster.
     narrowed: (b) =>
-      b.search ? undefined : { tools: elkLogTools, reason: `${elkLogTools.map((t) => t.name).join(' and ')} read the embedded store; set ES_URL (or OPENSEARCH_URL) for the cluster tools` },
+      b.first(SEARCH_ENGINE) ? undefined : { tools: elkLogTools, reason: `${elkLogTools.map((t) => t.name).join(' and ')} read the embedded store; set ES_URL (or OPENSEARCH_URL) for the cluster tools` },
   },
   {
     name: 'kibana',
     description: "Kibana's own status",
     tools: [elkKibanaStatus],
-    unavailableReason: (b) => (b.kibana ? undefined : 'set KIBANA_URL to enable it'),
+    unavailableReason: (b) => (b.first(KIBANA) ? undefined : 'set KIBANA_URL to enable it'),
   },
   {
     name: 'logstash',
     description: 'Logstash pipelines through its monitoring API',
     tools: [elkLogstashHealth],
-    unavailableReason: (b) => (b.logstash ? undefined : 'set LOGSTASH_URL to enable it'),
+    unavailableReason: (b) => (b.first(LOGSTASH) ? undefined : 'set LOGSTASH_URL to enable it'),
   },
   {
     name: 'logs',
@@ -69,6 +74,12 @@ export const TOOLSETS: Toolset[] = [
     name: 'advice',
     description: 'Safe fix recommendations from findings; pure analysis, no backend needed',
     tools: adviceTools,
+    unavailableReason: () => undefined,
+  },
+  {
+    name: DISCOVERY_TOOLSET,
+    description: 'Find, describe and call the other tools: what TOOL_DISCOVERY=base and categories list',
+    tools: discoveryTools,
     unavailableReason: () => undefined,
   },
 ];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/security/audit.js';
-import { openLogStore, type LogStore, type LogStoreReader, type StoredLog } from '../../src/store/log-store.js';
+import { openLogStore, type LogStore, type StoredLog } from '../../src/store/log-store.js';
 import { startServerInProcess, type InProcessServer } from '../helpers/server.js';
 
 const INGEST_KEY = `ing_${randomBytes(18).toString('hex')}`;
@@ -40,15 +40,14 @@ interface Started {
 async function start(settings: Record<string, string> = {}, opts: { store?: boolean; maxStoreBytes?: number } = {}): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'telemcp-ingest-'));
   const server = await startServerInProcess({ API_KEYS, DATA_DIR: dataDir, EMBEDDED_STORE: opts.store === false ? 'off' : 'on', DEMO_DATA: 'false', ...settings });
-  // The ingest routes write through the writer; a small store swapped in takes its place for both roles.
-  const backends = server.app.rt.backends as { store?: LogStoreReader; writer?: LogStore };
+  // The ingest routes write through the app's store writer; a small store swapped in takes its place.
+  const app = server.app;
   let ownStore = false;
-  if (opts.store !== false && (backends.writer === undefined || opts.maxStoreBytes !== undefined)) {
-    backends.writer = openLogStore({ dataDir: opts.maxStoreBytes ? join(dataDir, 'small') : dataDir, maxBytes: opts.maxStoreBytes });
-    backends.store = backends.writer;
+  if (opts.store !== false && (app.storeWriter === undefined || opts.maxStoreBytes !== undefined)) {
+    app.storeWriter = openLogStore({ dataDir: opts.maxStoreBytes ? join(dataDir, 'small') : dataDir, maxBytes: opts.maxStoreBytes });
     ownStore = true;
   }
-  return { server, dataDir, store: backends.writer, ownStore };
+  return { server, dataDir, store: app.storeWriter, ownStore };
 }
 
 async function stop(s: Started | undefined): Promise<void> {

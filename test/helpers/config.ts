@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import type { Config } from '../../src/config/load.js';
+import { loadConfig } from '../../src/settings.js';
 
 /**
  * A config from explicit settings only: the test's own environment never leaks in. The embedded

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/settings.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createHttpServer, type HttpServer } from '../../src/server/http.js';
 

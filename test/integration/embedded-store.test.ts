@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
 import { MAX_MESSAGE_BYTES } from '../../src/ingest/bounds.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/settings.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { LOCK_FILE } from '../../src/store/lock.js';

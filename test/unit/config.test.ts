@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/load.js';
+import { loadConfig } from '../../src/settings.js';
 
 function problems(env: Record<string, string>): string[] {
   try {

@@ -10,20 +10,23 @@ import { KibanaBackend, isReadOnlyKibanaPath, type KibanaStatusBody } from '../.
 import { LogstashBackend, isReadOnlyLogstashPath, type LogstashNodeStats, type LogstashPipelineStats } from '../../src/backends/logstash/logstash.js';
 import { BeatsStatsBackend, isReadOnlyBeatsPath } from '../../src/backends/beats/beats.js';
 import type { Backends } from '../../src/backends/backends.js';
+import { KIBANA } from '../../src/backends/kibana/module.js';
+import { LOGSTASH } from '../../src/backends/logstash/module.js';
+import { fakeBackends } from '../helpers/backends.js';
 import { elkKibanaStatus } from '../../src/tools/elk/elk_kibana_status.js';
 import { elkLogstashHealth } from '../../src/tools/elk/elk_logstash_health.js';
 import type { ToolContext } from '../../src/tools/tool.js';
 import { testConfig } from '../helpers/config.js';
 
-function ctxWith(backends: Partial<Backends>): ToolContext {
+function ctxWith(backends: Backends): ToolContext {
   return {
     caller: { id: 'unit', role: 'elk_admin_readonly', transport: 'direct' },
     signal: new AbortController().signal,
-    backends: { probes: () => [], close: async () => {}, logSources: new Map(), ...backends },
+    backends,
     config: testConfig({ BACKEND_TIMEOUT_MS: '1000' }),
     log: { info() {}, warn() {}, error() {}, debug() {} } as unknown as ToolContext['log'],
     progress: () => {},
-    guarded: {},
+    guarded: { get: () => undefined },
     callableTools: () => [],
   };
 }
@@ -79,7 +82,7 @@ describe('elk_logstash_health readings', () => {
   const run = async (stats: LogstashNodeStats | LogstashNodeStats[], input: { pipeline_id?: string } = {}) => {
     const answers = Array.isArray(stats) ? [...stats] : [stats];
     const stub = { nodeStats: async () => (answers.length > 1 ? answers.shift()! : answers[0]) } as unknown as LogstashBackend;
-    return elkLogstashHealth.handler(input, ctxWith({ logstash: stub }));
+    return elkLogstashHealth.handler(input, ctxWith(fakeBackends([[LOGSTASH, stub]])));
   };
 
   it('a reload that failed and later succeeded is history, not a finding; a string last_error is read', async () => {
@@ -148,7 +151,7 @@ describe('elk_logstash_health readings', () => {
 describe('elk_kibana_status readings', () => {
   const run = (body: KibanaStatusBody, input = { include_plugins: true, all_plugins: false }) => {
     const stub = { status: async () => body } as unknown as KibanaBackend;
-    return elkKibanaStatus.handler(input, ctxWith({ kibana: stub }));
+    return elkKibanaStatus.handler(input, ctxWith(fakeBackends([[KIBANA, stub]])));
   };
 
   it('7.x red with details (older 7.x answer 200): unavailable, the failing core service named', async () => {
@@ -194,7 +197,7 @@ describe('elk_kibana_status readings', () => {
   });
 
   it('a missing Kibana backend is backend_unavailable naming KIBANA_URL', async () => {
-    const err = await elkKibanaStatus.handler({ include_plugins: false, all_plugins: false }, ctxWith({})).catch((e: unknown) => e);
+    const err = await elkKibanaStatus.handler({ include_plugins: false, all_plugins: false }, ctxWith(fakeBackends())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TelemcpError);
     expect((err as TelemcpError).hint).toMatch(/KIBANA_URL/);
   });

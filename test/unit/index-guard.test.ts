@@ -3,12 +3,12 @@ import { TelemcpError, type ErrorCode } from '../../src/core/errors.js';
 import {
   checkIndexExpression,
   checkResolvedIndices,
-  globMatches,
   isCoveredByAllowlist,
   isVisibleConcreteIndex,
   parseIndexExpression,
   type ResolveIndexResponse,
-} from '../../src/security/index-guard.js';
+} from '../../src/backends/elasticsearch/index-guard.js';
+import { globMatches } from '../../src/security/glob.js';
 
 /** SECURITY.md's corpus assumes this allowlist. */
 const ALLOW = ['logs-*', 'metrics-*'];

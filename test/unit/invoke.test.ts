@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Backends } from '../../src/backends/backends.js';
-import type { SearchEngine } from '../../src/backends/elasticsearch/search-engine.js';
+import { Backends } from '../../src/backends/backends.js';
+import { capability, type BackendInstance, type Guard } from '../../src/backends/module.js';
+import { fakeBackends } from '../helpers/backends.js';
 import { ERROR_STATUS, TelemcpError, type ErrorCode } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { AuditRecord, AuditSink } from '../../src/security/audit.js';
@@ -15,7 +16,7 @@ import { RateLimiter } from '../../src/security/rate-limit.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { invokeTool, type Runtime } from '../../src/tools/invoke.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
-import { defineTool, type Caller, type GuardedTargets } from '../../src/tools/tool.js';
+import { defineTool, target, type Caller } from '../../src/tools/tool.js';
 import { testConfig } from '../helpers/config.js';
 
 const CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
@@ -23,7 +24,17 @@ const CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 /** What the handler saw on each call: a refused call must leave no entry here. */
 interface HandlerCall {
   input: Record<string, unknown>;
-  guarded: GuardedTargets;
+  guarded: { scope?: string; body?: Record<string, unknown> };
+}
+
+/** Guards of a made-up backend: the pipeline must run whatever guard a target names, knowing no backend. */
+const SCOPE_GUARD = capability<Guard<string, string>>('guard:fake-scope');
+const BODY_GUARD = capability<Guard<Record<string, unknown>, Record<string, unknown>>>('guard:fake-body');
+
+/** The body guard the fake backend provides: refuses a script, and sets the server's own timeout. */
+function fakeBodyGuard(body: Record<string, unknown>): Record<string, unknown> {
+  if ('script' in body) throw new TelemcpError('query_denied', 'Scripts are not allowed.');
+  return { ...body, timeout: '4s' };
 }
 
 function fakeTool(calls: HandlerCall[]) {
@@ -38,20 +49,24 @@ function fakeTool(calls: HandlerCall[]) {
         text: z.string().max(200).default(''),
         pad: z.number().int().min(0).max(100_000).default(0),
         index: z.string().optional(),
+        /** Which backend instance checks the scope; `soft` skips the check when none provides it. */
+        source: z.string().optional(),
+        soft: z.boolean().optional(),
         body: z.record(z.string(), z.unknown()).optional(),
         outcome: z.enum(['ok', 'fail', 'crash', 'hang']).default('ok'),
         code: z.enum(CODES).default('backend_error'),
       })
       .strict(),
     output: z.record(z.string(), z.unknown()),
-    targets: (input) => ({ indices: input.index, queryDsl: input.body }),
+    targets: (input) => [...(input.index !== undefined ? [target(SCOPE_GUARD, input.index, { source: input.source, ifProvided: input.soft })] : []), ...(input.body !== undefined ? [target(BODY_GUARD, input.body)] : [])],
     async handler(input, ctx) {
-      calls.push({ input, guarded: ctx.guarded });
+      const guarded = { scope: ctx.guarded.get(SCOPE_GUARD), body: ctx.guarded.get(BODY_GUARD) };
+      calls.push({ input, guarded: JSON.parse(JSON.stringify(guarded)) as HandlerCall['guarded'] });
       if (input.outcome === 'fail') throw new TelemcpError(input.code, `the fake failed with ${input.code}; password=hunter2`, { hint: 'retry with token=abc123secret' });
       if (input.outcome === 'crash') throw new Error('ECONNRESET at /srv/internal/secret-path.js:12');
       // Ignores ctx.signal on purpose: the pipeline's deadline must hold even for such a handler.
       if (input.outcome === 'hang') return new Promise<never>(() => {});
-      return { summary: input.text, padding: 'x'.repeat(input.pad), guarded: ctx.guarded, api_key: 'sk-should-never-leave' };
+      return { summary: input.text, padding: 'x'.repeat(input.pad), guarded, api_key: 'sk-should-never-leave' };
     },
   });
 }
@@ -75,23 +90,19 @@ interface Harness {
 }
 
 /**
- * A Runtime with only the fake tool. `indexGuard` stands in for the search backend's index guard
- * (the only backend call the pipeline makes itself); without it no search backend is configured.
+ * A Runtime with only the fake tool. `indexGuard` is the fake backend's scope guard; without it
+ * no backend provides one. The body guard is always provided.
  */
-function harness(settings: Record<string, string> = {}, opts: { audit?: MemoryAudit; indexGuard?: (expr: string) => Promise<string> } = {}): Harness {
+function harness(settings: Record<string, string> = {}, opts: { audit?: MemoryAudit; indexGuard?: (expr: string) => Promise<string>; backends?: Backends } = {}): Harness {
   const config = testConfig({ MAX_RESPONSE_BYTES: '2048', BACKEND_TIMEOUT_MS: '100', ...settings });
   const calls: HandlerCall[] = [];
   const guardedIndices: string[] = [];
   const indexGuard = opts.indexGuard;
-  const search = indexGuard
-    ? ({
-        guardIndices: async (expr: string) => {
-          guardedIndices.push(expr);
-          return indexGuard(expr);
-        },
-      } as unknown as SearchEngine)
-    : undefined;
-  const backends: Backends = { search, logSources: new Map(), probes: () => [], close: async () => {} };
+  const scopeGuard = async (expr: string) => {
+    guardedIndices.push(expr);
+    return indexGuard!(expr);
+  };
+  const backends: Backends = opts.backends ?? fakeBackends([[BODY_GUARD, fakeBodyGuard], ...(indexGuard ? [[SCOPE_GUARD, scopeGuard] as [typeof SCOPE_GUARD, unknown]] : [])]);
   const registry = new ToolRegistry([{ name: 'fake', description: 'pipeline test fakes', tools: [fakeTool(calls)], unavailableReason: () => undefined }], backends);
   const audit = opts.audit ?? new MemoryAudit();
   const rt: Runtime = {
@@ -189,28 +200,28 @@ describe('invokeTool: what runs before the handler', () => {
     expect((await invokeTool(h.rt, 'fake_probe', {}, { ...operator, id: 'key-other' })).ok).toBe(true);
   });
 
-  it('guards the query DSL before the handler: a script is refused with query_denied', async () => {
+  it("runs a target's guard before the handler: a refused body is query_denied and the handler never runs", async () => {
     const h = harness();
-    const res = await failure(h, { body: { query: { script: { script: { source: 'doc.x.value > 1' } } } } });
+    const res = await failure(h, { body: { query: { match_all: {} }, script: { source: 'doc.x.value > 1' } } });
     expect(res.status).toBe(403);
     expect(res.error.code).toBe('query_denied');
     expect(h.calls).toEqual([]);
   });
 
-  it('hands the handler the guarded copy of the DSL, with the server-owned timeout, never the raw one', async () => {
+  it("hands the handler the guard's copy of the body, never the raw one", async () => {
     const h = harness({ BACKEND_TIMEOUT_MS: '5000' });
     const res = await invokeTool(h.rt, 'fake_probe', { body: { query: { match_all: {} }, timeout: '10m' } }, operator);
     expect(res.ok).toBe(true);
-    expect(h.calls[0].guarded.queryDsl).toMatchObject({ query: { match_all: {} }, timeout: '4s' });
+    expect(h.calls[0].guarded.body).toMatchObject({ query: { match_all: {} }, timeout: '4s' });
     expect(h.calls[0].input.body).toEqual({ query: { match_all: {} }, timeout: '10m' });
   });
 
-  it('asks the search backend to guard an index expression and passes on only its answer', async () => {
+  it('asks the backend that provides the guard to check a target and passes on only its answer', async () => {
     const h = harness({}, { indexGuard: async () => 'logs-app-2026' });
     const res = await invokeTool(h.rt, 'fake_probe', { index: 'logs-*' }, operator);
     expect(res.ok).toBe(true);
     expect(h.guardedIndices).toEqual(['logs-*']);
-    expect(h.calls[0].guarded).toEqual({ indices: 'logs-app-2026' });
+    expect(h.calls[0].guarded).toEqual({ scope: 'logs-app-2026' });
   });
 
   it("passes on the index guard's refusal without running the handler", async () => {
@@ -220,7 +231,33 @@ describe('invokeTool: what runs before the handler', () => {
     expect(h.calls).toEqual([]);
   });
 
-  it('refuses an index target with backend_unavailable (503) when no search backend is configured', async () => {
+  it("asks the instance a target names, and refuses an instance that does not exist, naming the ones that do", async () => {
+    const instance = (name: string): BackendInstance => ({ kind: 'fake', name, provides: new Map([[SCOPE_GUARD, (expr: string) => `${name}:${expr}`]]), close: () => {} });
+    const h = harness({}, { backends: new Backends([instance('eu'), instance('us')]) });
+    expect((await invokeTool(h.rt, 'fake_probe', { index: 'logs-*' }, operator)).ok).toBe(true);
+    expect((await invokeTool(h.rt, 'fake_probe', { index: 'logs-*', source: 'us' }, operator)).ok).toBe(true);
+    expect(h.calls.map((c) => c.guarded.scope)).toEqual(['eu:logs-*', 'us:logs-*']);
+    const res = await failure(h, { index: 'logs-*', source: 'asia' });
+    expect(res).toMatchObject({ status: 503, error: { code: 'backend_unavailable', hint: 'Use one of: eu, us.' } });
+    expect(h.calls).toHaveLength(2);
+  });
+
+  it('skips a target marked ifProvided when no backend provides its guard, and still checks it when one does', async () => {
+    const none = harness();
+    expect((await invokeTool(none.rt, 'fake_probe', { index: 'logs-*', soft: true }, operator)).ok).toBe(true);
+    expect(none.calls[0].guarded).toEqual({});
+    const denying = harness({}, { indexGuard: async () => Promise.reject(new TelemcpError('index_pattern_denied', 'outside the allowlist')) });
+    expect((await failure(denying, { index: 'secrets-*', soft: true })).error.code).toBe('index_pattern_denied');
+    expect(denying.calls).toEqual([]);
+  });
+
+  it('names how to enable a missing guard from the modules that provide it', async () => {
+    const backends = new Backends([], [{ kind: 'scopes', description: 'a backend with scopes', provides: [SCOPE_GUARD], enable: 'set SCOPES_URL' }]);
+    const res = await failure(harness({}, { backends }), { index: 'logs-*' });
+    expect(res).toMatchObject({ status: 503, error: { code: 'backend_unavailable', hint: 'Set SCOPES_URL.' } });
+  });
+
+  it('refuses a target with backend_unavailable (503) when no configured backend provides its guard', async () => {
     const h = harness();
     const res = await failure(h, { index: 'logs-*' });
     expect(res).toMatchObject({ status: 503, error: { code: 'backend_unavailable' } });

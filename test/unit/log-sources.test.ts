@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogSource } from '../../src/backends/capabilities.js';
 import type { Backends } from '../../src/backends/backends.js';
 import { logSources, resolveLogSource } from '../../src/tools/logs/sources.js';
+import { fakeBackends } from '../helpers/backends.js';
 import { thrownError } from '../helpers/errors.js';
 
 /** Only identity matters to resolution: the methods are never called here. */
@@ -20,7 +21,7 @@ function source(name: string): LogSource {
 }
 
 function ctx(...names: string[]): { backends: Backends } {
-  return { backends: { logSources: new Map(names.map((n) => [n, source(n)])), probes: () => [], close: async () => {} } };
+  return { backends: fakeBackends([], names.map(source)) };
 }
 
 describe('resolveLogSource', () => {

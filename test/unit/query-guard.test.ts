@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TelemcpError } from '../../src/core/errors.js';
-import { DEFAULT_QUERY_LIMITS, guardQueryDsl, type QueryLimits } from '../../src/security/query-guard.js';
+import { DEFAULT_QUERY_LIMITS, guardQueryDsl, type QueryLimits } from '../../src/backends/elasticsearch/query-guard.js';
 import { regexpProblem, regexpStartsAnywhere } from '../../src/security/regexp-cost.js';
 import { parseStrictJson } from '../../src/security/strict-json.js';
 

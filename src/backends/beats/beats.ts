@@ -1,7 +1,7 @@
 import { connectBackend, type BackendConnection, type BackendHttpClient, type HttpMethod } from '../http.js';
 
 /** A Beat's HTTP endpoint has no credentials and normally no TLS of its own. */
-export type BeatsSettings = Pick<BackendConnection, 'url' | 'timeoutMs' | 'maxRetries' | 'maxResponseBytes' | 'observe'>;
+export type BeatsSettings = BackendConnection;
 
 /** `GET /` of a Beat's HTTP endpoint. */
 export interface BeatInfo {
@@ -39,7 +39,7 @@ export class BeatsStatsBackend {
   readonly http: BackendHttpClient;
 
   constructor(settings: BeatsSettings) {
-    this.http = connectBackend('beats', { ...settings, verifyTls: true }, isReadOnlyBeatsPath, {
+    this.http = connectBackend('beats', settings, isReadOnlyBeatsPath, {
       unreachable: "The Beat's HTTP endpoint is not reachable: enable it in the Beat's config (http.enabled: true, http.host, http.port: 5066) and check BEATS_STATS_URL. Check: curl http://<host>:5066/stats.",
     });
   }

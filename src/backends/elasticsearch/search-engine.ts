@@ -1,6 +1,6 @@
 import { TelemcpError } from '../../core/errors.js';
 import { BackendHttpClient, connectBackend, type BackendConnection } from '../http.js';
-import { checkIndexExpression, checkResolvedIndices, type ResolveIndexResponse } from '../../security/index-guard.js';
+import { checkIndexExpression, checkResolvedIndices, type ResolveIndexResponse } from './index-guard.js';
 import { isPointInTimeSearchPath, isReadOnlySearchEnginePath } from './read-only-paths.js';
 
 export type EngineKind = 'elasticsearch' | 'opensearch';

@@ -1,7 +1,7 @@
 import { connectBackend, type BackendConnection, type BackendHttpClient, type HttpMethod } from '../http.js';
 
 /** Logstash's API knows basic auth only. */
-export type LogstashSettings = Omit<BackendConnection, 'apiKey'>;
+export type LogstashSettings = BackendConnection;
 
 /**
  * A flow rate (Logstash 8.5+). A window whose denominator did not move is reported as the

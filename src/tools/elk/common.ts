@@ -1,11 +1,12 @@
 import { TelemcpError } from '../../core/errors.js';
 import type { LogFieldRoles, LogSource } from '../../backends/capabilities.js';
 import type { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
+import { INDEX_GUARD, SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import type { Config } from '../../config/load.js';
-import type { ToolContext, ToolTargets } from '../tool.js';
+import { target, type ToolContext, type ToolTarget } from '../tool.js';
 
 export function searchEngine(ctx: ToolContext): SearchEngine {
-  const engine = ctx.backends.search;
+  const engine = ctx.backends.first(SEARCH_ENGINE);
   if (!engine) throw new TelemcpError('backend_unavailable', 'No Elasticsearch/OpenSearch is configured.', { hint: 'Set ES_URL or OPENSEARCH_URL.' });
   return engine;
 }
@@ -17,10 +18,11 @@ export function searchEngine(ctx: ToolContext): SearchEngine {
  * over its datasets (the store checks it itself).
  */
 export function elkLogSource(ctx: Pick<ToolContext, 'backends' | 'guarded'>, indexPattern: string | undefined): { source: LogSource; scope: string | undefined } {
-  const { search, logSources } = ctx.backends;
+  const search = ctx.backends.first(SEARCH_ENGINE);
+  const logSources = ctx.backends.logSources;
   const source = search ? [...logSources.values()].find((s) => s.kind === search.kind) : logSources.get('embedded');
   if (!source) throw new TelemcpError('backend_unavailable', 'No Elasticsearch/OpenSearch is configured, and the embedded store is off.', { hint: 'Set ES_URL or OPENSEARCH_URL, or EMBEDDED_STORE=on.' });
-  return { source, scope: search ? ctx.guarded.indices : indexPattern };
+  return { source, scope: search ? ctx.guarded.get(INDEX_GUARD) : indexPattern };
 }
 
 /** The roles elk's log tools report in fields_used, in seed 000's order. */
@@ -40,12 +42,12 @@ export function fieldsUsed(roles: LogFieldRoles | undefined, withExact: boolean)
 }
 
 /**
- * What elk's log tools ask the pipeline's index guard to check: their index_pattern when a cluster
+ * What elk's log tools ask the cluster's index guard to check: their index_pattern when a cluster
  * answers them. On the embedded store (no cluster) it is a dataset pattern, which the store
  * checks itself, so there is no index expression to guard.
  */
-export function logToolTargets(indexPattern: string | undefined, config: Config): ToolTargets {
-  return config.ES_URL || config.OPENSEARCH_URL ? { indices: indexPattern ?? config.LOG_INDEX_PATTERN } : {};
+export function logToolTargets(indexPattern: string | undefined, config: Config): ToolTarget[] {
+  return [target(INDEX_GUARD, indexPattern ?? config.LOG_INDEX_PATTERN, { ifProvided: true })];
 }
 
 export function formatBytes(bytes: number): string {

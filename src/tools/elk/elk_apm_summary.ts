@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { Config } from '../../config/load.js';
 import { MINUTE_MS, describeWindow, histogramInterval, resolveWindow, DEFAULT_WINDOW_START } from '../../core/time.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
-import { isCoveredByAllowlist } from '../../security/index-guard.js';
+import { isCoveredByAllowlist } from '../../backends/elasticsearch/index-guard.js';
 import { sanitizeText } from '../../security/sanitize.js';
-import { defineTool } from '../tool.js';
+import { defineTool, target } from '../tool.js';
+import { INDEX_GUARD } from '../../backends/elasticsearch/module.js';
 import { num, pct, searchEngine } from './common.js';
 
 /**
@@ -177,7 +178,7 @@ export const elkApmSummary = defineTool({
   name: 'elk_apm_summary',
   title: 'APM service summary',
   description:
-    'Per APM service in a window: throughput, error rate, latency p50/p95/p99, rising latency/errors and since when, slowest transactions, top errors with a trace id. APM 7.x (apm-*) and 8.x (traces-apm*, logs-apm.error-*).',
+    'APM services in a window: throughput, error rate, latency p50/p95/p99, what is rising since when, slowest transactions, top errors with a trace id. APM 7.x and 8.x.',
   toolset: 'elk',
   leastRole: 'elk_viewer',
   input: z
@@ -214,7 +215,7 @@ export const elkApmSummary = defineTool({
     partial: z.boolean().optional(),
     recommendation: z.array(z.string()),
   }),
-  targets: (input, config) => ({ indices: input.index_pattern ?? defaultApmIndices(config) }),
+  targets: (input, config) => [target(INDEX_GUARD, input.index_pattern ?? defaultApmIndices(config))],
   async handler(input, ctx) {
     const es = searchEngine(ctx);
     const window = resolveWindow(input.start_time, input.end_time, { defaultStart: DEFAULT_WINDOW_START, maxDays: 31 });
@@ -234,7 +235,7 @@ export const elkApmSummary = defineTool({
     const p95 = { percentiles: { field: 'transaction.duration.us', percents: [95], keyed: false } };
 
     const res = await es.post<ApmResponse>(
-      `/${SearchEngine.encodeIndices(ctx.guarded.indices ?? '')}/_search`,
+      `/${SearchEngine.encodeIndices(ctx.guarded.get(INDEX_GUARD) ?? '')}/_search`,
       {
         size: 0,
         query: {
@@ -362,13 +363,13 @@ export const elkApmSummary = defineTool({
     const empty = totals.tx === 0 && totals.errors === 0;
     if (empty) {
       recommendation.push(
-        `No APM transactions or errors in ${ctx.guarded.indices} for this window${input.service_name ? ` and service ${input.service_name}` : ''}: widen start_time, check service_name, or point index_pattern at the APM data (7.x apm-*, 8.x traces-apm*,logs-apm.error-*).`,
+        `No APM transactions or errors in ${ctx.guarded.get(INDEX_GUARD)} for this window${input.service_name ? ` and service ${input.service_name}` : ''}: widen start_time, check service_name, or point index_pattern at the APM data (7.x apm-*, 8.x traces-apm*,logs-apm.error-*).`,
       );
     }
     const truncated = (res.aggregations?.services?.sum_other_doc_count ?? 0) > 0;
     const worst = degraded[0];
     const summary = empty
-      ? `No APM data in the window (${ctx.guarded.indices}).`
+      ? `No APM data in the window (${ctx.guarded.get(INDEX_GUARD)}).`
       : `${services.length}${truncated ? '+' : ''} service(s), ${totals.tx} transactions (${Math.round((totals.tx / minutes) * 10) / 10}/min), error rate ${pct(totals.failed, totals.tx)}%, ${totals.errors} error docs; ` +
         (worst ? `${degraded.length} degraded, worst first: ${findings[0]}` : 'no service degraded');
     return {
@@ -376,7 +377,7 @@ export const elkApmSummary = defineTool({
       summary,
       window: describeWindow(window),
       metrics: {
-        index_pattern: ctx.guarded.indices ?? '',
+        index_pattern: ctx.guarded.get(INDEX_GUARD) ?? '',
         services: services.length,
         transactions: totals.tx,
         throughput_per_min: Math.round((totals.tx / minutes) * 10) / 10,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
 import { HEAP_HIGH_PERCENT, WATERMARK_SETTINGS_QUERY, diskStage, resolveWatermarks, type WatermarkSettings } from '../../analysis/recommend/disk.js';
 import { SEVERITIES, globalBlockName, indexBlockName, recommend } from '../../analysis/recommend/index.js';
-import { isVisibleConcreteIndex } from '../../security/index-guard.js';
+import { isVisibleConcreteIndex } from '../../backends/elasticsearch/index-guard.js';
 import { evidenceOut } from '../advice/elk_recommend_fix.js';
 import { defineTool } from '../tool.js';
 import { formatBytes, num, pct, searchEngine } from './common.js';
@@ -94,7 +94,7 @@ export const elkClusterHealth = defineTool({
   name: 'elk_cluster_health',
   title: 'Elasticsearch cluster health',
   description:
-    'Cluster status (green/yellow/red), shard metrics and a ranked diagnosis of why: allocation explain per unassigned shard, disk watermarks, heap and breaker trips, pending tasks, index blocks — each with evidence, a read-only check and a safe fix (never applied).',
+    'Cluster status (green/yellow/red) and why. Ranked causes (unassigned shards with allocation explain, disk watermarks, heap, breakers, pending tasks, index blocks), each with evidence, a read-only check and a safe fix.',
   toolset: 'elk',
   leastRole: 'elk_viewer',
   input: z

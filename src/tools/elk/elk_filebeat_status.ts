@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { TelemcpError, toTelemcpError } from '../../core/errors.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import type { BeatInfo, BeatStats, BeatsStatsBackend } from '../../backends/beats/beats.js';
+import { BEATS } from '../../backends/beats/module.js';
 import { sanitizeText } from '../../security/sanitize.js';
-import { defineTool, type ToolContext } from '../tool.js';
+import { defineTool, target, type ToolContext } from '../tool.js';
+import { INDEX_GUARD } from '../../backends/elasticsearch/module.js';
 import { num, searchEngine } from './common.js';
 
 /** Fields that name the shipping host, most specific first (ECS; agent.hostname is Filebeat 7.x). */
@@ -90,7 +92,7 @@ export const elkFilebeatStatus = defineTool({
   name: 'elk_filebeat_status',
   title: 'Filebeat shipping status',
   description:
-    "Per host/agent: last event and events in the window from the Filebeat indices; delayed_hosts (last event older than max_delay_minutes), silent_hosts (seen in lookback_hours, nothing in the window), ingest lag, and the Beat's own publisher stats when BEATS_STATS_URL is set.",
+    "Is Filebeat shipping? Per host: last event, events in the window, delayed and silent hosts, ingest lag; the Beat's publisher stats when BEATS_STATS_URL is set.",
   toolset: 'elk',
   leastRole: 'elk_viewer',
   input: z
@@ -125,7 +127,7 @@ export const elkFilebeatStatus = defineTool({
     truncated: z.boolean().optional(),
     recommendation: z.array(z.string()),
   }),
-  targets: (input, config) => ({ indices: input.index_pattern ?? config.FILEBEAT_INDEX_PATTERN }),
+  targets: (input, config) => [target(INDEX_GUARD, input.index_pattern ?? config.FILEBEAT_INDEX_PATTERN)],
   async handler(input, ctx) {
     if (input.window_minutes <= input.max_delay_minutes) {
       throw new TelemcpError('invalid_input', `window_minutes (${input.window_minutes}) must be greater than max_delay_minutes (${input.max_delay_minutes}).`, {
@@ -138,7 +140,7 @@ export const elkFilebeatStatus = defineTool({
       });
     }
     const es = searchEngine(ctx);
-    const path = SearchEngine.encodeIndices(ctx.guarded.indices ?? '');
+    const path = SearchEngine.encodeIndices(ctx.guarded.get(INDEX_GUARD) ?? '');
     const now = Date.now();
     const lookbackStart = now - input.lookback_hours * 60 * MINUTE;
     const windowStart = now - input.window_minutes * MINUTE;
@@ -151,7 +153,8 @@ export const elkFilebeatStatus = defineTool({
     };
 
     // The Beat is asked in parallel and under a shorter deadline: it adds detail, it must not cost the whole answer.
-    const beatPromise = ctx.backends.beats ? beatSnapshot(ctx.backends.beats, ctx) : undefined;
+    const beats = ctx.backends.first(BEATS);
+    const beatPromise = beats ? beatSnapshot(beats, ctx) : undefined;
 
     const candidates = HOST_FIELDS.flatMap((f) => [f, `${f}.keyword`]);
     const caps = await es.get<FieldCaps>(`/${path}/_field_caps`, ctx.signal, {
@@ -162,7 +165,7 @@ export const elkFilebeatStatus = defineTool({
     const hostField = pickHostField(caps, input.host_field);
     const hasTimestamp = isDateField(caps, '@timestamp');
     if (hasTimestamp && !hostField) {
-      throw new TelemcpError('invalid_input', `No aggregatable host field in ${ctx.guarded.indices}${input.host_field ? ` (${input.host_field} is missing or not a keyword)` : ''}.`, {
+      throw new TelemcpError('invalid_input', `No aggregatable host field in ${ctx.guarded.get(INDEX_GUARD)}${input.host_field ? ` (${input.host_field} is missing or not a keyword)` : ''}.`, {
         hint: `Pass host_field as one of ${HOST_FIELDS.join(', ')} that these indices map as keyword, or point index_pattern at Filebeat indices.`,
       });
     }
@@ -237,7 +240,7 @@ export const elkFilebeatStatus = defineTool({
     }
     if (silent.length || delayed.length) {
       advice.add(
-        `On the affected hosts (${[...silent, ...delayed].slice(0, 5).map((h) => h.host).join(', ')}): check the Filebeat service (systemctl status filebeat) and its log for output errors, the network path to its output (Logstash 5044 or Elasticsearch 9200), and whether Logstash is backpressured (elk_logstash_health). Check the data: GET ${ctx.guarded.indices}/_search sorted by @timestamp for that host.`,
+        `On the affected hosts (${[...silent, ...delayed].slice(0, 5).map((h) => h.host).join(', ')}): check the Filebeat service (systemctl status filebeat) and its log for output errors, the network path to its output (Logstash 5044 or Elasticsearch 9200), and whether Logstash is backpressured (elk_logstash_health). Check the data: GET ${ctx.guarded.get(INDEX_GUARD)}/_search sorted by @timestamp for that host.`,
       );
     }
     if (delayed.some((h) => h.last_ingested_minutes_ago !== undefined && h.last_ingested_minutes_ago <= input.max_delay_minutes)) {
@@ -252,7 +255,7 @@ export const elkFilebeatStatus = defineTool({
 
     findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
     const status: 'green' | 'yellow' | 'red' | 'empty' = docsInLookback === 0 ? 'empty' : findings.some((f) => f.severity === 'critical') ? 'red' : findings.length ? 'yellow' : 'green';
-    if (status === 'empty') advice.add(`No Filebeat events in ${ctx.guarded.indices} for the last ${input.lookback_hours} h: check index_pattern (FILEBEAT_INDEX_PATTERN), that Filebeat ships to this cluster, and the index names (elk_indices_summary).`);
+    if (status === 'empty') advice.add(`No Filebeat events in ${ctx.guarded.get(INDEX_GUARD)} for the last ${input.lookback_hours} h: check index_pattern (FILEBEAT_INDEX_PATTERN), that Filebeat ships to this cluster, and the index names (elk_indices_summary).`);
     if (status === 'green') advice.add('Every known host reported within the delay threshold; no action needed.');
     const truncated = unlisted > 0 || silent.length > MAX_LISTED || delayed.length > MAX_LISTED || reporting.length > MAX_REPORTING_LISTED;
 
@@ -260,11 +263,11 @@ export const elkFilebeatStatus = defineTool({
       status,
       summary:
         status === 'empty'
-          ? `No events in ${ctx.guarded.indices} in the last ${input.lookback_hours} h`
+          ? `No events in ${ctx.guarded.get(INDEX_GUARD)} in the last ${input.lookback_hours} h`
           : `${hostsKnown} host(s) seen in ${input.lookback_hours} h: ${reporting.length + unlisted} reporting, ${delayed.length} delayed (> ${input.max_delay_minutes} min), ${silent.length} silent (nothing in ${input.window_minutes} min)${lag ? `; ingest lag p95 ${lag.p95} s` : ''}`,
       window,
       metrics: {
-        index_pattern: ctx.guarded.indices ?? '',
+        index_pattern: ctx.guarded.get(INDEX_GUARD) ?? '',
         ...(hostField ? { host_field: hostField } : {}),
         hosts_known: hostsKnown,
         hosts_reporting: reporting.length + unlisted,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../tool.js';
+import { defineTool, target } from '../tool.js';
+import { INDEX_GUARD } from '../../backends/elasticsearch/module.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { HEALTH_RANK, decodeOffsetCursor, encodeOffsetCursor, formatBytes, num, searchEngine } from './common.js';
 
@@ -31,7 +32,7 @@ export const elkIndicesSummary = defineTool({
   name: 'elk_indices_summary',
   title: 'Elasticsearch indices summary',
   description:
-    'Indices matching a pattern (default: the allowed patterns) with health, docs, store size and shard counts, sorted by size, docs or name. Unhealthy indices are counted in the summary.',
+    'Indices matching a pattern, with health, docs, store size and shards, sorted by size, docs or name; unhealthy ones counted.',
   toolset: 'elk',
   leastRole: 'elk_viewer',
   input: z
@@ -57,11 +58,11 @@ export const elkIndicesSummary = defineTool({
     next_cursor: z.string().optional(),
     recommendation: z.array(z.string()),
   }),
-  targets: (input, config) => ({ indices: input.index_pattern ?? config.ALLOWED_INDEX_PATTERNS.join(',') }),
+  targets: (input, config) => [target(INDEX_GUARD, input.index_pattern ?? config.ALLOWED_INDEX_PATTERNS.join(','))],
   async handler(input, ctx) {
     const es = searchEngine(ctx);
     const offset = decodeOffsetCursor(input.cursor);
-    const rows = await es.get<CatIndex[]>(`/_cat/indices/${SearchEngine.encodeIndices(ctx.guarded.indices ?? '')}`, ctx.signal, {
+    const rows = await es.get<CatIndex[]>(`/_cat/indices/${SearchEngine.encodeIndices(ctx.guarded.get(INDEX_GUARD) ?? '')}`, ctx.signal, {
       format: 'json',
       bytes: 'b',
       expand_wildcards: 'open',

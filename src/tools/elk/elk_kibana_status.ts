@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
 import { sanitizeText } from '../../security/sanitize.js';
+import { KIBANA } from '../../backends/kibana/module.js';
 import type { KibanaBackend, KibanaLevel, KibanaServiceStatus, KibanaStatusBody } from '../../backends/kibana/kibana.js';
 import { defineTool, type ToolContext } from '../tool.js';
 import { num } from './common.js';
@@ -30,7 +31,7 @@ function level(value: unknown): KibanaLevel {
 }
 
 function kibana(ctx: ToolContext): KibanaBackend {
-  const backend = ctx.backends.kibana;
+  const backend = ctx.backends.first(KIBANA);
   if (!backend) throw new TelemcpError('backend_unavailable', 'No Kibana is configured.', { hint: 'Set KIBANA_URL (and read-only credentials) to enable elk_kibana_status.' });
   return backend;
 }
@@ -39,7 +40,7 @@ export const elkKibanaStatus = defineTool({
   name: 'elk_kibana_status',
   title: 'Kibana status',
   description:
-    "Kibana's /api/status: overall level (available/degraded/unavailable/critical), core services (elasticsearch, savedObjects), version, load, and plugins that are not available when include_plugins is true; with fix steps.",
+    "Kibana health from /api/status: overall level, core services (elasticsearch, savedObjects), version, load, unavailable plugins with include_plugins; with fix steps.",
   toolset: 'kibana',
   leastRole: 'elk_viewer',
   input: z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
 import { sanitizeText } from '../../security/sanitize.js';
+import { LOGSTASH } from '../../backends/logstash/module.js';
 import type { FlowWindow, LogstashBackend, LogstashNodeStats, LogstashPipelineStats, LogstashPluginStats } from '../../backends/logstash/logstash.js';
 import { defineTool, type ToolContext } from '../tool.js';
 import { formatBytes, num } from './common.js';
@@ -47,7 +48,7 @@ const pipelineOut = z.object({
 type PipelineOut = z.infer<typeof pipelineOut>;
 
 function logstash(ctx: ToolContext): LogstashBackend {
-  const backend = ctx.backends.logstash;
+  const backend = ctx.backends.first(LOGSTASH);
   if (!backend) throw new TelemcpError('backend_unavailable', 'No Logstash is configured.', { hint: 'Set LOGSTASH_URL (the monitoring API, port 9600) to enable elk_logstash_health.' });
   return backend;
 }
@@ -130,7 +131,7 @@ export const elkLogstashHealth = defineTool({
   name: 'elk_logstash_health',
   title: 'Logstash health',
   description:
-    'Logstash monitoring API: per pipeline events in/filtered/out, rates, queue and backpressure, reload failures, dead-letter queue, output errors, JVM heap. Detects stuck pipelines (events in, none out) and names the busiest plugin.',
+    'Logstash pipelines: events in/filtered/out, rates, queue and backpressure, reload failures, dead-letter queue, output errors, JVM heap. Flags stuck pipelines and the busiest plugin.',
   toolset: 'logstash',
   leastRole: 'elk_operator',
   input: z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../tool.js';
+import { defineTool, target } from '../tool.js';
+import { INDEX_GUARD, QUERY_DSL_GUARD } from '../../backends/elasticsearch/module.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { num, searchEngine } from './common.js';
 import { describeBackendError } from '../../backends/error-summary.js';
@@ -41,7 +42,7 @@ export const elkQuery = defineTool({
   name: 'elk_query',
   title: 'Elasticsearch query DSL (operator)',
   description:
-    'Raw search request body (query DSL and aggregations) against allowed indices, for power users. Scripts, cross-index lookups, scroll/PIT and oversized aggregations are refused; size ≤ 100. Prefer the structured tools.',
+    'Raw query DSL search (query, aggs) on allowed indices; prefer the structured tools. Scripts, cross-index lookups, scroll/PIT and oversized aggregations are refused; size ≤ 100.',
   toolset: 'elk',
   leastRole: 'elk_operator',
   input: z
@@ -63,11 +64,11 @@ export const elkQuery = defineTool({
     hits: z.array(z.object({ index: z.string(), id: z.string(), score: z.number().nullable().optional(), source: z.unknown().optional(), fields: z.unknown().optional(), sort: z.array(z.unknown()).optional() })),
     truncated: z.boolean(),
   }),
-  targets: (input) => ({ indices: input.index_pattern, queryDsl: input.body }),
+  targets: (input) => [target(INDEX_GUARD, input.index_pattern), target(QUERY_DSL_GUARD, input.body)],
   async handler(_input, ctx) {
     const es = searchEngine(ctx);
-    const body = { size: 10, ...ctx.guarded.queryDsl };
-    const res = await es.post<SearchResponse>(`/${SearchEngine.encodeIndices(ctx.guarded.indices ?? '')}/_search`, body, ctx.signal, {
+    const body = { size: 10, ...ctx.guarded.get(QUERY_DSL_GUARD) };
+    const res = await es.post<SearchResponse>(`/${SearchEngine.encodeIndices(ctx.guarded.get(INDEX_GUARD) ?? '')}/_search`, body, ctx.signal, {
       expand_wildcards: 'open',
       allow_partial_search_results: true,
     });

@@ -4,7 +4,8 @@ import type { LogQuery, LogSample, LogSource } from '../../backends/capabilities
 import type { ToolContext } from '../tool.js';
 import { resolveLogSource } from './sources.js';
 import { isDemoDataset } from '../../store/demo.js';
-import { globMatches } from '../../security/index-guard.js';
+import { STORE_READER } from '../../backends/embedded/module.js';
+import { globMatches } from '../../security/glob.js';
 
 /** Inputs every log-analysis tool shares, so the model learns them once. */
 export const logScopeInput = {
@@ -54,7 +55,7 @@ export function scopedRequest(
 export function describeSource(ctx: Pick<ToolContext, 'backends'>, source: LogSource, scope: string): z.infer<typeof sourceOut> {
   const patterns = scope.split(',').map((p) => p.trim());
   const demo =
-    source.kind === 'embedded' && (ctx.backends.store?.datasets() ?? []).some((d) => isDemoDataset(d.name) && patterns.some((p) => globMatches(p, d.name)));
+    source.kind === 'embedded' && (ctx.backends.first(STORE_READER)?.datasets() ?? []).some((d) => isDemoDataset(d.name) && patterns.some((p) => globMatches(p, d.name)));
   return { name: source.name, kind: source.kind, scope, ...(demo ? { demo_data: true } : {}) };
 }
 

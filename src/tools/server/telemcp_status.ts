@@ -3,36 +3,16 @@ import { defineTool } from '../tool.js';
 import { VERSION } from '../../core/version.js';
 import { isDemoDataset } from '../../store/demo.js';
 import { describeRetentionPass } from '../../store/retention.js';
+import { STORE_READER } from '../../backends/embedded/module.js';
 
 /** Datasets listed for the embedded store; the rest are counted. */
 const MAX_DATASETS = 20;
-
-const BACKEND_SETTINGS = [
-  ['elasticsearch', 'ES_URL'],
-  ['opensearch', 'OPENSEARCH_URL'],
-  ['kibana', 'KIBANA_URL'],
-  ['logstash', 'LOGSTASH_URL'],
-  ['beats', 'BEATS_STATS_URL'],
-  ['prometheus', 'PROMETHEUS_URL'],
-  ['alertmanager', 'ALERTMANAGER_URL'],
-  ['loki', 'LOKI_URL'],
-  ['victorialogs', 'VICTORIALOGS_URL'],
-] as const;
-
-/** Host and port only: a configured URL may carry credentials or internal paths. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'invalid';
-  }
-}
 
 export const telemcpStatus = defineTool({
   name: 'telemcp_status',
   title: 'telemcp status',
   description:
-    'What this telemcp server can investigate: configured backends, your role, limits. Call it first when unsure which tools apply.',
+    'What this server can investigate: configured backends, your role, limits. Call it first when unsure which tools apply.',
   toolset: 'server',
   leastRole: 'elk_viewer',
   openWorld: false,
@@ -59,12 +39,12 @@ export const telemcpStatus = defineTool({
     limits: z.object({ max_response_bytes: z.number(), rate_limit_per_minute: z.number(), backend_timeout_ms: z.number(), allowed_index_patterns: z.array(z.string()) }),
   }),
   async handler(_input, ctx) {
-    const backends: { name: string; configured: boolean; host?: string }[] = BACKEND_SETTINGS.map(([name, key]) => {
-      const url = ctx.config[key];
-      return url ? { name, configured: true, host: hostOf(url) } : { name, configured: false };
+    // Every known backend: its configured instances, or the kind alone when none is.
+    const backends = ctx.backends.modules.flatMap((m): { name: string; configured: boolean; host?: string }[] => {
+      const instances = ctx.backends.instances.filter((i) => i.kind === m.kind);
+      return instances.length ? instances.map((i) => ({ name: i.name, configured: true, ...(i.host ? { host: i.host } : {}) })) : [{ name: m.kind, configured: false }];
     });
-    const store = ctx.backends.store;
-    if (store) backends.push({ name: 'embedded', configured: true });
+    const store = ctx.backends.first(STORE_READER);
     const configured = backends.filter((b) => b.configured).map((b) => b.name);
     const datasets = store?.datasets() ?? [];
     const retention = store?.retention();

@@ -4,8 +4,9 @@
  * `_resolve/index` says an expression really reaches (aliases and data streams included).
  * The caller sends `expand_wildcards=open` and calls checkResolvedIndices before searching.
  */
-import { TelemcpError } from '../core/errors.js';
-import { quoteForMessage as quote } from './strict-json.js';
+import { TelemcpError } from '../../core/errors.js';
+import { quoteForMessage as quote } from '../../security/strict-json.js';
+import { globMatches } from '../../security/glob.js';
 
 /**
  * `GET /_resolve/index/<expr>` (Elasticsearch 7.9+ and OpenSearch 1.0+). The specification
@@ -135,33 +136,6 @@ export function isVisibleConcreteIndex(name: string, allow: readonly string[]): 
   if (isCoveredByAllowlist(name, allow)) return true;
   const backing = /^\.ds-(.+?)-(?:\d{4}\.\d{2}\.\d{2}-)?\d{6}$/.exec(name);
   return backing !== null && isCoveredByAllowlist(backing[1], allow);
-}
-
-/**
- * `*`-only glob match, iterative: on a mismatch, retry from the last `*` with one more
- * character consumed. O(len(glob) × len(text)) at worst and no regex built from input.
- */
-export function globMatches(glob: string, text: string): boolean {
-  let g = 0;
-  let t = 0;
-  let star = -1;
-  let starText = 0;
-  while (t < text.length) {
-    if (g < glob.length && glob[g] === '*') {
-      star = g++;
-      starText = t;
-    } else if (g < glob.length && glob[g] === text[t]) {
-      g++;
-      t++;
-    } else if (star !== -1) {
-      g = star + 1;
-      t = ++starText;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.length && glob[g] === '*') g++;
-  return g === glob.length;
 }
 
 /** parseIndexExpression, then every name must be covered; returns the names. */

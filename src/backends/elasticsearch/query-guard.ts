@@ -15,9 +15,9 @@
  * - Numbers that cap cost must be JSON integers: ES coerces `"size":"100000"` from a string,
  *   so strings are refused rather than trusted to mean what they look like.
  */
-import { TelemcpError } from '../core/errors.js';
-import { PROTOTYPE_KEYS, formatJsonPath, quoteForMessage } from './strict-json.js';
-import { regexpProblem, regexpStartsAnywhere } from './regexp-cost.js';
+import { TelemcpError } from '../../core/errors.js';
+import { PROTOTYPE_KEYS, formatJsonPath, quoteForMessage } from '../../security/strict-json.js';
+import { regexpProblem, regexpStartsAnywhere } from '../../security/regexp-cost.js';
 
 export interface QueryLimits {
   /** Largest `size` (hits returned). */

@@ -1,0 +1,25 @@
+import type { Config } from '../config/load.js';
+import { LOG_SOURCE } from './capabilities.js';
+import type { BackendModule } from './module.js';
+import { elasticsearchModule, opensearchModule } from './elasticsearch/module.js';
+import { kibanaModule } from './kibana/module.js';
+import { logstashModule } from './logstash/module.js';
+import { beatsModule } from './beats/module.js';
+import { embeddedModule } from './embedded/module.js';
+
+/**
+ * Every backend telemcp knows: the one place a backend is added. Order matters once: the
+ * embedded store comes last, because `EMBEDDED_STORE=auto` turns it on only when no module
+ * before it provides a log source.
+ */
+export const BACKEND_MODULES: readonly BackendModule[] = [elasticsearchModule, opensearchModule, kibanaModule, logstashModule, beatsModule, embeddedModule];
+
+/**
+ * Whether this configuration serves the embedded store, decided without opening it (the stdio
+ * readers prepare its demo data before they build anything): `auto` means exactly when no other
+ * configured module provides a log source.
+ */
+export function embeddedStoreOn(config: Config): boolean {
+  if (config.EMBEDDED_STORE !== 'auto') return config.EMBEDDED_STORE === 'on';
+  return !BACKEND_MODULES.some((m) => m !== embeddedModule && m.provides.includes(LOG_SOURCE) && m.configured(config));
+}
