@@ -27,6 +27,8 @@ export interface TestPki {
   expired: CertPair;
   /** SAN DNS:wrong.example only, signed by the CA, valid now. */
   wrongSan: CertPair;
+  /** A client certificate (extendedKeyUsage clientAuth) signed by the CA, for mTLS; `keyPath`/`certPath` are what ES_CLIENT_KEY/ES_CLIENT_CERT point at. */
+  client: CertPair & { keyPath: string; certPath: string };
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -50,6 +52,9 @@ export function makeTestPki(): TestPki {
   signNow('valid', 'good.ext');
   csr('wrong', 'wrong.example');
   signNow('wrong', 'wrong.ext');
+  writeFileSync(join(dir, 'client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
+  csr('client', 'telemcp');
+  signNow('client', 'client.ext');
 
   // OpenSSL 3.0's `x509 -req` cannot back-date; `openssl ca` takes explicit start/end dates.
   csr('expired', '127.0.0.1');
@@ -82,7 +87,7 @@ export function makeTestPki(): TestPki {
   openssl(['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'expired.csr', '-out', 'expired.pem', '-startdate', '20200101000000Z', '-enddate', '20200201000000Z', '-extensions', 'leaf', '-notext'], dir);
 
   const pair = (name: string): CertPair => ({ key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') });
-  return { dir, caPath: join(dir, 'ca.pem'), valid: pair('valid'), expired: pair('expired'), wrongSan: pair('wrong') };
+  return { dir, caPath: join(dir, 'ca.pem'), valid: pair('valid'), expired: pair('expired'), wrongSan: pair('wrong'), client: { ...pair('client'), keyPath: join(dir, 'client.key'), certPath: join(dir, 'client.pem') } };
 }
 
 export interface TlsForwarderOptions {
@@ -90,6 +95,8 @@ export interface TlsForwarderOptions {
   cert: CertPair;
   /** When set, requests without exactly these Basic credentials get Elasticsearch's 401. */
   requireBasic?: { username: string; password: string };
+  /** When set (a CA's PEM path), the handshake demands a client certificate signed by that CA (mTLS). */
+  requireClientCertFrom?: string;
 }
 
 /** https → http forwarder; streams both ways and keeps every request's headers. */
@@ -102,7 +109,8 @@ export class TlsForwarder {
 
   constructor(private readonly opts: TlsForwarderOptions) {
     const upstream = new URL(opts.upstream);
-    this.server = https.createServer({ key: opts.cert.key, cert: opts.cert.cert }, (req, res) => {
+    const mtls = opts.requireClientCertFrom ? { requestCert: true, rejectUnauthorized: true, ca: readFileSync(opts.requireClientCertFrom) } : {};
+    this.server = https.createServer({ key: opts.cert.key, cert: opts.cert.cert, ...mtls }, (req, res) => {
       this.received.push({ ...req.headers });
       this.requests.push(`${req.method} ${req.url}`);
       const expected = opts.requireBasic && `Basic ${Buffer.from(`${opts.requireBasic.username}:${opts.requireBasic.password}`).toString('base64')}`;

@@ -31,6 +31,7 @@ describe('TLS to the backend (R-07, R-08) and credentials (A-09), real Elasticse
   let expired: TlsForwarder;
   let wrongSan: TlsForwarder;
   let basicAuth: TlsForwarder;
+  let mutual: TlsForwarder;
   const apps: App[] = [];
 
   const app = (settings: Record<string, string>): App => {
@@ -57,11 +58,12 @@ describe('TLS to the backend (R-07, R-08) and credentials (A-09), real Elasticse
     expired = await new TlsForwarder({ upstream: esUrl, cert: pki.expired }).start();
     wrongSan = await new TlsForwarder({ upstream: esUrl, cert: pki.wrongSan }).start();
     basicAuth = await new TlsForwarder({ upstream: esUrl, cert: pki.valid, requireBasic: { username: USERNAME, password: PASSWORD } }).start();
+    mutual = await new TlsForwarder({ upstream: esUrl, cert: pki.valid, requireClientCertFrom: pki.caPath }).start();
   });
 
   afterAll(async () => {
     for (const a of apps) await a.close();
-    for (const f of [valid, expired, wrongSan, basicAuth]) await f?.stop();
+    for (const f of [valid, expired, wrongSan, basicAuth, mutual]) await f?.stop();
   });
 
   it('verifies by default: a certificate from an unknown CA is backend_tls_error, and the readiness probe fails too', async () => {
@@ -110,6 +112,17 @@ describe('TLS to the backend (R-07, R-08) and credentials (A-09), real Elasticse
     expect(ready).toMatchObject({ ready: true, insecure_settings: ['ES_VERIFY_TLS=false'] });
     const metrics = await a.rt.metrics.registry.getSingleMetricAsString('mcp_insecure_setting');
     expect(metrics).toMatch(/mcp_insecure_setting\{name="ES_VERIFY_TLS"\} 1/);
+  });
+
+  it('mTLS: without ES_CLIENT_CERT/ES_CLIENT_KEY the handshake is refused; with them the real cluster answers', async () => {
+    const without = app({ ES_URL: mutual.url, ES_CA_CERT: pki.caPath });
+    const err = await callErr(without, 'elk_cluster_health', {}, CALLERS.viewer);
+    expect(['backend_tls_error', 'backend_unavailable']).toContain(err.error.code);
+    expect(mutual.received).toHaveLength(0);
+    const withCert = app({ ES_URL: mutual.url, ES_CA_CERT: pki.caPath, ES_CLIENT_CERT: pki.client.certPath, ES_CLIENT_KEY: pki.client.keyPath });
+    const result = await callOk<HealthResult>(withCert, 'elk_cluster_health', {}, CALLERS.viewer);
+    expect(result.metrics.number_of_nodes).toBe(1);
+    expect(mutual.received.length).toBeGreaterThan(0);
   });
 
   it('ES_USERNAME/ES_PASSWORD are sent as HTTP Basic credentials', async () => {
