@@ -2,12 +2,11 @@ import { resolve } from 'node:path';
 import { insecureSettings, secretKeys, type Config } from './config/load.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { buildBackends, type StoreRole } from './backends/backends.js';
-import { STORE_WRITER } from './backends/embedded/module.js';
-import type { LogStore } from './store/log-store.js';
+import { STORE_SERVICE, type EmbeddedStore } from './backends/embedded/service.js';
 import { FileAuditSink } from './security/audit.js';
 import { KeyRing, KeysFileWatcher, ensureLocalKey, type LocalKey } from './security/api-keys.js';
 import { RateLimiter } from './security/rate-limit.js';
-import { registerSecret } from './security/redact.js';
+import { registerSecret } from './core/redact.js';
 import { Metrics } from './telemetry/metrics.js';
 import { ToolRegistry } from './tools/registry.js';
 import { TOOLSETS, assertKnownToolsets } from './tools/toolsets.js';
@@ -22,8 +21,11 @@ export interface App {
   localKey?: LocalKey;
   /** Settings that weaken security, surfaced at start-up, in /readyz and as a metric. */
   insecure: string[];
-  /** The embedded store for writing, in the one process that writes it (HTTP ingest, demo load, retention). */
-  storeWriter?: LogStore;
+  /**
+   * The embedded store service, when this configuration serves the store: HTTP ingest writes
+   * through it, and the CLI starts it (the writer's lock, demo load and retention; a reader's demo).
+   */
+  store?: EmbeddedStore;
   close: () => Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boo
     refreshKeys,
     localKey,
     insecure,
-    storeWriter: backends.first(STORE_WRITER),
+    store: backends.first(STORE_SERVICE),
     close: async () => {
       await backends.close();
       audit.close();

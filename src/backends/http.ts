@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { TelemcpError } from '../core/errors.js';
 import { sleep } from '../core/sleep.js';
-import { redactString } from '../security/redact.js';
+import { redactString } from '../core/redact.js';
 import { sanitizeText } from '../security/sanitize.js';
 import { describeBackendError } from './error-summary.js';
 import type { Connection } from '../config/connection.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/load.js';
 import type { SettingsFragment } from '../config/fragment.js';
-import type { Connection } from '../config/connection.js';
+import { connectionSettings, type AuthScheme, type Connection } from '../config/connection.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { BackendConnection } from './http.js';
 
@@ -83,4 +83,39 @@ export function hostOf(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A client one HTTP backend answers through: it can be probed for readiness and closed. */
+export interface ProbedClient {
+  ping(signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The module of a backend with one instance and one client (Kibana, Logstash, a Beat): its
+ * connection settings under `prefix`, built when `<prefix>_URL` is set, providing the client.
+ */
+export function singleClientModule<C extends ProbedClient>(m: {
+  kind: string;
+  description: string;
+  prefix: string;
+  auth: readonly AuthScheme[];
+  provides: Capability<C>;
+  client: (connection: BackendConnection) => C;
+}): BackendModule {
+  const settings = connectionSettings(m.prefix, m.auth);
+  return {
+    kind: m.kind,
+    description: m.description,
+    provides: [m.provides],
+    enable: `set ${m.prefix}_URL`,
+    configured: (config) => settings.read(config) !== undefined,
+    settings: () => ({ fragment: settings, problems: [] }),
+    build(config, ctx) {
+      const conn = settings.read(config);
+      if (!conn) return [];
+      const client = m.client(ctx.connection(conn, m.kind));
+      return [{ kind: m.kind, name: m.kind, host: hostOf(conn.url), provides: new Map([[m.provides, client]]), probe: (s) => client.ping(s), close: () => client.close() }];
+    },
+  };
 }

@@ -4,9 +4,9 @@ import { loadConfig } from '../settings.js';
 import { assertKnownToolsets } from '../tools/toolsets.js';
 import { createLogger } from '../core/logger.js';
 import { frontDoorMaxDepth, parseStrictJson } from '../security/strict-json.js';
-import { redactString } from '../security/redact.js';
+import { redactString } from '../core/redact.js';
 import { TelemcpError } from '../core/errors.js';
-import { TOOL_ROLES, type ToolRole } from '../security/roles.js';
+import { TOOL_ROLES, type ToolRole } from '../core/roles.js';
 import { invokeTool, recordRefusal } from '../tools/invoke.js';
 import { createHttpServer } from '../server/http.js';
 import { isLoopbackBind } from '../server/origin-check.js';
@@ -51,7 +51,7 @@ export async function runCommand(command: string, rest: string[], values: CliVal
         const app = buildApp(config, { storeRole: 'reader' });
         // stdout carries the protocol: the store's start-up goes to the log (stderr) only, and a
         // client's initialize is answered while the demo data loads (first start only).
-        void prepareReadersStore(config, app.rt.log).catch((err: unknown) => app.rt.log.error({ err }, 'embedded store start-up failed'));
+        void prepareReadersStore(app, app.rt.log).catch((err: unknown) => app.rt.log.error({ err }, 'embedded store start-up failed'));
         await serveStdio(app);
         await app.close();
         return;
@@ -122,7 +122,7 @@ export async function runCommand(command: string, rest: string[], values: CliVal
       }
       const app = buildApp(config, { storeRole: 'reader' });
       // As `serve` does: an empty embedded store gets the demo dataset, so a first call has logs to read.
-      await prepareReadersStore(config, app.rt.log);
+      await prepareReadersStore(app, app.rt.log);
       const result = await invokeTool(app.rt, tool, input, { id: 'cli', role, transport: 'cli' });
       const out = result.ok ? { ok: true, tool_name: result.toolName, data: result.data } : { ok: false, tool_name: result.toolName, error: result.error };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

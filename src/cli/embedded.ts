@@ -1,14 +1,10 @@
-import { resolve } from 'node:path';
 import type { App } from '../app.js';
-import { embeddedStoreOn } from '../settings.js';
-import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
-import { loadDemoData, type DemoLoad } from '../store/demo.js';
-import { LazyStoreReader } from '../store/lazy-reader.js';
-import { isDataDirInUse } from '../store/lock.js';
-import { openLogStore } from '../store/log-store.js';
+import type { DemoLoad } from '../store/demo.js';
 import { describeRetentionPass, type RetentionReport } from '../store/retention.js';
+import { seedDemoData } from './demo-data.js';
 
+/** What the banner tells about the embedded store. */
 export interface EmbeddedStart {
   file: string;
   records: number;
@@ -19,64 +15,30 @@ export interface EmbeddedStart {
 }
 
 /**
- * Brings the embedded store into service in its writer (`telemcp serve` over HTTP): on first
- * start (an empty store, DEMO_DATA on) it loads the demo dataset so every log tool answers at
- * once, then runs a first retention pass before anything is counted (the banner tells what the
- * store holds, not what it held before the pass) and keeps retention running in the background.
+ * Starts the embedded store in its writer (`telemcp serve` over HTTP): the store service takes
+ * the DATA_DIR lock, loads the demo dataset into an empty store and runs retention
+ * (backends/embedded/service.ts); this gives it the demo and says what the store holds.
  * Undefined when the store is off.
  */
 export async function startEmbeddedStore(app: App, log: Logger, now = new Date()): Promise<EmbeddedStart | undefined> {
-  const store = app.storeWriter;
-  if (!store) return undefined;
-  const config = app.rt.config;
-  let demo: DemoLoad | undefined;
-  if (config.DEMO_DATA && store.datasets().length === 0) {
-    demo = await loadDemoData(store, now);
-    log.info({ records: demo.records, datasets: demo.datasets.length, incident_start: demo.incident.start }, 'embedded store was empty: demo dataset loaded');
-  }
-  await store.startRetention({ days: config.RETENTION_DAYS, log, onPass: (pass) => app.rt.metrics.retentionDeleted.inc(pass.deleted) });
-  const datasets = store.datasets();
+  if (!app.store) return undefined;
+  const start = await app.store.startWriter({ demo: seedDemoData, log, now });
   return {
-    file: resolve(store.file),
-    records: datasets.reduce((n, d) => n + d.records, 0),
-    datasets: datasets.length,
-    ...(demo ? { demo } : {}),
-    retentionDays: config.RETENTION_DAYS,
-    retention: store.retention(),
+    file: start.file,
+    records: start.summary.datasets.reduce((n, d) => n + d.records, 0),
+    datasets: start.summary.datasets.length,
+    ...(start.demo ? { demo: start.demo } : {}),
+    retentionDays: app.rt.config.RETENTION_DAYS,
+    retention: start.summary.retention,
   };
 }
 
 /**
- * For the processes that only read the store (stdio servers, `telemcp call`): a store that is
- * missing or empty gets the demo dataset, as `serve` gives it, so a first call has logs to read.
- * The lock is taken only for that load and released at once; when another process holds it,
- * that process is the writer and loads the demo itself.
+ * For the processes that only read the store (stdio servers, `telemcp call`): an empty store
+ * gets the demo dataset, as `serve` gives it, unless a writer runs beside them (the service says how).
  */
-export async function prepareReadersStore(config: Config, log: Logger, now = new Date()): Promise<DemoLoad | undefined> {
-  if (!embeddedStoreOn(config) || !config.DEMO_DATA) return undefined;
-  const reader = new LazyStoreReader(config.DATA_DIR);
-  try {
-    if (reader.datasets().length > 0) return undefined;
-  } catch {
-    // A store of an older version cannot be read before it is upgraded: the writer below upgrades it.
-  } finally {
-    reader.close();
-  }
-  let writer;
-  try {
-    writer = openLogStore({ dataDir: config.DATA_DIR });
-  } catch (err) {
-    if (isDataDirInUse(err)) return undefined;
-    throw err;
-  }
-  try {
-    if (writer.datasets().length > 0) return undefined;
-    const demo = await loadDemoData(writer, now);
-    log.info({ records: demo.records, datasets: demo.datasets.length, incident_start: demo.incident.start }, 'embedded store was empty: demo dataset loaded');
-    return demo;
-  } finally {
-    writer.close();
-  }
+export async function prepareReadersStore(app: App, log: Logger, now = new Date()): Promise<DemoLoad | undefined> {
+  return app.store?.prepareForReaders({ demo: seedDemoData, log, now });
 }
 
 /** The banner's lines about the embedded store: where it is, what it holds, what retention did, how to fill it. */

@@ -1,8 +1,8 @@
 import { TIME_INFERRED_ATTR } from '../ingest/bounds.js';
 import type { IngestRecord } from '../ingest/record.js';
 import { MAX_BATCH, type WriteResult } from '../store/log-store.js';
+import { SkippedBatch } from '../store/writer.js';
 import type { FileStats } from './ingest-report.js';
-import { SkippedBatch } from './ingest-writer.js';
 
 /**
  * Records of one input on their way into the store, in batches: a batch is one transaction,
@@ -10,7 +10,7 @@ import { SkippedBatch } from './ingest-writer.js';
  * holds a prefix of the input's records and nothing half-written. A batch goes when it is full,
  * and at least every second, so a slow stream (`tail -f app.log | telemcp ingest -`) is committed
  * as it comes rather than when it ends. Up to MAX_IN_FLIGHT batches are being written while the
- * next is read (the writer is a thread of its own: ingest-writer.ts); past that, the reader waits.
+ * next is read (the writer is a thread of its own: store/writer.ts); past that, the reader waits.
  */
 
 /** The store's largest batch: every commit waits for its sync (a few ms here), so fewer, larger ones go faster. */
@@ -25,7 +25,7 @@ export interface WriteFailure {
   fromLine: number;
 }
 
-/** Where batches go: the writer thread, or (in tests) a store called in place. */
+/** Where batches go: a chain of the store's writer thread (store/writer.ts), or (in tests) a store called in place. */
 export interface BatchSink {
   write(records: IngestRecord[]): WriteResult | Promise<WriteResult>;
 }

@@ -7,10 +7,10 @@ import { TelemcpError } from '../core/errors.js';
 import { MAX_DATASET_CHARS } from '../ingest/bounds.js';
 import { createFileRecordAssembler } from '../ingest/file-records.js';
 import { LOCK_FILE } from '../store/lock.js';
+import { StoreWriter, type WriteChain } from '../store/writer.js';
 import { FILE_FORMATS, INGEST_USAGE, STDIN, UsageError, parseIngestArgs, type IngestArgValues, type IngestArgs, type IngestInputArg } from './ingest-args.js';
 import { BATCH_RECORDS, BatchWriter } from './ingest-batch.js';
 import { describeReadError, openInput, type IngestInput } from './ingest-input.js';
-import { StoreWriter } from './ingest-writer.js';
 import { FileStats, SAMPLES_KEPT, renderJson, renderText, runStatus, type IngestReport } from './ingest-report.js';
 import { OpenError } from './open-failure.js';
 import { ProgressBar } from './progress.js';
@@ -93,7 +93,7 @@ function resumeCommand(path: string, gzip: boolean, nextLine: number, args: Inge
   return `${gzip ? `zcat ${quoted} | tail -n +${nextLine}` : `tail -n +${nextLine} ${quoted}`} | telemcp ingest - ${flags.join(' ')}`;
 }
 
-async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestArgs, writer: StoreWriter, control: Control, runStarted: number): Promise<{ stats: FileStats; writeFailed: boolean }> {
+async function ingestFile(input: IngestInput, arg: IngestInputArg, args: IngestArgs, writer: WriteChain, control: Control, runStarted: number): Promise<{ stats: FileStats; writeFailed: boolean }> {
   const started = Date.now();
   const stats = new FileStats(input.path, arg.dataset, runStarted);
   const batch = new BatchWriter(writer, stats, () => input.stop());
@@ -236,13 +236,15 @@ export async function runIngest(values: IngestArgValues & { help?: boolean }, po
   const files = args.inputs.map((a) => new FileStats(a.path, a.dataset, started));
   let report: IngestReport;
   try {
+    // One chain for the whole run: after a failed batch nothing later is stored, so the store keeps a prefix of the input.
+    const chain = writer.chain();
     for (let i = 0; i < inputs.length && !control.signal; i++) {
-      const { stats, writeFailed } = await ingestFile(inputs[i], args.inputs[i], args, writer, control, started);
+      const { stats, writeFailed } = await ingestFile(inputs[i], args.inputs[i], args, chain, control, started);
       files[i] = stats;
       if (writeFailed) break;
     }
     const touched = new Set(files.filter((f) => f.records > 0).map((f) => f.dataset));
-    report = { dataDir, files, datasets: (await writer.datasets()).filter((d) => touched.has(d.name)), elapsedMs: Date.now() - started, startedAt: started, interrupted: control.signal, ...serveContext(config) };
+    report = { dataDir, files, datasets: (await writer.summary()).datasets.filter((d) => touched.has(d.name)), elapsedMs: Date.now() - started, startedAt: started, interrupted: control.signal, ...serveContext(config) };
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

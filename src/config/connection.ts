@@ -68,16 +68,16 @@ const SUFFIX = {
 export function connectionSettings(prefix: string, auth: readonly AuthScheme[]): SettingsFragment & { read: (config: Readonly<Record<string, unknown>>) => Connection | undefined } {
   const key = (suffix: string) => `${prefix}_${suffix}`;
   const shape: z.ZodRawShape = {
-    [key(SUFFIX.url)]: optionalUrl,
-    ...(auth.includes('apiKey') ? { [key(SUFFIX.apiKey)]: optionalString } : {}),
-    ...(auth.includes('basic') ? { [key(SUFFIX.username)]: optionalString, [key(SUFFIX.password)]: optionalString } : {}),
-    ...(auth.includes('bearer') ? { [key(SUFFIX.bearerToken)]: optionalString } : {}),
-    [key(SUFFIX.caCertPath)]: optionalString,
-    [key(SUFFIX.clientCertPath)]: optionalString,
-    [key(SUFFIX.clientKeyPath)]: optionalString,
-    [key(SUFFIX.verifyTls)]: bool.default(true),
-    [key(SUFFIX.timeoutMs)]: z.preprocess((v) => (v === '' ? undefined : v), int(100, 600_000).optional()),
-    [key(SUFFIX.headers)]: headers,
+    [key(SUFFIX.url)]: optionalUrl.describe(`the instance's base URL (\`https://host:port\`); setting it turns the backend on`),
+    ...(auth.includes('apiKey') ? { [key(SUFFIX.apiKey)]: optionalString.describe('an API key, sent as `Authorization: ApiKey …`') } : {}),
+    ...(auth.includes('basic') ? { [key(SUFFIX.username)]: optionalString.describe(`Basic authentication: the user (a read-only one), with \`${key(SUFFIX.password)}\``), [key(SUFFIX.password)]: optionalString.describe(`Basic authentication: the password of \`${key(SUFFIX.username)}\``) } : {}),
+    ...(auth.includes('bearer') ? { [key(SUFFIX.bearerToken)]: optionalString.describe('a bearer token, sent as `Authorization: Bearer …`') } : {}),
+    [key(SUFFIX.caCertPath)]: optionalString.describe("a CA certificate file (PEM) the instance's TLS certificate is verified against"),
+    [key(SUFFIX.clientCertPath)]: optionalString.describe(`mTLS: the client certificate file (PEM), with \`${key(SUFFIX.clientKeyPath)}\``),
+    [key(SUFFIX.clientKeyPath)]: optionalString.describe(`mTLS: the client key file (PEM), with \`${key(SUFFIX.clientCertPath)}\``),
+    [key(SUFFIX.verifyTls)]: bool.default(true).describe('`false` skips TLS certificate verification: reported as insecure at start-up, in `/readyz` and as a metric'),
+    [key(SUFFIX.timeoutMs)]: z.preprocess((v) => (v === '' ? undefined : v), int(100, 600_000).optional()).describe('this instance\'s request deadline, in ms. Unset: `BACKEND_TIMEOUT_MS`'),
+    [key(SUFFIX.headers)]: headers.describe('extra headers on every request, `Name=value,…` (a mapping in YAML), such as a tenant\'s `X-Scope-OrgID=tenant-a`: fixed by configuration, never by a caller; `Authorization`, `Host`, `Cookie` and the other credential or framing headers are refused'),
   };
   // Extra headers may carry a token (a gateway's), so their values are kept like secrets.
   const secrets = [SUFFIX.apiKey, SUFFIX.password, SUFFIX.bearerToken, SUFFIX.headers].map(key).filter((k) => k in shape);
@@ -171,7 +171,7 @@ export function connectionInstances(
       return {
         problems,
         fragment: {
-          shape: Object.assign({ [`${prefix}_INSTANCES`]: list.optional() }, ...parts.map((p) => p.part.shape)),
+          shape: Object.assign({ [`${prefix}_INSTANCES`]: list.optional().describe(`named instances besides the default one, such as \`eu,us\`: each takes these settings under its own prefix (\`${instancePrefix(prefix, 'eu')}_URL\`, …) in env and YAML alike, and is a \`source\` of the tools that read this backend`) }, ...parts.map((p) => p.part.shape)),
           secrets: parts.flatMap((p) => p.part.secrets),
           problems: (r) => parts.flatMap((p) => p.part.problems?.(r) ?? []),
           insecure: (c) => parts.flatMap((p) => p.part.insecure?.(c) ?? []),

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { redactString, redactValue } from '../security/redact.js';
+import { redactString, redactValue } from './redact.js';
 
 export type Logger = pino.Logger;
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Role } from './roles.js';
-import { ROLES } from './roles.js';
+import type { Role } from '../core/roles.js';
+import { ROLES } from '../core/roles.js';
 
 export interface KeyRecord {
   sha256: Buffer;

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TelemcpError } from '../core/errors.js';
-import { redactValue } from './redact.js';
+import { redactValue } from '../core/redact.js';
 
 export interface AuditRecord {
   phase: 'before' | 'after';

@@ -1,4 +1,4 @@
-import { isSecretKeyName, redactString } from './redact.js';
+import { isSecretKeyName, redactString } from '../core/redact.js';
 import { sanitizeText } from './sanitize.js';
 
 /**

@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import { TelemcpError, type ErrorCode } from '../core/errors.js';
 import { frontDoorMaxDepth, jsonRpcIdOfRefused, parseStrictJson } from '../security/strict-json.js';
 import { recordRefusal } from '../tools/invoke.js';
-import { redactString } from '../security/redact.js';
+import { redactString } from '../core/redact.js';
 import type { Caller } from '../tools/tool.js';
 import { authenticate } from './auth.js';
 import { OriginPolicy } from './origin-check.js';
@@ -125,7 +125,7 @@ export function createHttpServer(app: App): HttpServer {
   registerRestRoutes(fastify, rt, callerOf);
   registerStreamableHttp(fastify, rt, callerOf);
   const sse = registerLegacySse(fastify, rt, callerOf);
-  registerIngestRoutes(fastify, { app, store: () => app.storeWriter });
+  registerIngestRoutes(fastify, { app, store: () => app.store });
 
   return {
     fastify,

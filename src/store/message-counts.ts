@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
  * reader thread like every read (backends/embedded/reader-worker.ts).
  */
 
-/** Where a filter's records are read from: log-store.ts's FROM … WHERE … over `logs`, and its parameters. */
+/** Where a filter's records are read from: queries.ts's FROM … WHERE … over `logs`, and its parameters. */
 export interface RecordAccess {
   sql: string;
   params: unknown[];

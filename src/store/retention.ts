@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { StoreConnection } from './connection.js';
 import { SEQ_BITS, SLOT_MS } from './schema.js';
 
 /**
@@ -23,11 +24,21 @@ export interface RetentionReport {
   lastPass?: RetentionPass;
 }
 
+export interface PruneResult {
+  deleted: number;
+  chunks: number;
+  /** Records deleted per dataset, most first. */
+  datasets: { name: string; deleted: number }[];
+}
+
 type Statements = (sql: string) => Database.Statement;
+
+/** Retention deletes this many rows per transaction, then lets queries and writes run. */
+const PRUNE_CHUNK = 5000;
 
 const CHUNK = 'SELECT id FROM temp.prune_chunk';
 const LABELS = `coalesce(service, '') AS service, coalesce(level, '') AS level, coalesce(host, '') AS host`;
-/** A slot's key range, as keyRange in log-store.ts: the slot's first and last millisecond. */
+/** A slot's key range, as keyRange in keys.ts: the slot's first and last millisecond. */
 const SLOT_KEYS = `id BETWEEN (CAST(? AS INTEGER) << ${SEQ_BITS}) AND ((CAST(? AS INTEGER) + 1) << ${SEQ_BITS}) - 1`;
 
 /** The temporary table one chunk's ids are collected in; created once per writing connection. */
@@ -35,12 +46,64 @@ export function preparePruning(db: Database.Database): void {
   db.exec('CREATE TEMP TABLE IF NOT EXISTS prune_chunk (id INTEGER PRIMARY KEY)');
 }
 
+/** Deletes what retention finds due, one pass at a time, and keeps the report of what it deleted. */
+export class Pruner {
+  private pruning?: Promise<PruneResult>;
+
+  constructor(
+    private readonly conn: StoreConnection,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Deletes records stored before `storedBefore` (epoch ms), `chunkRows` per transaction,
+   * yielding between chunks so that writes and reads waiting on this thread run in between. A
+   * second caller waits for the running pass instead of deleting alongside it.
+   */
+  async prune(storedBefore: number, chunkRows = PRUNE_CHUNK): Promise<PruneResult> {
+    if (this.pruning) return this.pruning;
+    this.pruning = this.run(storedBefore, chunkRows);
+    try {
+      return await this.pruning;
+    } finally {
+      this.pruning = undefined;
+    }
+  }
+
+  report(): RetentionReport {
+    return this.conn.guard(() => readRetentionReport((sql) => this.conn.statement(sql)));
+  }
+
+  private async run(storedBefore: number, chunkRows: number): Promise<PruneResult> {
+    const statement = (sql: string) => this.conn.statement(sql);
+    const perDataset = new Map<string, number>();
+    let deleted = 0;
+    let chunks = 0;
+    for (;;) {
+      const chunk = this.conn.guard(() => pruneStoredChunk(this.conn.db, statement, storedBefore, chunkRows));
+      let n = 0;
+      for (const [name, count] of chunk) {
+        perDataset.set(name, (perDataset.get(name) ?? 0) + count);
+        n += count;
+      }
+      deleted += n;
+      if (n > 0) chunks++;
+      if (n < chunkRows) break;
+      await new Promise((r) => setImmediate(r));
+      if (this.conn.closed) break;
+    }
+    const datasets = [...perDataset].map(([name, n]) => ({ name, deleted: n })).sort((a, b) => b.deleted - a.deleted || a.name.localeCompare(b.name));
+    if (deleted > 0 && !this.conn.closed) this.conn.guard(() => recordRetentionPass(this.conn.db, statement, { at: this.now(), deleted, datasets }));
+    return { deleted, chunks, datasets };
+  }
+}
+
 /**
  * One transaction: the `chunkRows` records stored longest ago, before `storedBefore`, leave the
  * table, the FTS index, the slot counts and the dataset summaries together. Returns what it
  * deleted per dataset (empty when nothing was due).
  */
-export function pruneStoredChunk(db: Database.Database, statement: Statements, storedBefore: number, chunkRows: number): Map<string, number> {
+function pruneStoredChunk(db: Database.Database, statement: Statements, storedBefore: number, chunkRows: number): Map<string, number> {
   const collect = statement(`INSERT INTO temp.prune_chunk (id) SELECT id FROM logs WHERE stored_at < ? ORDER BY stored_at LIMIT ?`);
   const clear = statement('DELETE FROM temp.prune_chunk');
   const perDataset = statement(`SELECT dataset, count(*) AS n FROM logs WHERE id IN (${CHUNK}) GROUP BY dataset`);
@@ -86,7 +149,7 @@ const TOTAL_KEY = 'retention_deleted_total';
 const LAST_KEY = 'retention_last_pass';
 
 /** Adds a pass that deleted records to the report kept in the store. */
-export function recordRetentionPass(db: Database.Database, statement: Statements, pass: RetentionPass): void {
+function recordRetentionPass(db: Database.Database, statement: Statements, pass: RetentionPass): void {
   const put = statement('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   db.transaction(() => {
     const total = readRetentionReport(statement).deletedTotal + pass.deleted;
@@ -95,7 +158,7 @@ export function recordRetentionPass(db: Database.Database, statement: Statements
   }).immediate();
 }
 
-export function readRetentionReport(statement: Statements): RetentionReport {
+function readRetentionReport(statement: Statements): RetentionReport {
   const rows = statement('SELECT key, value FROM store_meta WHERE key IN (?, ?)').all(TOTAL_KEY, LAST_KEY) as { key: string; value: string }[];
   const values = new Map(rows.map((r) => [r.key, r.value]));
   const last = values.get(LAST_KEY);

@@ -10,7 +10,7 @@ import type { IngestRecord } from '../ingest/record.js';
  */
 /**
  * The latest time the store keeps (2248-09-26): a record's key is its time in milliseconds times
- * 2^20 plus a sequence number (log-store.ts), which must fit SQLite's 63 bits. Times before 1970
+ * 2^20 plus a sequence number (keys.ts), which must fit SQLite's 63 bits. Times before 1970
  * are refused too: no log line is that old, and keys stay non-negative.
  */
 export const MAX_TS = 2 ** 43 - 1;

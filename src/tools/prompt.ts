@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ToolRole } from '../security/roles.js';
+import type { ToolRole } from '../core/roles.js';
 import { TOOL_NAME } from './tool.js';
 
 /** One message of a prompt, as MCP's prompts/get returns it (text only: a prompt here is a playbook). */

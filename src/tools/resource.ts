@@ -1,4 +1,4 @@
-import type { ToolRole } from '../security/roles.js';
+import type { ToolRole } from '../core/roles.js';
 
 /**
  * A saved search served as an MCP resource (resources/list, resources/read): a named tool call

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Role, ToolRole } from '../security/roles.js';
+import type { Role, ToolRole } from '../core/roles.js';
 import type { Config } from '../config/load.js';
 import type { Backends } from '../backends/backends.js';
 import type { Capability, GuardKey } from '../backends/module.js';
@@ -79,9 +79,16 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   name: string;
   title: string;
   description: string;
+  /**
+   * What the tool answers, in full, for the README's Tools table (scripts/readme-tables.ts, `npm run
+   * docs`); never sent in tools/list, so it may say more than `description`, which falls in for it.
+   */
+  readme?: string;
   /** Toolset folder this tool belongs to; visibility is decided per toolset. */
   toolset: string;
   leastRole: ToolRole;
+  /** Served only when a configured backend provides one of these (its toolset says how to enable one otherwise); absent: always served. */
+  requires?: readonly Capability<unknown>[];
   input: I;
   output: O;
   annotations: ToolAnnotations;

@@ -1,8 +1,4 @@
 import type { Backends } from '../backends/backends.js';
-import { SEARCH_ENGINE } from '../backends/elasticsearch/module.js';
-import { STORE_READER } from '../backends/embedded/module.js';
-import { KIBANA } from '../backends/kibana/module.js';
-import { LOGSTASH } from '../backends/logstash/module.js';
 import { ConfigError, type Config } from '../config/load.js';
 import type { AnyTool } from './tool.js';
 import type { AnyPrompt } from './prompt.js';
@@ -11,7 +7,7 @@ import { serverSavedSearches } from './server/saved-searches.js';
 import { investigateErrors } from './logs/investigate-errors.js';
 import { logSavedSearches } from './logs/saved-searches.js';
 import { serverTools } from './server/index.js';
-import { elkLogTools, elkTools } from './elk/index.js';
+import { elkTools } from './elk/index.js';
 import { elkKibanaStatus } from './elk/elk_kibana_status.js';
 import { elkLogstashHealth } from './elk/elk_logstash_health.js';
 import { adviceTools } from './advice/index.js';
@@ -32,56 +28,49 @@ export interface Toolset {
   narrowed?: (backends: Backends) => { tools: AnyTool[]; reason: string } | undefined;
 }
 
-/** The one place that decides which toolsets exist and when they are visible. */
+/** What a toolset declares: its tools say what they require (ToolDefinition.requires); the rest follows. */
+type Manifest = Omit<Toolset, 'unavailableReason' | 'narrowed'>;
+
+const served = (tool: AnyTool, backends: Backends) => !tool.requires || tool.requires.some((key) => backends.first(key) !== undefined);
+
+/** How to enable a tool that is not served, from the modules that would provide what it requires. */
+function enableHint(tools: readonly AnyTool[], backends: Backends): string {
+  const ways = [...new Set(tools.flatMap((t) => t.requires ?? []).map((key) => backends.enableHint(key)).filter((w): w is string => w !== undefined))];
+  return ways.length ? ways.join(' or ') : 'configure its backend';
+}
+
+/**
+ * A toolset is served with the tools whose requirements a configured backend meets: hidden when
+ * none are (with how to enable them), narrowed when only some are (saying which and why).
+ */
+export function manifest(m: Manifest): Toolset {
+  return {
+    ...m,
+    unavailableReason: (b) => (m.tools.some((t) => served(t, b)) ? undefined : `${enableHint(m.tools, b)} to enable it`),
+    narrowed: (b) => {
+      const tools = m.tools.filter((t) => served(t, b));
+      const missing = m.tools.filter((t) => !served(t, b));
+      if (!tools.length || !missing.length) return undefined;
+      return { tools, reason: `${tools.map((t) => t.name).join(', ')} served; ${missing.map((t) => t.name).join(', ')} need more: ${enableHint(missing, b)}` };
+    },
+  };
+}
+
+/** The one place that decides which toolsets exist; what each serves follows from its tools' requirements. */
 export const TOOLSETS: Toolset[] = [
-  {
-    name: 'server',
-    description: 'telemcp itself: what is configured and reachable',
-    tools: serverTools,
-    savedSearches: serverSavedSearches,
-    unavailableReason: () => undefined,
-  },
-  {
-    name: 'elk',
-    description: 'Elasticsearch/OpenSearch cluster, nodes and indices',
-    tools: elkTools,
-    unavailableReason: (b) => (b.first(SEARCH_ENGINE) || b.first(STORE_READER) ? undefined : 'set ES_URL (or OPENSEARCH_URL) to enable it'),
-    // Without a cluster, the embedded store answers elk's log tools; the cluster tools need a cluster.
-    narrowed: (b) =>
-      b.first(SEARCH_ENGINE) ? undefined : { tools: elkLogTools, reason: `${elkLogTools.map((t) => t.name).join(' and ')} read the embedded store; set ES_URL (or OPENSEARCH_URL) for the cluster tools` },
-  },
-  {
-    name: 'kibana',
-    description: "Kibana's own status",
-    tools: [elkKibanaStatus],
-    unavailableReason: (b) => (b.first(KIBANA) ? undefined : 'set KIBANA_URL to enable it'),
-  },
-  {
-    name: 'logstash',
-    description: 'Logstash pipelines through its monitoring API',
-    tools: [elkLogstashHealth],
-    unavailableReason: (b) => (b.first(LOGSTASH) ? undefined : 'set LOGSTASH_URL to enable it'),
-  },
-  {
+  manifest({ name: 'server', description: 'telemcp itself: what is configured and reachable', tools: serverTools, savedSearches: serverSavedSearches }),
+  manifest({ name: 'elk', description: 'Elasticsearch/OpenSearch cluster, nodes and indices', tools: elkTools }),
+  manifest({ name: 'kibana', description: "Kibana's own status", tools: [elkKibanaStatus] }),
+  manifest({ name: 'logstash', description: 'Logstash pipelines through its monitoring API', tools: [elkLogstashHealth] }),
+  manifest({
     name: 'logs',
     description: 'Log analysis on any configured log source: templates, bursts, correlation, incident summary',
     tools: logsTools,
     prompts: [investigateErrors],
     savedSearches: logSavedSearches,
-    unavailableReason: (b) => (b.logSources.size ? undefined : 'configure a log source (ES_URL or OPENSEARCH_URL) to enable it'),
-  },
-  {
-    name: 'advice',
-    description: 'Safe fix recommendations from findings; pure analysis, no backend needed',
-    tools: adviceTools,
-    unavailableReason: () => undefined,
-  },
-  {
-    name: DISCOVERY_TOOLSET,
-    description: 'Find, describe and call the other tools: what TOOL_DISCOVERY=base and categories list',
-    tools: discoveryTools,
-    unavailableReason: () => undefined,
-  },
+  }),
+  manifest({ name: 'advice', description: 'Safe fix recommendations from findings; pure analysis, no backend needed', tools: adviceTools }),
+  manifest({ name: DISCOVERY_TOOLSET, description: 'Find, describe and call the other tools: what TOOL_DISCOVERY=base and categories list', tools: discoveryTools }),
 ];
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The whole catalog a model and a client see — tools with their input and output schemas,
- * prompts with their arguments, saved searches and templates — against a golden file checked in
- * beside this test, with the bytes each tool costs in tools/list. Any change to what is served
+ * what tools/list shows in each TOOL_DISCOVERY mode, prompts with their arguments, saved searches
+ * and templates — against a golden file checked in beside this test, with the bytes each tool
+ * and each mode's listing cost in tools/list. Any change to what is served
  * fails here until the golden is regenerated on purpose:
  *
  *   UPDATE_GOLDEN=1 npx vitest run test/contract/catalog.test.ts
@@ -27,9 +28,14 @@ function currentCatalog(): unknown {
     const modelFacing = { name: mcp.name, title: mcp.title, description: mcp.description, inputSchema: mcp.inputSchema };
     return { name: listing.name, role: listing.role, bytes: { listed: JSON.stringify(mcp).length, model_facing: JSON.stringify(modelFacing).length }, tool: mcp };
   });
+  // What tools/list shows in the other TOOL_DISCOVERY modes (the full output schemas are describe_tool's answer).
+  const base = registry.listFor(role, 'base').map(toMcpTool);
+  const categories = registry.listFor(role, 'categories').map(toMcpTool);
+  const bytes = (listed: unknown[]) => JSON.stringify({ tools: listed }).length;
   const catalog = {
-    totals: { tools: tools.length, listed_bytes: JSON.stringify(tools.map((t) => t.tool)).length },
+    totals: { tools: tools.length, listed_bytes: { full: bytes(tools.map((t) => t.tool)), base: bytes(base), categories: bytes(categories) } },
     tools,
+    modes: { base, categories },
     prompts: registry.promptsFor(role).map((p) => ({ ...toMcpPrompt(p), role: p.leastRole })),
     resources: registry.resourcesFor(role).map(({ name, uri, uriTemplate, tool, args, leastRole }) => ({ name, uri, uriTemplate, tool, args, role: leastRole })),
   };

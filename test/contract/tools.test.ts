@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { TOOL_NAME } from '../../src/tools/tool.js';
-import { ROLES } from '../../src/security/roles.js';
+import { ROLES } from '../../src/core/roles.js';
 import { toMcpTool } from '../../src/server/mcp/mcp-server.js';
 import { testConfig } from '../helpers/config.js';
 
@@ -13,57 +13,90 @@ const { registry } = app.rt;
 const ELK = ['elk_cluster_health', 'elk_nodes_stats', 'elk_indices_summary', 'elk_search_logs', 'elk_detect_errors', 'elk_filebeat_status', 'elk_apm_summary'];
 const LOGS = ['logs_search', 'logs_patterns', 'logs_bursts', 'logs_correlate', 'incident_summary'];
 const GOLDEN: Record<string, string[]> = {
-  elk_viewer: ['telemcp_status', ...ELK, 'elk_kibana_status', ...LOGS, 'elk_recommend_fix'],
-  elk_operator: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix'],
-  elk_admin_readonly: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix'],
+  elk_viewer: ['telemcp_status', ...ELK, 'elk_kibana_status', ...LOGS, 'elk_recommend_fix', 'describe_tool'],
+  elk_operator: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix', 'describe_tool'],
+  elk_admin_readonly: ['telemcp_status', ...ELK, 'elk_query', 'elk_kibana_status', 'elk_logstash_health', ...LOGS, 'elk_recommend_fix', 'describe_tool'],
   // A shipper's key writes logs and reads nothing back.
   ingest: [],
 };
+/** The other TOOL_DISCOVERY modes: four meta-tools, or one tool per toolset the role may use. */
+const BASE = ['list_tools', 'search_tools', 'describe_tool', 'call_tool'];
+const CATEGORIES: Record<string, string[]> = {
+  elk_viewer: ['server', 'elk', 'kibana', 'logs', 'advice', 'describe_tool'],
+  elk_operator: ['server', 'elk', 'kibana', 'logstash', 'logs', 'advice', 'describe_tool'],
+  elk_admin_readonly: ['server', 'elk', 'kibana', 'logstash', 'logs', 'advice', 'describe_tool'],
+  ingest: [],
+};
+const MODES = ['full', 'base', 'categories'] as const;
 
 /**
- * Budgets, in bytes, raised deliberately and never by accident: what a model reads to pick a
- * tool (name, title, description, input schema), and the whole tools/list including the output
- * schemas that clients use to validate results. Raised from 12,000/40,000 when the four log
- * analysis tools landed (16 tools, under 1 kB each for the model); to 15,900/60,500 for
- * logs_search (17 tools; its input schema is elk_search_logs's, about 1.3 kB, 3.2 kB listed);
- * to 16,000/60,600 when elk_search_logs and elk_detect_errors learned to read the embedded store (their
- * index_pattern says what it means there); the listing to 60,800 when telemcp_status's output
- * reported what retention deleted (+179 bytes, output schema only); to 61,800 when incident_summary
- * and logs_correlate said what they count exactly, what began before the window and which services
- * went silent, and elk_detect_errors and logs_patterns whether their counts are exact (output
- * schemas, +0.8 kB).
+ * Budgets, in bytes of tools/list's JSON as the most privileged client receives it, raised
+ * deliberately and never by accident. The listing was 61.8 kB for 17 tools, two thirds of it
+ * output schemas; since issue 12 it carries only the top-level field names of each output (the
+ * full schema is describe_tool's answer) and shorter descriptions: 20.1 kB with describe_tool.
+ * A new tool must fit PER_TOOL; the total rises with the catalog, on purpose. base lists four
+ * meta-tools whatever the catalog; categories grows by one summary line per tool.
  */
-const MODEL_FACING_BUDGET_BYTES = 16_000;
-const LISTING_BUDGET_BYTES = 61_800;
-
+const LISTING_BUDGET_BYTES: Record<(typeof MODES)[number], number> = { full: 20_480, base: 2_700, categories: 6_400 };
+const PER_TOOL_BUDGET_BYTES = 2_200;
 describe('tool list contract', () => {
-  it('lists the golden tools per role', () => {
-    for (const role of ROLES) expect(registry.listFor(role).map((t) => t.name), role).toEqual(GOLDEN[role]);
+  it('lists the golden tools per role, in every TOOL_DISCOVERY mode', () => {
+    for (const role of ROLES) {
+      expect(registry.listFor(role).map((t) => t.name), role).toEqual(GOLDEN[role]);
+      expect(registry.listFor(role, 'full'), role).toEqual(registry.listFor(role));
+      expect(registry.listFor(role, 'base').map((t) => t.name), role).toEqual(role === 'ingest' ? [] : BASE);
+      expect(registry.listFor(role, 'categories').map((t) => t.name), role).toEqual(CATEGORIES[role]);
+    }
   });
 
-  it('every tool is read-only, never destructive, and has a portable name', () => {
-    for (const tool of registry.all()) {
-      expect(tool.name).toMatch(TOOL_NAME);
-      expect(tool.annotations.readOnlyHint).toBe(true);
-      expect(tool.annotations.destructiveHint).toBe(false);
+  it('every listed tool is served, read-only, never destructive, and has a portable name', () => {
+    const listed = new Set(MODES.flatMap((mode) => registry.listFor('elk_admin_readonly', mode).map((l) => l.name)));
+    expect(listed.size).toBe(GOLDEN.elk_admin_readonly.length + BASE.length - 1 + CATEGORIES.elk_admin_readonly.length - 1);
+    for (const name of listed) {
+      const tool = registry.get(name);
+      expect(tool, name).toBeDefined();
+      expect(tool!.name).toMatch(TOOL_NAME);
+      expect(tool!.annotations.readOnlyHint).toBe(true);
+      expect(tool!.annotations.destructiveHint).toBe(false);
     }
   });
 
   it('input schemas reject unknown properties', () => {
-    for (const listing of registry.listFor('elk_admin_readonly')) expect(listing.inputSchema.additionalProperties, listing.name).toBe(false);
+    for (const mode of MODES) for (const listing of registry.listFor('elk_admin_readonly', mode)) expect(listing.inputSchema.additionalProperties, listing.name).toBe(false);
   });
 
-  it('stays within the listing budgets', () => {
-    const tools = registry.listFor('elk_admin_readonly').map(toMcpTool);
-    const modelFacing = JSON.stringify(tools.map(({ name, title, description, inputSchema }) => ({ name, title, description, inputSchema }))).length;
-    expect(modelFacing).toBeLessThanOrEqual(MODEL_FACING_BUDGET_BYTES);
-    expect(JSON.stringify(tools).length).toBeLessThanOrEqual(LISTING_BUDGET_BYTES);
+  it.each(MODES)('stays within the listing budget in %s mode, and no tool over its own', (mode) => {
+    const tools = registry.listFor('elk_admin_readonly', mode).map(toMcpTool);
+    const over = tools.map((t) => ({ name: t.name, bytes: JSON.stringify(t).length })).filter((t) => t.bytes > PER_TOOL_BUDGET_BYTES);
+    expect(over, `tools over ${PER_TOOL_BUDGET_BYTES} bytes in tools/list`).toEqual([]);
+    expect(JSON.stringify({ tools }).length).toBeLessThanOrEqual(LISTING_BUDGET_BYTES[mode]);
+  });
+
+  it('lists output schemas every result validates against, errors included, and keeps the full ones for describe_tool', () => {
+    for (const listing of registry.listFor('elk_admin_readonly')) {
+      const listed = toMcpTool(listing).outputSchema!;
+      expect(listed.type).toBe('object');
+      expect(listed.required, listing.name).toBeUndefined();
+      expect(Object.keys(listed.properties ?? {}), listing.name).toEqual(Object.keys((listing.outputSchema.properties ?? {}) as object));
+      for (const field of Object.values(listed.properties ?? {})) expect(field).toEqual({});
+    }
+    // The registry's listing (describe_tool, GET /mcp/tools) keeps the nested structure.
+    const full = registry.listing('incident_summary')!.outputSchema as { required: string[]; properties: Record<string, { type?: string; properties?: object }> };
+    expect(full.required).toEqual(expect.arrayContaining(['what', 'since']));
+    expect(Object.values(full.properties).some((p) => p.properties)).toBe(true);
   });
 
   it('hides toolsets whose backend is not configured', () => {
     const bare = buildApp(testConfig());
     expect(bare.rt.registry.all().map((t) => t.name)).toEqual(['telemcp_status', 'elk_recommend_fix']);
     expect(bare.rt.registry.hiddenToolsets.map((h) => h.name)).toEqual(['elk', 'kibana', 'logstash', 'logs']);
+    // Each says how to enable it, from the modules that provide what its tools require.
+    expect(Object.fromEntries(bare.rt.registry.hiddenToolsets.map((h) => [h.name, h.reason]))).toEqual({
+      elk: 'set ES_URL or set OPENSEARCH_URL or set EMBEDDED_STORE=on to enable it',
+      kibana: 'set KIBANA_URL to enable it',
+      logstash: 'set LOGSTASH_URL to enable it',
+      logs: 'set ES_URL or set OPENSEARCH_URL or set EMBEDDED_STORE=on to enable it',
+    });
   });
 
   it('serves only the toolsets TOOLSETS names (and telemcp_status), their prompts and saved searches with them', async () => {
@@ -89,7 +122,7 @@ describe('tool list contract', () => {
       const { registry: r } = zeroConfig.rt;
       expect(r.all().map((t) => t.name)).toEqual(['telemcp_status', 'elk_search_logs', 'elk_detect_errors', ...LOGS, 'elk_recommend_fix']);
       expect(r.hiddenToolsets.map((h) => h.name)).toEqual(['kibana', 'logstash']);
-      expect(r.narrowedToolsets).toEqual([{ name: 'elk', reason: 'elk_search_logs and elk_detect_errors read the embedded store; set ES_URL (or OPENSEARCH_URL) for the cluster tools' }]);
+      expect(r.narrowedToolsets).toEqual([{ name: 'elk', reason: 'elk_search_logs, elk_detect_errors served; elk_cluster_health, elk_nodes_stats, elk_indices_summary, elk_filebeat_status, elk_apm_summary, elk_query need more: set ES_URL or set OPENSEARCH_URL' }]);
     } finally {
       await zeroConfig.close();
     }

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/security/audit.js';
-import { openLogStore, type LogStore, type StoredLog } from '../../src/store/log-store.js';
+import { EmbeddedStore } from '../../src/backends/embedded/service.js';
+import { STORE_FILE, openLogStore, type LogStoreReader, type StoredLog } from '../../src/store/log-store.js';
 import { startServerInProcess, type InProcessServer } from '../helpers/server.js';
 
 const INGEST_KEY = `ing_${randomBytes(18).toString('hex')}`;
@@ -29,31 +30,34 @@ const apiKeyAuth = (id: string, key: string) => `ApiKey ${Buffer.from(`${id}:${k
 interface Started {
   server: InProcessServer;
   dataDir: string;
-  store?: LogStore;
-  ownStore: boolean;
+  /** Where the store the ingest routes write lives. */
+  storeDir: string;
+  /** A store service of the test's own, swapped in for the app's. */
+  own?: EmbeddedStore;
+  /** A read-only connection to read back what was acknowledged, beside the writer thread (WAL). */
+  reader?: LogStoreReader;
 }
 
 /**
- * The app with its embedded store: the one the composition root opened when it wires one, else
- * one opened here in the server's DATA_DIR (openLogStore shares one connection per directory).
+ * The app with its embedded store: the ingest routes write through the app's store service
+ * (its writer thread); for a small store, a service of the test's own over another directory
+ * takes its place.
  */
 async function start(settings: Record<string, string> = {}, opts: { store?: boolean; maxStoreBytes?: number } = {}): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'telemcp-ingest-'));
   const server = await startServerInProcess({ API_KEYS, DATA_DIR: dataDir, EMBEDDED_STORE: opts.store === false ? 'off' : 'on', DEMO_DATA: 'false', ...settings });
-  // The ingest routes write through the app's store writer; a small store swapped in takes its place.
-  const app = server.app;
-  let ownStore = false;
-  if (opts.store !== false && (app.storeWriter === undefined || opts.maxStoreBytes !== undefined)) {
-    app.storeWriter = openLogStore({ dataDir: opts.maxStoreBytes ? join(dataDir, 'small') : dataDir, maxBytes: opts.maxStoreBytes });
-    ownStore = true;
-  }
-  return { server, dataDir, store: app.storeWriter, ownStore };
+  if (opts.maxStoreBytes === undefined) return { server, dataDir, storeDir: dataDir };
+  const storeDir = join(dataDir, 'small');
+  const own = new EmbeddedStore({ dataDir: storeDir, role: 'writer', demoData: false, retentionDays: 0, maxBytes: opts.maxStoreBytes });
+  server.app.store = own;
+  return { server, dataDir, storeDir, own };
 }
 
 async function stop(s: Started | undefined): Promise<void> {
   if (!s) return;
   await s.server.close();
-  if (s.ownStore) s.store?.close();
+  await s.own?.close();
+  s.reader?.close();
 }
 
 /** Every answer any test received, to check none ever carries a key or a record's text. */
@@ -77,8 +81,11 @@ function ndjson(lines: unknown[]): string {
   return lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 }
 
-function storedIn(store: LogStore, scope: string): StoredLog[] {
-  return store.searchPage({ from: 0, to: Date.now() + 86_400_000, scope }, { limit: 1000, order: 'asc' }).records;
+/** What the store holds in these datasets; nothing when nothing was ever written (no store file yet). */
+function storedIn(s: Started, scope: string): StoredLog[] {
+  if (!s.reader && !existsSync(join(s.storeDir, STORE_FILE))) return [];
+  s.reader ??= openLogStore({ dataDir: s.storeDir, readonly: true });
+  return s.reader.searchPage({ from: 0, to: Date.now() + 86_400_000, scope }, { limit: 1000, order: 'asc' }).records;
 }
 
 function readAudit(dataDir: string): (AuditRecord & { ts: string })[] {
@@ -198,7 +205,7 @@ describe('POST /_bulk', () => {
     expect(answer.items).toHaveLength(50);
     expect(answer.items.every((it) => it.create.status === 201 && it.create.result === 'created' && it.create._index === 'filebeat-8.17.0')).toBe(true);
     // Acknowledged means stored: read back from the store right after the answer.
-    const stored = storedIn(main.store!, 'filebeat-8.17.0');
+    const stored = storedIn(main, 'filebeat-8.17.0');
     expect(stored).toHaveLength(50);
     expect(stored[0]).toMatchObject({ dataset: 'filebeat-8.17.0', service: 'checkout', host: 'web-1' });
     expect(stored.filter((r) => r.level === 'error')).toHaveLength(25);
@@ -221,7 +228,7 @@ describe('POST /_bulk', () => {
     const answer = res.json() as { errors: boolean; items: { index: { status: number } }[] };
     expect(answer.errors).toBe(false);
     expect(answer.items.map((i) => i.index.status)).toEqual([201, 201]);
-    const stored = storedIn(main.store!, index);
+    const stored = storedIn(main, index);
     expect(stored).toHaveLength(2);
     expect(stored.map((r) => r.service)).toEqual(['api', 'api']);
     expect(stored[1].level).toBe('error');
@@ -236,7 +243,7 @@ describe('POST /_bulk', () => {
     });
     expect(res.status).toBe(200);
     expect((res.json() as { items: { index: { _index: string; status: number } }[] }).items[0].index).toMatchObject({ _index: 'vector-2025.03.01', status: 201 });
-    expect(storedIn(main.store!, 'vector-2025.03.01')).toHaveLength(1);
+    expect(storedIn(main, 'vector-2025.03.01')).toHaveLength(1);
   });
 
   it('answers each refused item with its own error and stores the others', async () => {
@@ -271,7 +278,7 @@ describe('POST /_bulk', () => {
       ['create', 201, undefined],
     ]);
     expect(flat[5][1]._id).toBe('keep-2');
-    expect(storedIn(main.store!, 'logs-mixed').map((r) => r.message)).toEqual([`${MARKER} good one`, `${MARKER} good two`]);
+    expect(storedIn(main, 'logs-mixed').map((r) => r.message)).toEqual([`${MARKER} good one`, `${MARKER} good two`]);
   });
 
   it('refuses a body with no action as Elasticsearch does (400), and an unsupported Content-Type with 406', async () => {
@@ -306,7 +313,7 @@ describe('POST /loki/api/v1/push', () => {
     });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
-    const stored = storedIn(main.store!, 'loki-app');
+    const stored = storedIn(main, 'loki-app');
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ service: 'payments', level: 'error', host: 'node-3' });
     expect(stored[1].traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
@@ -319,7 +326,7 @@ describe('POST /loki/api/v1/push', () => {
     expect(res.text).toContain('must be a string of Unix epoch nanoseconds');
     expect(res.text).toContain('the log line is empty');
     expect(res.text).toContain('1 entries were accepted');
-    expect(storedIn(main.store!, 'loki-partial').map((r) => r.message)).toEqual([`${MARKER} fine`]);
+    expect(storedIn(main, 'loki-partial').map((r) => r.message)).toEqual([`${MARKER} fine`]);
   });
 
   it('reads the level of plain lines where the layout learned from the stream puts it (Android logcat letters)', async () => {
@@ -327,7 +334,7 @@ describe('POST /loki/api/v1/push', () => {
     const push = { streams: [{ stream: { job: 'loki-logcat' }, values: lines.map((line, i) => [nowNs(3000 - i), line]) }] };
     const res = await call(`${main.server.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': INGEST_KEY }, body: JSON.stringify(push) });
     expect(res.status).toBe(204);
-    expect(storedIn(main.store!, 'loki-logcat').map((r) => r.level)).toEqual(['debug', 'warn', 'error']);
+    expect(storedIn(main, 'loki-logcat').map((r) => r.level)).toEqual(['debug', 'warn', 'error']);
   });
 
   it('answers a protobuf push 415 with the hint to send JSON', async () => {
@@ -355,7 +362,7 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
     const res = await call(`${main.server.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'X-API-Key': INGEST_KEY }, body: gzipSync(JSON.stringify(body)) });
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({});
-    const stored = storedIn(main.store!, 'otel-cart');
+    const stored = storedIn(main, 'otel-cart');
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ service: 'Cart', host: 'pod-9', level: 'error', traceId: '5b8efff798038103d269b633813fc60c' });
   });
@@ -366,7 +373,7 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
     body.resourceLogs[0].resource.attributes = [{ key: 'service.name', value: { stringValue: 'hdfs-bodies' } }];
     const res = await call(`${main.server.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': INGEST_KEY }, body: JSON.stringify(body) });
     expect(res.status).toBe(200);
-    expect(storedIn(main.store!, 'otel-hdfs-bodies').map((r) => [new Date(r.ts).toISOString(), r.level, r.attrs?.['telemcp.time_inferred']])).toEqual([
+    expect(storedIn(main, 'otel-hdfs-bodies').map((r) => [new Date(r.ts).toISOString(), r.level, r.attrs?.['telemcp.time_inferred']])).toEqual([
       ['2008-11-09T20:36:15.000Z', 'info', undefined],
       ['2008-11-09T20:38:07.000Z', 'warn', undefined],
     ]);
@@ -380,7 +387,7 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
     const answer = res.json() as { partialSuccess: { rejectedLogRecords: string; errorMessage: string } };
     expect(answer.partialSuccess.rejectedLogRecords).toBe('1');
     expect(answer.partialSuccess.errorMessage).toContain('timeUnixNano');
-    expect(storedIn(main.store!, 'otel-partial-svc').map((r) => r.message)).toEqual([`${MARKER} ok record`]);
+    expect(storedIn(main, 'otel-partial-svc').map((r) => r.message)).toEqual([`${MARKER} ok record`]);
   });
 
   it('answers a body that is not JSON 400 with a google.rpc.Status, and protobuf 415', async () => {
@@ -421,7 +428,7 @@ describe('keys and roles', () => {
     expect(otlp.json()).toMatchObject({ code: 7 });
     const root = await call(`${main.server.url}/`, { headers });
     expect(root.status).toBe(403);
-    expect(storedIn(main.store!, 'logs-viewer')).toHaveLength(0);
+    expect(storedIn(main, 'logs-viewer')).toHaveLength(0);
   });
 
   it('answers 403 to an ingest key on the tools (REST and MCP)', async () => {
@@ -435,7 +442,7 @@ describe('keys and roles', () => {
   it('refuses a browser origin on the ingest endpoints too', async () => {
     const res = await call(`${main.server.url}/_bulk`, { method: 'POST', headers: { 'X-API-Key': INGEST_KEY, origin: 'https://evil.example', 'content-type': 'application/x-ndjson' }, body: ndjson([{ index: { _index: 'logs-evil' } }, { message: MARKER }]) });
     expect(res.status).toBe(403);
-    expect(storedIn(main.store!, 'logs-evil')).toHaveLength(0);
+    expect(storedIn(main, 'logs-evil')).toHaveLength(0);
   });
 });
 
@@ -462,7 +469,7 @@ describe('body limits (INGEST_MAX_BYTES, enforced while inflating)', () => {
     });
     const chunked = await call(`${small.server.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': INGEST_KEY }, body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' });
     expect(chunked.status).toBe(413);
-    expect(storedIn(small.store!, 'logs-big')).toHaveLength(0);
+    expect(storedIn(small, 'logs-big')).toHaveLength(0);
   });
 
   it('answers 413 to a gzip bomb without inflating it whole', async () => {
@@ -538,7 +545,7 @@ describe('rate limit', () => {
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
     expect((third.json() as { error: { type: string } }).error.type).toBe('es_rejected_execution_exception');
-    expect(storedIn(limited.store!, 'logs-rl')).toHaveLength(2);
+    expect(storedIn(limited, 'logs-rl')).toHaveLength(2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../src/config/load.js';
+import { ConfigError, type Config } from '../../src/config/load.js';
 import { loadConfig } from '../../src/settings.js';
 
 /**
@@ -12,4 +12,15 @@ import { loadConfig } from '../../src/settings.js';
 export function testConfig(settings: Record<string, string> = {}): Config {
   const dataDir = mkdtempSync(join(tmpdir(), 'telemcp-test-'));
   return loadConfig({ env: { DATA_DIR: dataDir, LOG_LEVEL: 'silent', EMBEDDED_STORE: 'off', ...settings } });
+}
+
+/** The problems loadConfig reports for these env settings, one per line; none when they load. */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ env });
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildBackends } from '../../src/backends/backends.js';
-import { STORE_WRITER } from '../../src/backends/embedded/module.js';
+import { STORE_SERVICE } from '../../src/backends/embedded/service.js';
 import type { LogQuery } from '../../src/backends/capabilities.js';
 import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
 import { WorkerLogSource } from '../../src/backends/embedded/worker-log-source.js';
@@ -254,7 +254,7 @@ describe('embedded log source in a reader thread', () => {
     const backends = buildBackends(testConfig({ DATA_DIR: join(dataDir, 'server'), EMBEDDED_STORE: 'on' }));
     const source = backends.logSources.get('embedded');
     expect(source).toBeInstanceOf(WorkerLogSource);
-    backends.first(STORE_WRITER)!.write(records(0, 10));
+    await backends.first(STORE_SERVICE)!.ingest(records(0, 10));
     expect((await source!.countBy(window(), { by: 'level' }, signal())).total).toBe(10);
     const thread = threads.started[threads.started.length - 1];
     await backends.close();

@@ -11,13 +11,17 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedLogSource } from '../../src/backends/embedded/log-source.js';
+import { EmbeddedStore } from '../../src/backends/embedded/service.js';
+import { seedDemoData } from '../../src/cli/demo-data.js';
+import { createLogger } from '../../src/core/logger.js';
 import { MAX_MESSAGE_BYTES } from '../../src/ingest/bounds.js';
 import { loadConfig } from '../../src/settings.js';
 import { TelemcpError } from '../../src/core/errors.js';
 import type { IngestRecord } from '../../src/ingest/record.js';
 import { LOCK_FILE } from '../../src/store/lock.js';
-import { isDemoDataset, loadDemoData } from '../../src/store/demo.js';
+import { isDemoDataset, loadDemo } from '../../src/store/demo.js';
 import { MAX_BATCH, STORE_FILE, openLogStore, type LogStore } from '../../src/store/log-store.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 import { thrownError } from '../helpers/errors.js';
 
 const CHILD = resolve('test/helpers/store-child.ts');
@@ -56,6 +60,9 @@ function records(n: number, make: (i: number) => Partial<IngestRecord> = () => (
 function total(store: LogStore): number {
   return store.count(store.filter(EVER));
 }
+
+/** A store called in place where the writer thread would take the batches (writer.ts). */
+const inPlace = (store: LogStore) => ({ writeAll: async (batches: IngestRecord[][]) => store.writeAll(batches) });
 
 /** Runs the child helper to its end and returns the JSON line it printed. */
 async function child(mode: 'open' | 'read', dir: string): Promise<{ ok: boolean; code?: string; message?: string; hint?: string; records?: number }> {
@@ -365,7 +372,7 @@ describe('embedded store: the demo dataset loads all or nothing', () => {
     const dir = dataDir();
     const now = new Date();
     const small = open(dir, { maxBytes: 2 * 1024 * 1024 });
-    const failure = await loadDemoData(small, now).then(
+    const failure = await loadDemo(inPlace(small), seedDemoData, now).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -376,7 +383,7 @@ describe('embedded store: the demo dataset loads all or nothing', () => {
     stores.pop();
 
     const store = open(dir);
-    const demo = await loadDemoData(store, now);
+    const demo = await loadDemo(inPlace(store), seedDemoData, now);
     expect(demo.records).toBeGreaterThan(20_000);
     expect(total(store)).toBe(demo.records);
     expect(store.datasets().every((d) => isDemoDataset(d.name))).toBe(true);
@@ -447,23 +454,38 @@ describe('embedded store: retention counts from when records were stored', () =>
     reader.close();
   });
 
-  it('runs in the background with RETENTION_DAYS, default 7, 0 keeping everything; the first pass is done when startRetention resolves', async () => {
+  it('runs in the background with RETENTION_DAYS, default 7, 0 keeping everything; the first pass is done when the writer has started', async () => {
     expect(loadConfig({ env: {} }).RETENTION_DAYS).toBe(7);
     expect(loadConfig({ env: { RETENTION_DAYS: '0' } }).RETENTION_DAYS).toBe(0);
     expect(() => loadConfig({ env: { RETENTION_DAYS: '-1' } })).toThrow(/RETENTION_DAYS/);
 
+    const dir = dataDir();
     let clock = Date.now() - 2 * DAY;
-    const store = open(dataDir(), { now: () => clock });
+    const store = open(dir, { now: () => clock });
     store.write(records(3, () => ({ message: 'stored two days ago' })));
     clock = Date.now();
     store.write(records(2, (i) => ({ ts: Date.parse('2015-07-29T17:41:44Z') + i, message: 'a 2015 log stored now' })));
-    await store.startRetention({ days: 0 });
-    expect(total(store)).toBe(5);
-    const passes: number[] = [];
-    await store.startRetention({ days: 1, intervalMs: 3_600_000, onPass: (p) => passes.push(p.deleted) });
-    expect(total(store)).toBe(2);
-    expect(passes).toEqual([3]);
-    expect(store.datasets()).toMatchObject([{ name: 'app', records: 2 }]);
+    // The store service runs retention from its writer thread, which holds the lock: this thread lets go first.
+    store.close();
+    stores.pop();
+    const metrics = new Metrics();
+    const startWith = async (days: number) => {
+      const service = new EmbeddedStore({ dataDir: dir, role: 'writer', demoData: false, retentionDays: days, retentionIntervalMs: 3_600_000, metrics });
+      try {
+        return (await service.startWriter({ demo: seedDemoData, log: createLogger('silent') })).summary;
+      } finally {
+        await service.close();
+      }
+    };
+    const held = (summary: { datasets: { records: number }[] }) => summary.datasets.reduce((n, d) => n + d.records, 0);
+    expect(held(await startWith(0))).toBe(5);
+    const after = await startWith(1);
+    expect(held(after)).toBe(2);
+    // One pass, deleting the three records stored two days ago.
+    expect(after.retention).toMatchObject({ deletedTotal: 3, lastPass: { deleted: 3 } });
+    expect((await metrics.retentionDeleted.get()).values[0].value).toBe(3);
+    expect(after.datasets).toMatchObject([{ name: 'app', records: 2 }]);
+    expect(total(open(dir))).toBe(2);
   });
 });
 

@@ -136,10 +136,10 @@ describe.each(ENGINES)('exact pattern counts on $label', (engine) => {
 describe('exact pattern counts on the embedded store', () => {
   let app: App;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     app = buildApp(testConfig({ EMBEDDED_STORE: 'on' }));
     const records: IngestRecord[] = LINES.map((l) => ({ ts: l.ts, dataset: 'logs-exact', service: l.service, level: l.level, message: l.message, ...(l.trace ? { traceId: l.trace } : {}) }));
-    expect(app.storeWriter!.write(records).rejected).toEqual([]);
+    expect((await app.store!.ingest(records)).rejected).toEqual([]);
   });
 
   afterAll(async () => {
@@ -164,7 +164,7 @@ describe('exact pattern counts on the embedded store', () => {
       search: (q, o, s) => store.search(q, o, s),
     };
     const extra: IngestRecord[] = Array.from({ length: 2000 }, (_, n) => ({ ts: T0 + n * 1000 + 500, dataset: 'logs-exact', service: 'payment-service', level: 'error', message: `Timeout after ${9000 + n} ms calling db-9` }));
-    expect(app.storeWriter!.write(extra).rejected).toEqual([]);
+    expect((await app.store!.ingest(extra)).rejected).toEqual([]);
     const res = await detectErrorsOnSource(sampling, { start_time: START, end_time: END, index_pattern: 'logs-exact', top_n: 5 }, AbortSignal.timeout(60_000));
     expect(res).toMatchObject({ total_errors: ERRORS + 2000, counts: 'estimate', uncounted: ERRORS + 2000 - 5000 });
     expect(res.notes).toEqual(expect.arrayContaining([expect.stringContaining('their counts and first/last seen are estimates')]));

@@ -47,7 +47,7 @@ function seedRecords(): { records: IngestRecord[]; manifest: SeedManifest } {
 /** An embedded store holding these records, and a way to call its tools. */
 async function storeWith(records: IngestRecord[]): Promise<{ app: App; call: (tool: string, input: Record<string, unknown>) => Promise<Summary & Record<string, unknown>> }> {
   const app = buildApp(testConfig({ EMBEDDED_STORE: 'on' }));
-  for (let i = 0; i < records.length; i += 5000) expect(app.storeWriter!.write(records.slice(i, i + 5000)).rejected).toEqual([]);
+  for (let i = 0; i < records.length; i += 5000) expect((await app.store!.ingest(records.slice(i, i + 5000))).rejected).toEqual([]);
   return { app, call: (tool, input) => callOk(app, tool, input, CALLERS.viewer) };
 }
 

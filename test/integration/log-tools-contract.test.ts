@@ -72,9 +72,9 @@ describe.each(ENGINES)('log tools give the same findings on $label and on the em
     window = { start_time: manifest.window.start, end_time: manifest.window.end };
     onEngine = buildApp(testConfig({ [engine.configKey]: url, ALLOWED_INDEX_PATTERNS: manifest.logs.index_pattern, LOG_INDEX_PATTERN: manifest.logs.index_pattern }));
     onEmbedded = buildApp(testConfig({ EMBEDDED_STORE: 'on' }));
-    const store = onEmbedded.storeWriter!;
-    for (let i = 0; i < records.length; i += 5000) expect(store.write(records.slice(i, i + 5000)).rejected).toEqual([]);
-    expect(store.datasets().reduce((n, d) => n + d.records, 0)).toBe(manifest.logs.total);
+    const store = onEmbedded.store!;
+    for (let i = 0; i < records.length; i += 5000) expect((await store.ingest(records.slice(i, i + 5000))).rejected).toEqual([]);
+    expect((await store.view.summary(AbortSignal.timeout(60_000))).datasets.reduce((n, d) => n + d.records, 0)).toBe(manifest.logs.total);
   }, 180_000);
 
   afterAll(async () => {

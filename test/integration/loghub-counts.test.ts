@@ -87,7 +87,7 @@ describe.each(SYSTEMS)('exact counts on Loghub $name', (system) => {
     truth = readStructuredCsv(readFileSync(fixture(`${system.name}_2k.log_structured_corrected.csv`), 'utf8'));
     expect(records).toHaveLength(truth.length);
     app = buildApp(testConfig({ EMBEDDED_STORE: 'on' }));
-    expect(app.storeWriter!.write(records).rejected).toEqual([]);
+    expect((await app.store!.ingest(records)).rejected).toEqual([]);
     const times = records.map((r) => r.ts!);
     window = { start_time: new Date(Math.min(...times)).toISOString(), end_time: new Date(Math.max(...times)).toISOString() };
   });

@@ -144,11 +144,11 @@ describe.each(ENGINES)('logs_search on $label and on the embedded store', (engin
     );
     // The same lines, dataset named as the index, so even `index` and `scope` agree.
     const record = (dataset: string) => (l: Line): IngestRecord => ({ ts: l.ts, dataset, service: l.service, level: l.level, message: l.message, ...(l.traceId ? { traceId: l.traceId } : {}), host: l.host });
-    const written = app.storeWriter!.write([...LINES.map(record(main)), ...TIED.map(record(tied))]);
+    const written = await app.store!.ingest([...LINES.map(record(main)), ...TIED.map(record(tied))]);
     expect(written.rejected).toEqual([]);
     storeApp = buildApp(testConfig({ EMBEDDED_STORE: 'auto', CURSOR_SECRET: 'it-cursor-secret', RATE_LIMIT_PER_MINUTE: '100000' }));
     expect(storeApp.rt.backends.first(SEARCH_ENGINE)).toBeUndefined();
-    expect(storeApp.storeWriter!.write([...LINES.map(record(main)), ...TIED.map(record(tied))]).rejected).toEqual([]);
+    expect((await storeApp.store!.ingest([...LINES.map(record(main)), ...TIED.map(record(tied))])).rejected).toEqual([]);
   });
 
   afterAll(async () => {

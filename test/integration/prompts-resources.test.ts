@@ -46,7 +46,7 @@ describe('MCP prompts and resources', () => {
     server = await startServerInProcess({ EMBEDDED_STORE: 'on', DEMO_DATA: 'false', API_KEYS: `${VIEWER}:elk_viewer,${SHIPPER}:ingest` });
     dataDir = server.app.rt.config.DATA_DIR;
     const records = seedRecords();
-    for (let i = 0; i < records.length; i += 5000) expect(server.app.storeWriter!.write(records.slice(i, i + 5000)).rejected).toEqual([]);
+    for (let i = 0; i < records.length; i += 5000) expect((await server.app.store!.ingest(records.slice(i, i + 5000))).rejected).toEqual([]);
     client = await connectHttpClient(server.url, VIEWER);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { datasetForPath, parseIngestArgs, sanitizeDataset, UsageError } from '../../src/cli/ingest-args.js';
 import { BATCH_RECORDS, BatchWriter, FLUSH_INTERVAL_MS, MAX_IN_FLIGHT } from '../../src/cli/ingest-batch.js';
-import { SkippedBatch } from '../../src/cli/ingest-writer.js';
+import { SkippedBatch } from '../../src/store/writer.js';
 import { binaryRefusal, packedRefusal, refusalHint } from '../../src/cli/ingest-binary.js';
 import { describeReadError } from '../../src/cli/ingest-input.js';
 import { DEFAULT_TOOL_WINDOW_MS, FileStats, SAMPLES_KEPT, nextToolInput, renderJson, renderText, runStatus, type IngestReport } from '../../src/cli/ingest-report.js';

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/load.js';
 import { loadConfig } from '../../src/settings.js';
+import { configProblems } from '../helpers/config.js';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ env });
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
+const problems = configProblems;
 
 describe('configuration', () => {
   it('has safe defaults', () => {

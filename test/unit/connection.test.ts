@@ -4,8 +4,9 @@
  * secrets and insecure switches they bring without any hand-kept list.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, insecureSettings, secretKeys, type Config } from '../../src/config/load.js';
+import { insecureSettings, secretKeys, type Config } from '../../src/config/load.js';
 import { loadConfig } from '../../src/settings.js';
+import { configProblems } from '../helpers/config.js';
 import { buildBackends } from '../../src/backends/backends.js';
 import { LOG_SOURCE } from '../../src/backends/capabilities.js';
 import { INDEX_GUARD, QUERY_DSL_GUARD } from '../../src/backends/elasticsearch/module.js';
@@ -13,15 +14,7 @@ import { credentialHeaders } from '../../src/backends/http.js';
 import { connectionSettings } from '../../src/config/connection.js';
 import { thrownError } from '../helpers/errors.js';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ env });
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
+const problems = configProblems;
 
 const load = (env: Record<string, string>): Config => loadConfig({ env: { EMBEDDED_STORE: 'off', ...env } });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactString, redactValue, registerSecret } from '../../src/security/redact.js';
+import { redactString, redactValue, registerSecret } from '../../src/core/redact.js';
 import { sanitizeText } from '../../src/security/sanitize.js';
 import { scrubResult } from '../../src/security/scrub.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { invokeTool } from '../../src/tools/invoke.js';
-import { ROLES, TOOL_ROLES, canIngest, roleAllows } from '../../src/security/roles.js';
+import { ROLES, TOOL_ROLES, canIngest, roleAllows } from '../../src/core/roles.js';
 import { loadConfig } from '../../src/settings.js';
 import { testConfig } from '../helpers/config.js';
 

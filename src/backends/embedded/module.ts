@@ -1,13 +1,10 @@
 import { LOG_SOURCE } from '../capabilities.js';
 import { capability, type BackendInstance, type BackendModule } from '../module.js';
-import { openLogStore, type LogStore, type LogStoreReader } from '../../store/log-store.js';
-import { LazyStoreReader } from '../../store/lazy-reader.js';
-import { WorkerLogSource } from './worker-log-source.js';
+import { EmbeddedStore, STORE_SERVICE } from './service.js';
+import type { StoreView } from './store-view.js';
 
-/** The embedded store for reading (datasets, retention report), in every process that serves it. */
-export const STORE_READER = capability<LogStoreReader>('store-reader');
-/** The same store for writing, in the one process that writes it (`telemcp serve` over HTTP). */
-export const STORE_WRITER = capability<LogStore>('store-writer');
+/** The embedded store as tools read it (datasets, retention report): a read-only view, in every process that serves it. */
+export const STORE_READER = capability<StoreView>('store-reader');
 
 /**
  * The embedded log store (SQLite under DATA_DIR). Its settings (EMBEDDED_STORE, DEMO_DATA,
@@ -17,7 +14,7 @@ export const STORE_WRITER = capability<LogStore>('store-writer');
 export const embeddedModule: BackendModule = {
   kind: 'embedded',
   description: 'The embedded log store (SQLite under DATA_DIR), filled by telemcp ingest and the HTTP ingest endpoints',
-  provides: [LOG_SOURCE, STORE_READER, STORE_WRITER],
+  provides: [LOG_SOURCE, STORE_READER, STORE_SERVICE],
   enable: 'set EMBEDDED_STORE=on',
   // `auto` may serve it; whether it does depends on the other modules (modules.ts embeddedStoreOn).
   configured: (config) => config.EMBEDDED_STORE !== 'off',
@@ -26,26 +23,20 @@ export const embeddedModule: BackendModule = {
     // `auto` keeps logs here exactly when no module before this one provides a log source.
     const otherLogs = ctx.built.some((i) => i.provides.has(LOG_SOURCE));
     if (config.EMBEDDED_STORE === 'off' || (config.EMBEDDED_STORE === 'auto' && otherLogs)) return [];
-    // The writer opens the store here and holds the DATA_DIR lock for the life of the process (a second writer is refused).
-    const writer = ctx.storeRole === 'writer' ? openLogStore({ dataDir: config.DATA_DIR }) : undefined;
-    const store = writer ?? new LazyStoreReader(config.DATA_DIR);
-    // Reads run in a reader thread with its own read-only connection, so a heavy query never holds the event loop.
-    const logs = new WorkerLogSource({ dataDir: store.dataDir, cursorSecret: config.CURSOR_SECRET });
+    // Nothing is opened here: the service opens its threads (and, as the writer, takes the lock) when first used.
+    const store = new EmbeddedStore({
+      dataDir: config.DATA_DIR,
+      role: ctx.storeRole,
+      cursorSecret: config.CURSOR_SECRET,
+      demoData: config.DEMO_DATA,
+      retentionDays: config.RETENTION_DAYS,
+      metrics: ctx.metrics,
+    });
     const provides = new Map<unknown, unknown>([
-      [LOG_SOURCE, logs],
-      [STORE_READER, store],
-      ...(writer ? [[STORE_WRITER, writer] as const] : []),
+      [LOG_SOURCE, store.logs],
+      [STORE_READER, store.view],
+      [STORE_SERVICE, store],
     ]);
-    return [
-      {
-        kind: 'embedded',
-        name: 'embedded',
-        provides: provides as BackendInstance['provides'],
-        close: async () => {
-          await logs.close();
-          store.close();
-        },
-      },
-    ];
+    return [{ kind: 'embedded', name: 'embedded', provides: provides as BackendInstance['provides'], close: () => store.close() }];
   },
 };

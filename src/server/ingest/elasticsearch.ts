@@ -116,10 +116,10 @@ export const bulkEndpoint: EndpointSpec = {
     const reason = `Content-Type header [${type.slice(0, 80)}] is not supported; send the bulk body as application/x-ndjson or application/json`;
     return { status: 406, body: esErrorBody(406, 'media_type_header_exception', reason) };
   },
-  handle(body, write, request) {
+  async handle(body, write, request) {
     const parsed = parseBulk(body, request.index === undefined ? {} : { defaultIndex: request.index });
     if (!parsed.ok) return { status: parsed.status, body: parsed.body, stored: 0, rejected: 0 };
-    const written = write(parsed.records);
+    const written = await write(parsed.records);
     const failures = new Map<number, BulkFailure>();
     for (const [index, reason] of written.rejected) failures.set(index, { status: 400, type: 'document_parsing_exception', reason });
     const answer = bulkResponse(parsed, request.elapsedMs(), failures);

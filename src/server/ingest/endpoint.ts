@@ -10,8 +10,8 @@ export interface Written {
   rejected: Map<number, string>;
 }
 
-/** Writes records durably (returns once committed); throws when the store cannot take them. */
-export type WriteRecords = (records: readonly IngestRecord[]) => Written;
+/** Writes records durably (resolves once committed, in the store's writer thread); rejects when the store cannot take them. */
+export type WriteRecords = (records: readonly IngestRecord[]) => Promise<Written>;
 
 /** An answer in the endpoint's own protocol: sent as is. */
 export interface Answer {
@@ -35,5 +35,5 @@ export interface EndpointSpec {
   name: IngestEndpoint;
   protocol: IngestProtocol;
   contentTypeProblem(contentType: string | undefined): Pick<Answer, 'status' | 'body'> | undefined;
-  handle(body: Buffer, write: WriteRecords, request: EndpointRequest): Answer;
+  handle(body: Buffer, write: WriteRecords, request: EndpointRequest): Promise<Answer>;
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { TelemcpError } from '../../core/errors.js';
 import { otlpErrorStatus } from '../../ingest/otlp.js';
-import { redactString } from '../../security/redact.js';
+import { redactString } from '../../core/redact.js';
 
 /** The wire protocol an ingest route speaks, which decides the shape of every answer it gives. */
 export type IngestProtocol = 'elasticsearch' | 'loki' | 'otlp';

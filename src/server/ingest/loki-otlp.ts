@@ -13,10 +13,10 @@ export const lokiEndpoint: EndpointSpec = {
   name: 'loki_push',
   protocol: 'loki',
   contentTypeProblem: (contentType) => lokiContentTypeProblem(contentType),
-  handle(body, write) {
+  async handle(body, write) {
     const result = parseLokiPush(body);
     if (!result.ok) return { ...lokiPushResponse(result), contentType: TEXT, stored: 0, rejected: 0 };
-    const written = write(result.records);
+    const written = await write(result.records);
     const storeErrors = [...written.rejected.values()].map((reason) => ({ stream: -1, reason: `an entry was not stored: ${reason}` }));
     const errors = [...result.errors, ...storeErrors];
     const answer = lokiPushResponse({ ok: true, records: result.records.filter((_, i) => !written.rejected.has(i)), errors });
@@ -34,10 +34,10 @@ export const otlpEndpoint: EndpointSpec = {
   name: 'otlp_logs',
   protocol: 'otlp',
   contentTypeProblem: (contentType) => otlpContentTypeProblem(contentType),
-  handle(body, write) {
+  async handle(body, write) {
     const result = parseOtlpLogs(body);
     if (!result.ok) return { status: result.status, body: otlpErrorStatus(result.message), stored: 0, rejected: 0 };
-    const written = write(result.records);
+    const written = await write(result.records);
     const rejected = result.rejected + written.rejected.size;
     const reasons = [...result.errors, ...[...written.rejected.values()].map((reason) => `a log record was not stored: ${reason}`)];
     return { status: 200, body: otlpLogsResponse(rejected, reasons), stored: written.stored, rejected };

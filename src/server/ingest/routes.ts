@@ -4,10 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app.js';
 import { TelemcpError } from '../../core/errors.js';
 import type { IngestRecord } from '../../ingest/record.js';
-import { canIngest } from '../../security/roles.js';
+import { canIngest } from '../../core/roles.js';
 import type { AuditRecord } from '../../security/audit.js';
-import type { WriteResult } from '../../store/log-store.js';
-import { MAX_BATCH } from '../../store/log-store.js';
+import { MAX_BATCH, type WriteResult } from '../../store/log-store.js';
 import type { Caller } from '../../tools/tool.js';
 import { readIngestBody } from './body.js';
 import { clusterHealth, clusterInfo, clusterUuid, license, SETUP_RESOURCES, bulkEndpoint } from './elasticsearch.js';
@@ -22,16 +21,17 @@ declare module 'fastify' {
   }
 }
 
-/** What the ingest routes need of the embedded store. */
+/** What the ingest routes need of the embedded store: its one writer (a thread of its own, so a commit never holds this thread). */
 export interface IngestStore {
-  write(records: readonly IngestRecord[]): WriteResult;
+  /** At most MAX_BATCH records; resolves once they are durable. */
+  ingest(records: IngestRecord[]): Promise<WriteResult>;
   /** Where the store lives: named DATA_DIR in answers, so shippers never learn the server's paths. */
   readonly dataDir?: string;
 }
 
 export interface IngestRoutesOptions {
   app: App;
-  /** The embedded store, looked up on every request: undefined while it is off. */
+  /** The embedded store service, looked up on every request: undefined while it is off. */
   store: () => IngestStore | undefined;
 }
 
@@ -114,12 +114,12 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
   };
 
   /** Writes in store-sized batches, each committed before the next; record indexes are the request's. */
-  const writer = (store: IngestStore, progress: { stored: number }) => (records: readonly IngestRecord[]): Written => {
+  const writer = (store: IngestStore, progress: { stored: number }) => async (records: readonly IngestRecord[]): Promise<Written> => {
     const rejected = new Map<number, string>();
     for (let offset = 0; offset < records.length; offset += MAX_BATCH) {
       let result: WriteResult;
       try {
-        result = store.write(records.slice(offset, offset + MAX_BATCH));
+        result = await store.ingest(records.slice(offset, offset + MAX_BATCH));
       } catch (err) {
         throw new StoreFailure(err);
       }
@@ -194,7 +194,7 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
         const body = await readIngestBody(req.body as Readable | undefined, req.headers, rt.config.INGEST_MAX_BYTES);
         bytes = body.length;
         rt.metrics.ingestBytes.labels(spec.name).inc(bytes);
-        const result = spec.handle(body, writer(store, progress), { index: req.params.index, elapsedMs });
+        const result = await spec.handle(body, writer(store, progress), { index: req.params.index, elapsedMs });
         answer = result;
         outcome = { status: result.status, code: result.status < 300 ? 'ok' : 'invalid_input', rejected: result.rejected };
       }

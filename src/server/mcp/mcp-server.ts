@@ -20,34 +20,28 @@ import { VERSION } from '../../core/version.js';
 import type { ErrorBody } from '../../core/errors.js';
 import { invokeTool, type InvokeResult, type Runtime } from '../../tools/invoke.js';
 import type { ToolListing } from '../../tools/registry.js';
+import type { DiscoveryMode } from '../../tools/discovery/index.js';
 import type { Caller } from '../../tools/tool.js';
 
 /**
- * What an error result's structuredContent looks like. Listed output schemas accept it
- * (anyOf), because SDK clients validate structuredContent even on isError results.
+ * A tool as tools/list offers it, within the catalog's byte budget (test/contract/tools.test.ts).
+ * The output schema is cut to the names of the top-level fields: full output schemas were two
+ * thirds of the listing, and the full one, with nested fields and descriptions, is what
+ * describe_tool (and GET /mcp/tools) answer. The cut schema names no required field, so an error
+ * result ({error}) validates against it too: SDK clients validate structuredContent even on
+ * isError results. Of the annotations only those a read-only tool means are kept: the title is
+ * the tool's own, and destructive/idempotent hints mean something only when readOnlyHint is false.
  */
-const ERROR_RESULT_SCHEMA = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' }, retry_after: { type: 'number' } },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-};
-
 export function toMcpTool(listing: ToolListing): Tool {
-  const { $schema: _drop, ...output } = listing.outputSchema;
   const { $schema: _dropIn, ...input } = listing.inputSchema;
+  const fields = Object.keys((listing.outputSchema.properties ?? {}) as Record<string, unknown>);
   return {
     name: listing.name,
     title: listing.title,
     description: listing.description,
     inputSchema: input as Tool['inputSchema'],
-    outputSchema: { type: 'object', anyOf: [output, ERROR_RESULT_SCHEMA] } as unknown as Tool['outputSchema'],
-    annotations: listing.annotations,
+    outputSchema: fields.length ? { type: 'object', properties: Object.fromEntries(fields.map((f) => [f, {}])) } : { type: 'object' },
+    annotations: { readOnlyHint: listing.annotations.readOnlyHint, openWorldHint: listing.annotations.openWorldHint },
   };
 }
 
@@ -84,6 +78,13 @@ export function toCallToolResult(result: InvokeResult): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: errorText(result.error) }], structuredContent: { error: result.error } as unknown as Record<string, unknown> };
 }
 
+/** How to begin, in each TOOL_DISCOVERY mode: telemcp_status is listed only in `full`. */
+const DISCOVERY_HINT: Record<DiscoveryMode, string> = {
+  full: 'Start with telemcp_status to see which backends are configured.',
+  base: 'Find tools with list_tools or search_tools, read one with describe_tool, run it with call_tool; start with call_tool telemcp_status to see which backends are configured.',
+  categories: 'Each tool runs one of its toolset\'s tools; describe_tool gives their arguments. Start with server (telemcp_status) to see which backends are configured.',
+};
+
 export interface McpServerHooks {
   /** Registers an in-flight call so a cancellation arriving on another HTTP request can abort it. */
   track?: (requestId: string | number, controller: AbortController) => () => void;
@@ -98,11 +99,10 @@ export function createMcpServer(rt: Runtime, caller: Caller, hooks: McpServerHoo
     { name: 'telemcp', version: VERSION, title: 'telemcp — read-only observability investigation' },
     {
       capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false, subscribe: false } },
-      instructions:
-        'telemcp is read-only. Start with telemcp_status to see which backends are configured. Tool results lead with summary/findings; samples are bounded, follow next_cursor for more.',
+      instructions: `telemcp is read-only. ${DISCOVERY_HINT[rt.config.TOOL_DISCOVERY]} Tool results lead with summary/findings; samples are bounded, follow next_cursor for more.`,
     },
   );
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: rt.registry.listFor(caller.role).map(toMcpTool) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: rt.registry.listFor(caller.role, rt.config.TOOL_DISCOVERY).map(toMcpTool) }));
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: rt.registry.promptsFor(caller.role).map(toMcpPrompt) }));
   server.setRequestHandler(GetPromptRequestSchema, async (request) => {
     const result = await getPrompt(rt, request.params.name, request.params.arguments ?? {}, caller);

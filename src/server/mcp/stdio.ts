@@ -4,7 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { App } from '../../app.js';
 import { TelemcpError } from '../../core/errors.js';
 import { frontDoorMaxDepth, jsonRpcIdOf, jsonRpcIdOfPrefix, jsonRpcIdOfRefused, parseStrictJson } from '../../security/strict-json.js';
-import { redactString } from '../../security/redact.js';
+import { redactString } from '../../core/redact.js';
 import { recordRefusal } from '../../tools/invoke.js';
 import { createMcpServer } from './mcp-server.js';
 import { envelopeProblem } from './jsonrpc.js';

@@ -4,7 +4,7 @@ import { invokeTool, type Runtime } from '../../tools/invoke.js';
 import type { Caller } from '../../tools/tool.js';
 import { InFlightCalls } from '../inflight.js';
 import { parseExecuteBody } from '../rest/routes.js';
-import { redactString } from '../../security/redact.js';
+import { redactString } from '../../core/redact.js';
 import { createMcpServer } from './mcp-server.js';
 import { envelopeProblem, jsonRpcCodeFor, sendJsonRpcError, type JsonRpcMessage } from './jsonrpc.js';
 import { jsonRpcIdOf } from '../../security/strict-json.js';
@@ -27,7 +27,7 @@ export function registerStreamableHttp(fastify: FastifyInstance, rt: Runtime, ca
     const caller = callerOf(req);
 
     if (msg.method === 'mcp.list_tools') {
-      return reply.send({ jsonrpc: '2.0', id: msg.id ?? null, result: { tools: rt.registry.listFor(caller.role) } });
+      return reply.send({ jsonrpc: '2.0', id: msg.id ?? null, result: { tools: rt.registry.listFor(caller.role, rt.config.TOOL_DISCOVERY) } });
     }
     if (msg.method === 'mcp.execute') {
       const params = msg.params as Record<string, unknown> | undefined;

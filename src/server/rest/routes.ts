@@ -45,19 +45,21 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown, example: string): T {
   return parsed.data;
 }
 
-/** A prompt's or resource's result in the REST envelope; errors as /mcp/execute sends them. */
-function sendResult(reply: FastifyReply, result: InvokeResult, key: 'prompt' | 'resource'): FastifyReply {
+/** A prompt's, resource's or tool description's result in the REST envelope; errors as /mcp/execute sends them. */
+function sendResult(reply: FastifyReply, result: InvokeResult, key: 'prompt' | 'resource' | 'tool'): FastifyReply {
   if (!result.ok) return sendInvokeResult(reply, result);
   return reply.code(200).type('application/json; charset=utf-8').send(`{"ok":true,${JSON.stringify(key)}:${result.json}}`);
 }
 
 /**
- * Seed 000's REST facade: GET /mcp/tools and POST /mcp/execute; and the MCP prompts and
+ * Seed 000's REST facade: GET /mcp/tools (GET /mcp/tools/NAME: one in full) and POST /mcp/execute; and the MCP prompts and
  * resources (GET /mcp/prompts, POST /mcp/prompts/get, GET /mcp/resources, POST /mcp/resources/read),
  * all over the one pipeline.
  */
 export function registerRestRoutes(fastify: FastifyInstance, rt: Runtime, callerOf: (req: { caller?: Caller }) => Caller): void {
-  fastify.get('/mcp/tools', async (req) => ({ ok: true, tools: rt.registry.listFor(callerOf(req).role) }));
+  // The tools tools/list shows in this TOOL_DISCOVERY mode, with full output schemas; one tool in full is describe_tool's answer.
+  fastify.get('/mcp/tools', async (req) => ({ ok: true, tools: rt.registry.listFor(callerOf(req).role, rt.config.TOOL_DISCOVERY) }));
+  fastify.get<{ Params: { name: string } }>('/mcp/tools/:name', async (req, reply) => sendResult(reply, await invokeTool(rt, 'describe_tool', { name: req.params.name }, callerOf(req)), 'tool'));
   fastify.get('/mcp/prompts', async (req) => ({ ok: true, prompts: rt.registry.promptsFor(callerOf(req).role).map(toMcpPrompt) }));
   fastify.post('/mcp/prompts/get', async (req, reply) => {
     const body = parseBody(promptBody, req.body, '{"name": "investigate_errors", "arguments": {"service_name": "…"}}');

@@ -18,7 +18,8 @@ export const elkRecommendFix = defineTool({
   name: 'elk_recommend_fix',
   title: 'Recommend safe fixes',
   description:
-    'Matches findings (any telemcp tool output or error {code,message}, several keyed by name, or e.g. {"cluster_health":{"status":"yellow"}}) against rules for ELK problems and application error signatures. Returns ranked recommendations, each with the evidence it rests on, a read-only check command and a safe fix. Never runs anything.',
+    'Safe fixes for findings: any telemcp tool output or error, several keyed by name. E.g. {"cluster_health":{"status":"yellow"}}. Ranked, each with its evidence, a read-only check and a safe fix; runs nothing.',
+  readme: 'takes findings (any tool\'s output, error bodies, or seed 000\'s example) and returns ranked recommendations from a rule library covering seed 000\'s troubleshooting table and common application signatures — each with its evidence, a read-only check and a safe fix; never executes anything',
   toolset: 'advice',
   leastRole: 'elk_viewer',
   openWorld: false,

@@ -5,7 +5,7 @@ import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { isCoveredByAllowlist } from '../../backends/elasticsearch/index-guard.js';
 import { sanitizeText } from '../../security/sanitize.js';
 import { defineTool, target } from '../tool.js';
-import { INDEX_GUARD } from '../../backends/elasticsearch/module.js';
+import { INDEX_GUARD, SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { num, pct, searchEngine } from './common.js';
 
 /**
@@ -179,7 +179,9 @@ export const elkApmSummary = defineTool({
   title: 'APM service summary',
   description:
     'APM services in a window: throughput, error rate, latency p50/p95/p99, what is rising since when, slowest transactions, top errors with a trace id. APM 7.x and 8.x.',
+  readme: 'per APM service throughput, error rate, latency p50/p95/p99, rising latency/errors and since when, slowest transactions, top errors',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE],
   leastRole: 'elk_viewer',
   input: z
     .object({

@@ -4,6 +4,7 @@ import { HEAP_HIGH_PERCENT, WATERMARK_SETTINGS_QUERY, diskStage, resolveWatermar
 import { SEVERITIES, globalBlockName, indexBlockName, recommend } from '../../analysis/recommend/index.js';
 import { isVisibleConcreteIndex } from '../../backends/elasticsearch/index-guard.js';
 import { evidenceOut } from '../advice/elk_recommend_fix.js';
+import { SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { defineTool } from '../tool.js';
 import { formatBytes, num, pct, searchEngine } from './common.js';
 
@@ -95,7 +96,9 @@ export const elkClusterHealth = defineTool({
   title: 'Elasticsearch cluster health',
   description:
     'Cluster status (green/yellow/red) and why. Ranked causes (unassigned shards with allocation explain, disk watermarks, heap, breakers, pending tasks, index blocks), each with evidence, a read-only check and a safe fix.',
+  readme: 'the doctor for "why is my cluster yellow/red": status, one-line summary, shard metrics, per unassigned shard its reason and blocking decider (allocation explain), disk watermarks, heap and breaker trips, pending tasks, index blocks — a ranked `diagnosis` with fix steps',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE],
   leastRole: 'elk_viewer',
   input: z
     .object({

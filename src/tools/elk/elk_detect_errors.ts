@@ -1,3 +1,5 @@
+import { SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
+import { STORE_READER } from '../../backends/embedded/module.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { elkLogSource, logToolTargets } from './common.js';
@@ -8,8 +10,10 @@ export const elkDetectErrors = defineTool({
   name: 'elk_detect_errors',
   title: 'Detect error patterns',
   description:
-    'Error-level logs in a window (default last hour), aggregated server-side: total, errors by service, top message patterns (numbers, ids, IPs, durations → <*>) with counts, first/last seen and a trace_id, errors over time, the minute errors started rising, samples and next steps.',
+    'Error patterns in a window, aggregated server-side: total, errors by service, top message patterns (variables → <*>) with counts, first/last seen and a trace_id, errors over time, when they began rising.',
+  readme: 'error totals by service, top error **templates** (mined by the log-intelligence engine) with exact counts (every distinct message of the window counted server-side; `counts` says `exact`, or `lower_bound` with the `uncounted` bound), first/last seen and a trace id, errors over time, the burst errors rose in and since when, samples, next steps — from server-side aggregations',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE, STORE_READER],
   leastRole: 'elk_viewer',
   input: z
     .object({

@@ -5,7 +5,7 @@ import type { BeatInfo, BeatStats, BeatsStatsBackend } from '../../backends/beat
 import { BEATS } from '../../backends/beats/module.js';
 import { sanitizeText } from '../../security/sanitize.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
-import { INDEX_GUARD } from '../../backends/elasticsearch/module.js';
+import { INDEX_GUARD, SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { num, searchEngine } from './common.js';
 
 /** Fields that name the shipping host, most specific first (ECS; agent.hostname is Filebeat 7.x). */
@@ -93,7 +93,9 @@ export const elkFilebeatStatus = defineTool({
   title: 'Filebeat shipping status',
   description:
     "Is Filebeat shipping? Per host: last event, events in the window, delayed and silent hosts, ingest lag; the Beat's publisher stats when BEATS_STATS_URL is set.",
+  readme: 'last event per host/agent, `delayed_hosts`, `silent_hosts`, ingest lag; the Beat\'s publisher stats with `BEATS_STATS_URL`',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE],
   leastRole: 'elk_viewer',
   input: z
     .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool, target } from '../tool.js';
-import { INDEX_GUARD } from '../../backends/elasticsearch/module.js';
+import { INDEX_GUARD, SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { HEALTH_RANK, decodeOffsetCursor, encodeOffsetCursor, formatBytes, num, searchEngine } from './common.js';
 
@@ -33,7 +33,9 @@ export const elkIndicesSummary = defineTool({
   title: 'Elasticsearch indices summary',
   description:
     'Indices matching a pattern, with health, docs, store size and shards, sorted by size, docs or name; unhealthy ones counted.',
+  readme: 'indices matching `index_pattern` (default: the allowed patterns) with health, docs, size, shards; `sort_by` size/docs/name, `limit` ≤ 100, `cursor`',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE],
   leastRole: 'elk_viewer',
   input: z
     .object({

@@ -41,7 +41,9 @@ export const elkKibanaStatus = defineTool({
   title: 'Kibana status',
   description:
     "Kibana health from /api/status: overall level, core services (elasticsearch, savedObjects), version, load, unavailable plugins with include_plugins; with fix steps.",
+  readme: 'Kibana `/api/status`: overall and per-service levels, version, plugins that are not available (`include_plugins`) — with `KIBANA_URL`',
   toolset: 'kibana',
+  requires: [KIBANA],
   leastRole: 'elk_viewer',
   input: z
     .object({

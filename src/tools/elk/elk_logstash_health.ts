@@ -132,7 +132,9 @@ export const elkLogstashHealth = defineTool({
   title: 'Logstash health',
   description:
     'Logstash pipelines: events in/filtered/out, rates, queue and backpressure, reload failures, dead-letter queue, output errors, JVM heap. Flags stuck pipelines and the busiest plugin.',
+  readme: 'Logstash monitoring API: per pipeline events in/filtered/out, flow rates, queue and backpressure, reload failures, DLQ, JVM heap; stuck pipelines — with `LOGSTASH_URL`',
   toolset: 'logstash',
+  requires: [LOGSTASH],
   leastRole: 'elk_operator',
   input: z
     .object({

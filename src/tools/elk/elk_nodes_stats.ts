@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { defineTool } from '../tool.js';
 import { formatBytes, num, pct, searchEngine } from './common.js';
 import { WATERMARK_SETTINGS_QUERY, pastWatermark, resolveWatermarks, type WatermarkSettings } from '../../analysis/recommend/disk.js';
@@ -40,8 +41,10 @@ export const elkNodesStats = defineTool({
   name: 'elk_nodes_stats',
   title: 'Elasticsearch node resources',
   description:
-    'Per node: heap %, disk used vs the cluster disk watermarks, CPU, load, GC and circuit-breaker trips; thread-pool queues and rejections when include_thread_pool is true. Flags nodes at risk first.',
+    'Node resources, nodes at risk first: heap %, disk vs the watermarks, CPU, load, GC, breaker trips; thread pools with include_thread_pool.',
+  readme: 'per node heap %, disk used vs the disk watermarks, CPU, load, GC, breaker trips; thread-pool queues and rejections with `include_thread_pool`',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE],
   leastRole: 'elk_viewer',
   input: z
     .object({

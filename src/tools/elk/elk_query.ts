@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool, target } from '../tool.js';
-import { INDEX_GUARD, QUERY_DSL_GUARD } from '../../backends/elasticsearch/module.js';
+import { INDEX_GUARD, QUERY_DSL_GUARD, SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { num, searchEngine } from './common.js';
 import { describeBackendError } from '../../backends/error-summary.js';
@@ -43,7 +43,9 @@ export const elkQuery = defineTool({
   title: 'Elasticsearch query DSL (operator)',
   description:
     'Raw query DSL search (query, aggs) on allowed indices; prefer the structured tools. Scripts, cross-index lookups, scroll/PIT and oversized aggregations are refused; size ≤ 100.',
+  readme: 'raw query DSL and aggregations for power users, through the query guard; `size` ≤ 100',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE],
   leastRole: 'elk_operator',
   input: z
     .object({
@@ -64,7 +66,8 @@ export const elkQuery = defineTool({
     hits: z.array(z.object({ index: z.string(), id: z.string(), score: z.number().nullable().optional(), source: z.unknown().optional(), fields: z.unknown().optional(), sort: z.array(z.unknown()).optional() })),
     truncated: z.boolean(),
   }),
-  targets: (input) => [target(INDEX_GUARD, input.index_pattern), target(QUERY_DSL_GUARD, input.body)],
+  // The body is checked first: a refused query must not cost the cluster an index resolution.
+  targets: (input) => [target(QUERY_DSL_GUARD, input.body), target(INDEX_GUARD, input.index_pattern)],
   async handler(_input, ctx) {
     const es = searchEngine(ctx);
     const body = { size: 10, ...ctx.guarded.get(QUERY_DSL_GUARD) };

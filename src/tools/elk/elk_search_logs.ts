@@ -1,3 +1,5 @@
+import { SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
+import { STORE_READER } from '../../backends/embedded/module.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { NO_CONTROL, logFilterInput, logPageInput, searchHitOut, searchPageOut } from '../log-search-common.js';
@@ -18,8 +20,10 @@ export const elkSearchLogs = defineTool({
   name: NAME,
   title: 'Search logs',
   description:
-    'Log lines in a time window, filtered by service, level and message words; newest first, compact (time, service, level, message, trace_id). ECS or flat field names are detected. Paginate with next_cursor; an empty result says which filter to relax.',
+    'Log lines in a time window by service, level, trace id and message words. Newest first, compact; ECS or flat fields detected. Page with next_cursor; an empty result says which filter to relax.',
+  readme: 'log lines in a window (`start_time`/`end_time`: date math, ISO 8601 with any offset, epoch ms), by service, level, trace id and message words; compact hits, `next_cursor` (point in time + search_after), a hint when nothing matched',
   toolset: 'elk',
+  requires: [SEARCH_ENGINE, STORE_READER],
   leastRole: 'elk_viewer',
   input: z
     .object({

@@ -10,6 +10,3 @@ import { elkApmSummary } from './elk_apm_summary.js';
 
 /** The elk toolset: seed 000's tools, in the seed's order. */
 export const elkTools: AnyTool[] = [elkClusterHealth, elkNodesStats, elkIndicesSummary, elkSearchLogs, elkDetectErrors, elkFilebeatStatus, elkApmSummary, elkQuery];
-
-/** The elk tools that also answer on the embedded store when no cluster is configured. */
-export const elkLogTools: AnyTool[] = [elkSearchLogs, elkDetectErrors];

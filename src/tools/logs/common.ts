@@ -3,7 +3,6 @@ import { resolveWindow, describeWindow, type TimeWindow, DEFAULT_WINDOW_START } 
 import type { LogQuery, LogSample, LogSource } from '../../backends/capabilities.js';
 import type { ToolContext } from '../tool.js';
 import { resolveLogSource } from './sources.js';
-import { isDemoDataset } from '../../store/demo.js';
 import { STORE_READER } from '../../backends/embedded/module.js';
 import { globMatches } from '../../security/glob.js';
 
@@ -54,8 +53,8 @@ export function scopedRequest(
  */
 export function describeSource(ctx: Pick<ToolContext, 'backends'>, source: LogSource, scope: string): z.infer<typeof sourceOut> {
   const patterns = scope.split(',').map((p) => p.trim());
-  const demo =
-    source.kind === 'embedded' && (ctx.backends.first(STORE_READER)?.datasets() ?? []).some((d) => isDemoDataset(d.name) && patterns.some((p) => globMatches(p, d.name)));
+  // The store's demo datasets as of the reader thread's last answer (this result's read or a later one): no SQLite read here.
+  const demo = source.kind === 'embedded' && (ctx.backends.first(STORE_READER)?.demoDatasets() ?? []).some((name) => patterns.some((p) => globMatches(p, name)));
   return { name: source.name, kind: source.kind, scope, ...(demo ? { demo_data: true } : {}) };
 }
 

@@ -1,3 +1,4 @@
+import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { runAnalysis } from '../analysis-thread.js';
@@ -10,8 +11,10 @@ export const incidentSummary = defineTool({
   name: 'incident_summary',
   title: 'Incident summary',
   description:
-    'What is going wrong and why: since when (even before your window), how many, which services, likely cause with evidence, symptoms, services gone silent, what is not the incident, and next read-only checks. Feed it to elk_recommend_fix.',
+    'What is going wrong and why: since when (even before your window), how many, which services, likely cause with evidence, symptoms, silent services, next read-only checks. Feed it to elk_recommend_fix.',
+  readme: 'one findings object: what, since when, how many, which services, the likely cause with evidence, symptoms, what is not the incident, and ready-to-send read-only next checks (including the `elk_recommend_fix` call)',
   toolset: 'logs',
+  requires: [LOG_SOURCE],
   leastRole: 'elk_viewer',
   input: z.object(incidentInput).strict(),
   output: z.object({

@@ -1,10 +1,10 @@
+import { LOG_SOURCE, type LogQuery } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { gridFor } from '../../analysis/correlate/events.js';
 import { defineTool } from '../tool.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from './burst-output.js';
 import type { Burst } from '../../analysis/bursts/detect.js';
-import type { LogQuery } from '../../backends/capabilities.js';
 import { DAY_MS, dayEarlier, describeSource, describeWindow, logScopeInput, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
 
 const TEMPLATE_SAMPLE = 2000;
@@ -21,8 +21,10 @@ export const logsBursts = defineTool({
   name: 'logs_bursts',
   title: 'Log bursts',
   description:
-    'When did errors (or any level) rise above baseline (preceding window, and a day earlier where kept), is it still up, how big, which services/hosts carry it, and which message templates burst.',
+    'When errors (or any level) rose above baseline (the preceding window, a day earlier), whether still up, how big, which services or hosts carry it, which templates burst.',
+  readme: 'when errors (or any level) rose above their baseline — the preceding window and the same window a day earlier — and whether still up: onset, peak, end, ratio, excess, which services/hosts carry it, and which templates burst',
   toolset: 'logs',
+  requires: [LOG_SOURCE],
   leastRole: 'elk_viewer',
   input: z
     .object({

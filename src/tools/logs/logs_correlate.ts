@@ -1,3 +1,4 @@
+import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import type { BurstGroup, RankedService } from '../../analysis/correlate/correlate.js';
 import { defineTool } from '../tool.js';
@@ -49,8 +50,10 @@ export const logsCorrelate = defineTool({
   name: 'logs_correlate',
   title: 'Correlate errors across services',
   description:
-    'Evidence behind an incident: bursting error templates joined across services by trace id and time lag, ranked cause then symptoms, template links, sample traces, and unrelated bursts, spikes and steady noise.',
+    'Evidence behind an incident: bursting error templates joined across services by trace id and time lag; cause then symptoms, sample traces, and what is unrelated.',
+  readme: 'the evidence behind an incident: bursting error templates joined across services by trace id and time lag, ranked as likely cause then symptoms, links, sample traces; unrelated bursts, resolved spikes and steady noise set apart',
   toolset: 'logs',
+  requires: [LOG_SOURCE],
   leastRole: 'elk_viewer',
   input: z.object(incidentInput).strict(),
   output: z.object({

@@ -1,3 +1,4 @@
+import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 import { runAnalysis } from '../analysis-thread.js';
@@ -21,8 +22,10 @@ export const logsPatterns = defineTool({
   name: 'logs_patterns',
   title: 'Log message templates',
   description:
-    'Kinds of log messages in a window: lines mined into templates (variables → <*>) with counts, share, first/last seen, services, levels, an example and typical values.',
+    'Kinds of log messages in a window: templates (variables → <*>) with counts, share, first/last seen, services, levels, an example and typical values.',
+  readme: 'the kinds of messages in a window: lines mined into templates (`<*>` where they vary) with exact counts where the source counts distinct messages (Elasticsearch/OpenSearch with a keyword message field, the embedded store), else sample estimates (`counts` says which), share, first/last seen, services, levels, an example and typical values — on any log source (`source`, `scope`)',
   toolset: 'logs',
+  requires: [LOG_SOURCE],
   leastRole: 'elk_viewer',
   input: z
     .object({

@@ -1,3 +1,4 @@
+import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { DEFAULT_WINDOW_START } from '../../core/time.js';
 import { z } from 'zod';
 import { logFilterInput, logPageInput, searchHitOut, searchPageOut } from '../log-search-common.js';
@@ -16,8 +17,10 @@ export const logsSearch = defineTool({
   name: NAME,
   title: 'Search logs on any source',
   description:
-    'elk_search_logs on any log source: log lines in a window by service, level, trace id and message words; newest first, compact. Paginate with next_cursor; an empty result says which filter to relax.',
+    'Log lines on any log source by service, level, trace id and message words. Newest first, compact; page with next_cursor.',
+  readme: '`elk_search_logs` on any log source (`source`, `scope` instead of `index_pattern`): the same filters, compact hits, totals, `next_cursor` and hint when nothing matched — the same answer for the same logs on Elasticsearch, OpenSearch and the embedded store',
   toolset: 'logs',
+  requires: [LOG_SOURCE],
   leastRole: 'elk_viewer',
   input: z
     .object({

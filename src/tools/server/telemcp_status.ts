@@ -13,6 +13,7 @@ export const telemcpStatus = defineTool({
   title: 'telemcp status',
   description:
     'What this server can investigate: configured backends, your role, limits. Call it first when unsure which tools apply.',
+  readme: 'what this server can investigate: configured backends, your role, limits',
   toolset: 'server',
   leastRole: 'elk_viewer',
   openWorld: false,
@@ -46,8 +47,10 @@ export const telemcpStatus = defineTool({
     });
     const store = ctx.backends.first(STORE_READER);
     const configured = backends.filter((b) => b.configured).map((b) => b.name);
-    const datasets = store?.datasets() ?? [];
-    const retention = store?.retention();
+    // Read in the store's reader thread: a long list of datasets never holds the event loop.
+    const summary = await store?.summary(ctx.signal);
+    const datasets = summary?.datasets ?? [];
+    const retention = summary?.retention;
     return {
       status: 'ok' as const,
       summary: configured.length ? `telemcp ${VERSION}: backends ${configured.join(', ')}; role ${ctx.caller.role}` : `telemcp ${VERSION}: no backend configured; role ${ctx.caller.role}`,
