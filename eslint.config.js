@@ -41,13 +41,6 @@ const LAYERS = {
   app: { files: 'src/*.ts', src: ['core', 'config', 'security', 'telemetry', 'backends', 'store', 'tools'], packages: [], io: true },
 };
 
-/**
- * Known exceptions: imports today's code makes against the table, each an arrow back up to be
- * removed in src/ (issue 12). Listed file by file so lint passes and the debt stays visible;
- * delete a line when its import goes away.
- */
-const KNOWN_EXCEPTIONS = [
-];
 
 /** How a policy names a row: a folder is an element of the plugin; app.ts is a file. */
 const selectorOf = (name) => (LAYERS[name].files ? { file: { path: LAYERS[name].files } } : { element: { type: name } });
@@ -59,7 +52,7 @@ const targetsOf = (names) => {
 };
 const packageNames = (names) => names.flatMap((n) => [n, `${n}/**`]);
 
-/** The one rule generator: allow policies from each row of the table, then the exceptions; the default is disallow. */
+/** The one rule generator: allow policies from each row of the table, the default is disallow. */
 function layeringPolicies() {
   const policies = [];
   for (const [name, layer] of Object.entries(LAYERS)) {
@@ -71,7 +64,6 @@ function layeringPolicies() {
     if (!layer.io) builtins.source = `!{${IO_BUILTINS.flatMap((b) => [b, `node:${b}`]).join(',')}}`;
     policies.push({ from, allow: { to: { module: builtins } } });
   }
-  for (const e of KNOWN_EXCEPTIONS) policies.push({ from: { file: { path: e.from } }, allow: { to: { file: { path: e.to } } } });
   // The seed writer is telemcp's only write path to a backend: only the seed command may reach it.
   policies.push({ from: { file: { path: '!src/cli/seed.ts' } }, disallow: { to: { file: { path: 'src/seed/es-writer.ts' } } }, message: 'Only the seed command (src/cli/seed.ts) may import the write path.' });
   // Tools read: they get the embedded store's read-only view (STORE_READER), never the service that

@@ -54,14 +54,16 @@ export class ToolRegistry {
   constructor(toolsets: Toolset[], backends: Backends, chosen?: readonly string[]) {
     const pendingSearches: SavedSearch[] = [];
     for (const set of toolsets) {
-      const reason = chosen && !ALWAYS_SERVED.has(set.name) && !chosen.includes(set.name) ? `not in TOOLSETS (${chosen.join(',')})` : set.unavailableReason(backends);
-      if (reason) {
-        this.hiddenToolsets.push({ name: set.name, reason });
+      if (chosen && !ALWAYS_SERVED.has(set.name) && !chosen.includes(set.name)) {
+        this.hiddenToolsets.push({ name: set.name, reason: `not in TOOLSETS (${chosen.join(',')})` });
         continue;
       }
-      const narrowed = set.narrowed?.(backends);
-      if (narrowed) this.narrowedToolsets.push({ name: set.name, reason: narrowed.reason });
-      const tools = narrowed?.tools ?? set.tools;
+      const { tools, hidden, partial } = set.availability(backends);
+      if (hidden) {
+        this.hiddenToolsets.push({ name: set.name, reason: hidden });
+        continue;
+      }
+      if (partial) this.narrowedToolsets.push({ name: set.name, reason: partial });
       for (const tool of tools) this.serve(tool);
       if (set.name !== DISCOVERY_TOOLSET && tools.length) this.catalog.push({ name: set.name, description: set.description, tools });
       for (const prompt of set.prompts ?? []) {

@@ -14,22 +14,35 @@ import { adviceTools } from './advice/index.js';
 import { logsTools } from './logs/index.js';
 import { DISCOVERY_TOOLSET, discoveryTools } from './discovery/index.js';
 
-export interface Toolset {
+/** What a toolset declares: its tools say what they require (ToolDefinition.requires); the rest follows. */
+export interface Manifest {
   name: string;
   description: string;
   tools: AnyTool[];
+  /**
+   * Tools made at start-up from what is configured (tools generated from a backend's API
+   * description, one per configured instance): served like the declared ones, under the same
+   * requirement check.
+   */
+  build?: (backends: Backends) => AnyTool[];
   /** MCP prompts: investigation playbooks over this toolset's tools. */
   prompts?: AnyPrompt[];
   /** Saved searches served as MCP resources (each a call of one of the served tools). */
   savedSearches?: SavedSearch[];
-  /** Why the toolset is hidden, or undefined when its backend is configured. */
-  unavailableReason: (backends: Backends) => string | undefined;
-  /** When only some of its tools can answer with the backends configured: those, and why the rest are not served. */
-  narrowed?: (backends: Backends) => { tools: AnyTool[]; reason: string } | undefined;
 }
 
-/** What a toolset declares: its tools say what they require (ToolDefinition.requires); the rest follows. */
-type Manifest = Omit<Toolset, 'unavailableReason' | 'narrowed'>;
+/** What a toolset serves with these backends; `hidden` or `partial` say why not all of it. */
+export interface Availability {
+  tools: AnyTool[];
+  /** Nothing is served: how to enable it. */
+  hidden?: string;
+  /** Some tools are served: which, and what the others need. */
+  partial?: string;
+}
+
+export interface Toolset extends Manifest {
+  availability: (backends: Backends) => Availability;
+}
 
 const served = (tool: AnyTool, backends: Backends) => !tool.requires || tool.requires.some((key) => backends.first(key) !== undefined);
 
@@ -40,18 +53,20 @@ function enableHint(tools: readonly AnyTool[], backends: Backends): string {
 }
 
 /**
- * A toolset is served with the tools whose requirements a configured backend meets: hidden when
- * none are (with how to enable them), narrowed when only some are (saying which and why).
+ * A toolset is served with the tools (declared and built) whose requirements a configured backend
+ * meets: hidden when none are (with how to enable them), in part when only some are (saying
+ * which and why).
  */
 export function manifest(m: Manifest): Toolset {
   return {
     ...m,
-    unavailableReason: (b) => (m.tools.some((t) => served(t, b)) ? undefined : `${enableHint(m.tools, b)} to enable it`),
-    narrowed: (b) => {
-      const tools = m.tools.filter((t) => served(t, b));
-      const missing = m.tools.filter((t) => !served(t, b));
-      if (!tools.length || !missing.length) return undefined;
-      return { tools, reason: `${tools.map((t) => t.name).join(', ')} served; ${missing.map((t) => t.name).join(', ')} need more: ${enableHint(missing, b)}` };
+    availability(b) {
+      const all = [...m.tools, ...(m.build?.(b) ?? [])];
+      const tools = all.filter((t) => served(t, b));
+      const missing = all.filter((t) => !served(t, b));
+      if (!tools.length) return { tools, hidden: all.length ? `${enableHint(missing, b)} to enable it` : 'nothing configured builds its tools' };
+      if (!missing.length) return { tools };
+      return { tools, partial: `${tools.map((t) => t.name).join(', ')} served; ${missing.map((t) => t.name).join(', ')} need more: ${enableHint(missing, b)}` };
     },
   };
 }

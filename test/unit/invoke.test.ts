@@ -16,6 +16,7 @@ import { RateLimiter } from '../../src/security/rate-limit.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { invokeTool, type Runtime } from '../../src/tools/invoke.js';
 import { ToolRegistry } from '../../src/tools/registry.js';
+import { manifest } from '../../src/tools/toolsets.js';
 import { defineTool, target, type Caller } from '../../src/tools/tool.js';
 import { testConfig } from '../helpers/config.js';
 
@@ -103,7 +104,7 @@ function harness(settings: Record<string, string> = {}, opts: { audit?: MemoryAu
     return indexGuard!(expr);
   };
   const backends: Backends = opts.backends ?? fakeBackends([[BODY_GUARD, fakeBodyGuard], ...(indexGuard ? [[SCOPE_GUARD, scopeGuard] as [typeof SCOPE_GUARD, unknown]] : [])]);
-  const registry = new ToolRegistry([{ name: 'fake', description: 'pipeline test fakes', tools: [fakeTool(calls)], unavailableReason: () => undefined }], backends);
+  const registry = new ToolRegistry([manifest({ name: 'fake', description: 'pipeline test fakes', tools: [fakeTool(calls)] })], backends);
   const audit = opts.audit ?? new MemoryAudit();
   const rt: Runtime = {
     config,
