@@ -176,7 +176,7 @@ async function logSourceCalls(store: LogStore, data: BenchData): Promise<void> {
   }
 }
 
-/** The plans of the store's main statements, as log-store.ts words them: none scans a table or sorts records. */
+/** The plans of the store's main statements, as src/store/queries.ts words them: none scans a table or sorts records. */
 function plans(dir: string): void {
   const db = new Database(join(dir, 'logs.db'), { readonly: true });
   const keys = (key: string) => `${key} BETWEEN (CAST(? AS INTEGER) << 20) + 0 AND (CAST(? AS INTEGER) << 20) + 1048575`;
