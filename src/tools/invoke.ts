@@ -87,8 +87,10 @@ export interface PipelineRequest {
  * before the guards (a change from DESIGN.md's listing) because the index guard itself calls
  * the backend (_resolve/index), and that must be limited too. Never throws.
  */
-export async function invokeTool(rt: Runtime, toolName: string, rawInput: unknown, caller: Caller, opts: InvokeOptions = {}): Promise<InvokeResult> {
+export async function invokeTool(rt: Runtime, toolName: string, rawInput: unknown, given: Caller, opts: InvokeOptions = {}): Promise<InvokeResult> {
   const tool = rt.registry.get(toolName);
+  // Fixed here so a meta-tool's inner call (call_tool) is audited under the same request id as the call that made it.
+  const caller = given.requestId ? given : { ...given, requestId: randomUUID() };
   return runPipeline(
     rt,
     {

@@ -228,6 +228,8 @@ describe('base', () => {
       ['call_tool', 'allowed', 'ok'],
     ]);
     expect(records[0].caller).toBe(records[1].caller);
+    // One request, one id: the inner record can be joined to the call that made it.
+    expect(records[0].request_id).toBe(records[1].request_id);
   });
 });
 
