@@ -1,6 +1,6 @@
 /**
  * The template miner's worst case in time: the seeded adversarial inputs of
- * test/unit/template-worst-case.test.ts (which bounds their work per token), mined and read back
+ * test/unit/miner-worst-case.test.ts (which bounds their work per token), mined and read back
  * in this process, and the issue's three-line enumeration through the whole `telemcp patterns`
  * process. Prints the time per line and per token of each input.
  *

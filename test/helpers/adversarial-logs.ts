@@ -3,7 +3,7 @@
  * long enumerations over shifted ranges, lines of thousands of tokens, many distinct keys of
  * one length and first word, keys that differ only at their end (past the shape limit every
  * template is compared to its end), merges that cascade over many positions, and every kind of
- * token the masks and the key treat differently. Used by test/unit/template-worst-case.test.ts
+ * token the masks and the key treat differently. Used by test/unit/miner-worst-case.test.ts
  * (work per token) and bench/loghub/worst-case.ts (time per line).
  */
 import type { MinerOptions } from '../../src/analysis/templates/miner.js';

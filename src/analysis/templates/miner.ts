@@ -19,7 +19,7 @@ import { slotValues } from './slots.js';
  * not masked again, and one read in place by addAscii is not even made a string), O(tokens) to
  * key it, O(tokens) to compare it with at most 64 templates past the shape limit; a read
  * re-clusters each key length that gained shapes in O(its shapes × length), whatever the lines
- * (test/unit/template-worst-case.test.ts counts it: `work`).
+ * (test/unit/miner-worst-case.test.ts counts it: `work`).
  */
 export interface MinerOptions {
   /** Extra masking patterns (`--regex`), applied after dates and URLs, before numbers. */
