@@ -2,7 +2,7 @@ import { loadSettings, type Config } from './config/load.js';
 import { SERVER_SETTINGS } from './config/schema.js';
 import { BACKEND_MODULES } from './backends/modules.js';
 
-export { embeddedStoreOn } from './backends/modules.js';
+export { embeddedStoreOn, remoteLogBackends } from './backends/modules.js';
 
 /**
  * telemcp's settings: the server's own and every backend module's (src/backends/modules.ts),

@@ -21,5 +21,10 @@ export const BACKEND_MODULES: readonly BackendModule[] = [elasticsearchModule, o
  */
 export function embeddedStoreOn(config: Config): boolean {
   if (config.EMBEDDED_STORE !== 'auto') return config.EMBEDDED_STORE === 'on';
-  return !BACKEND_MODULES.some((m) => m !== embeddedModule && m.provides.includes(LOG_SOURCE) && m.configured(config));
+  return remoteLogBackends(config).length === 0;
+}
+
+/** The configured backends besides the embedded store whose logs the log tools read (`elasticsearch`, …). */
+export function remoteLogBackends(config: Config): string[] {
+  return BACKEND_MODULES.filter((m) => m !== embeddedModule && m.provides.includes(LOG_SOURCE) && m.configured(config)).map((m) => m.kind);
 }

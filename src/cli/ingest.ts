@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { embeddedStoreOn, remoteLogBackends } from '../settings.js';
 import { LAYOUT_SAMPLE_LINES } from '../analysis/templates/line-layout.js';
 import { DETECT_SAMPLE_LINES } from '../analysis/templates/line-reader.js';
 import { TelemcpError } from '../core/errors.js';
@@ -185,13 +186,13 @@ async function openWriter(dataDir: string): Promise<StoreWriter | undefined> {
   }
 }
 
-/** Where the next step reads from: a configured search engine takes the log tools unless EMBEDDED_STORE says otherwise. */
+/** Where the next step reads from: a configured log backend takes the log tools unless EMBEDDED_STORE says otherwise. */
 function serveContext(config: Config): Pick<IngestReport, 'serveNote' | 'toolSource'> {
   if (config.EMBEDDED_STORE === 'off') return { serveNote: 'EMBEDDED_STORE=off: telemcp serve does not read the embedded store; set EMBEDDED_STORE=auto (or on) to query these logs' };
-  const engine = config.ES_URL ? 'ES_URL' : config.OPENSEARCH_URL ? 'OPENSEARCH_URL' : undefined;
-  if (!engine) return {};
-  if (config.EMBEDDED_STORE === 'on') return { toolSource: 'embedded' };
-  return { serveNote: `${engine} is set, so telemcp serve reads that engine; start it with EMBEDDED_STORE=on to query these logs as source "embedded"`, toolSource: 'embedded' };
+  const remote = remoteLogBackends(config);
+  if (!remote.length) return {};
+  if (embeddedStoreOn(config)) return { toolSource: 'embedded' };
+  return { serveNote: `${remote.join(' and ')} ${remote.length > 1 ? 'are' : 'is'} configured, so telemcp serve reads ${remote.length > 1 ? 'those' : 'it'}; start it with EMBEDDED_STORE=on to query these logs as source "embedded"`, toolSource: 'embedded' };
 }
 
 /** `telemcp ingest`: returns the process exit code (0 done, 1 failed midway, 2 usage or unopenable file/store, 130/143 interrupted). */

@@ -38,6 +38,9 @@ export interface InvokeOptions {
 
 const CANCELLED = Symbol('cancelled');
 
+/** What a meta-tool's inner call is limited by: nothing more than the outer call already took. */
+const NO_FURTHER_LIMIT = new RateLimiter(Infinity, Infinity);
+
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
@@ -223,7 +226,7 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
           registry: rt.registry,
           // The inner call runs under this call's rate-limit token and slot: one request costs one,
           // and MAX_CONCURRENT_PER_KEY=1 cannot refuse a meta-tool its own inner call.
-          call: (name, args) => invokeTool({ ...rt, rateLimiter: new RateLimiter(Infinity, Infinity) }, name, args, caller, { signal: controller.signal, onProgress: opts.onProgress }),
+          call: (name, args) => invokeTool({ ...rt, rateLimiter: NO_FURTHER_LIMIT }, name, args, caller, { signal: controller.signal, onProgress: opts.onProgress }),
         },
       };
       return tool.handler(input as never, ctx);

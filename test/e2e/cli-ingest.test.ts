@@ -28,9 +28,9 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-/** Starts the CLI with an environment holding only PATH and DATA_DIR; stdin stays open until written and ended. */
-function start(args: string[], dataDir: string): Running {
-  const child = spawn(process.execPath, [CLI, 'ingest', ...args], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts the CLI with an environment holding only PATH, DATA_DIR and `env`; stdin stays open until written and ended. */
+function start(args: string[], dataDir: string, env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [CLI, 'ingest', ...args], { env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -47,8 +47,8 @@ function start(args: string[], dataDir: string): Running {
   return { child, done };
 }
 
-function ingest(args: string[], dataDir: string, stdin: string | Buffer = ''): Promise<CliResult> {
-  const run = start(args, dataDir);
+function ingest(args: string[], dataDir: string, stdin: string | Buffer = '', env: Record<string, string> = {}): Promise<CliResult> {
+  const run = start(args, dataDir, env);
   run.child.stdin.end(stdin);
   return run.done;
 }
@@ -318,6 +318,17 @@ describe('telemcp ingest never loses the good lines', () => {
       ['beta', 1],
     ]);
     expect(out.next_tool_input).toEqual({ scope: 'alpha,beta', start_time: '2024-05-01T10:00:00.000Z', end_time: '2024-05-02T10:00:01.000Z' });
+  });
+
+  it('says where telemcp serve will read: a configured log backend (a named instance counts) unless EMBEDDED_STORE=on', async () => {
+    const named = { ES_INSTANCES: 'eu', ES_EU_URL: 'http://127.0.0.1:9' };
+    const remote = await ingest([file('remote.log', `${JAVA_STACK_LOG}\n`)], newDataDir(), '', named);
+    expect(remote.code).toBe(0);
+    expect(remote.stdout).toMatch(/note: elasticsearch is configured, so telemcp serve reads it; start it with EMBEDDED_STORE=on/);
+    const beside = await ingest([file('beside.log', `${JAVA_STACK_LOG}\n`)], newDataDir(), '', { ...named, EMBEDDED_STORE: 'on' });
+    expect(beside.code).toBe(0);
+    expect(beside.stdout).not.toMatch(/telemcp serve reads/);
+    expect(beside.stdout).toMatch(/"source":"embedded"/);
   });
 
   it('--json has one stable shape', async () => {

@@ -50,6 +50,11 @@ const tinyDemo: DemoSource = async (now) => ({
 
 const held = (summary: { datasets: { records: number }[] }) => summary.datasets.reduce((n, d) => n + d.records, 0);
 
+/** The lock file another live telemcp process (this test's parent) would leave in `dir`. */
+function lockedByAnotherProcess(dir: string): void {
+  writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid: process.ppid, startedAt: new Date().toISOString(), host: hostname(), token: 'another-process' })}\n`);
+}
+
 describe('the read-only view tools get', () => {
   it('has no way to write, in the writer process too, and reads what the writer committed', async () => {
     const backends = buildBackends(testConfig({ EMBEDDED_STORE: 'on', DEMO_DATA: 'false' }), undefined, 'writer');
@@ -164,7 +169,7 @@ describe('the writer starts the store: lock, demo load, retention', () => {
 
   it('refuses to start beside another writer of the DATA_DIR, naming it', async () => {
     const dir = dataDir();
-    writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid: process.ppid, startedAt: new Date().toISOString(), host: hostname(), token: 'another-process' })}\n`);
+    lockedByAnotherProcess(dir);
     const service = new EmbeddedStore({ dataDir: dir, role: 'writer', demoData: true, retentionDays: 7 });
     try {
       await expect(service.startWriter({ demo: tinyDemo, log: silent })).rejects.toThrow(new RegExp(`in use by another telemcp process \\(pid ${process.ppid}`));
@@ -193,7 +198,7 @@ describe('a reader process prepares the store', () => {
 
   it('leaves the demo to the writer when one holds the DATA_DIR', async () => {
     const dir = dataDir();
-    writeFileSync(join(dir, LOCK_FILE), `${JSON.stringify({ pid: process.ppid, startedAt: new Date().toISOString(), host: hostname(), token: 'another-process' })}\n`);
+    lockedByAnotherProcess(dir);
     const service = new EmbeddedStore({ dataDir: dir, role: 'reader', demoData: true, retentionDays: 7 });
     try {
       expect(await service.prepareForReaders({ demo: tinyDemo, log: silent })).toBeUndefined();
