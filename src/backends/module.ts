@@ -70,7 +70,7 @@ export interface BackendModule {
   enable: string;
   /** Whether this configuration asks for it, without building anything. */
   configured: (config: Config) => boolean;
-  /** Its settings; named instances make them depend on the raw values (config/connection.ts instanceNames). */
+  /** Its settings; named instances make them depend on the raw values (config/connection.ts connectionInstances). */
   settings: (raw: Readonly<Record<string, unknown>>) => { fragment: SettingsFragment; problems: string[] };
   /** Its instances for this configuration; none when it is not configured. */
   build: (config: Config, ctx: BuildContext) => BackendInstance[];

@@ -123,7 +123,7 @@ const INSTANCE_NAME = /^[a-z][a-z0-9]{0,30}$/;
  * names them, and each takes the kind's settings under `<PREFIX>_<NAME>_` (PROMETHEUS_MIMIR_URL,
  * PROMETHEUS_MIMIR_HEADERS, …), in env and YAML alike. The unnamed settings stay the default instance.
  */
-export function instanceNames(raw: Readonly<Record<string, unknown>>, prefix: string): { names: string[]; problems: string[] } {
+function instanceNames(raw: Readonly<Record<string, unknown>>, prefix: string): { names: string[]; problems: string[] } {
   const value = raw[`${prefix}_INSTANCES`];
   const given = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
   const names: string[] = [];
@@ -137,7 +137,7 @@ export function instanceNames(raw: Readonly<Record<string, unknown>>, prefix: st
 }
 
 /** The settings prefix of a named instance. */
-export function instancePrefix(prefix: string, name: string): string {
+function instancePrefix(prefix: string, name: string): string {
   return `${prefix}_${name.toUpperCase()}`;
 }
 

@@ -3,6 +3,9 @@
  * through loadConfig: credential schemes, mTLS, extra headers, named instances, and the
  * secrets and insecure switches they bring without any hand-kept list.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insecureSettings, secretKeys, type Config } from '../../src/config/load.js';
 import { loadConfig } from '../../src/settings.js';
@@ -90,6 +93,24 @@ describe('named instances', () => {
     } finally {
       await backends.close();
     }
+  });
+
+  it('reads named instances, their credentials and a headers mapping from a YAML file, as a user writes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'telemcp-yaml-'));
+    const file = join(dir, 'telemcp.yaml');
+    writeFileSync(file, ['embedded_store: off', 'es_instances: [eu]', 'es_eu_url: http://127.0.0.1:2', 'es_eu_bearer_token: tok-eu', 'es_eu_headers:', '  X-Scope-OrgID: tenant-eu', ''].join('\n'));
+    const config = loadConfig({ file, env: {} });
+    expect(connectionSettings('ES_EU', []).read(config)).toMatchObject({ url: 'http://127.0.0.1:2', bearerToken: 'tok-eu', headers: { 'X-Scope-OrgID': 'tenant-eu' } });
+    expect(secretKeys(config).has('ES_EU_BEARER_TOKEN')).toBe(true);
+    const backends = buildBackends(config);
+    try {
+      expect([...backends.logSources.keys()]).toEqual(['eu']);
+    } finally {
+      await backends.close();
+    }
+    // A key of an instance that is not named in es_instances is unknown, as any misspelt key is.
+    writeFileSync(file, 'es_us_url: http://127.0.0.1:3\n');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/unknown key ES_US_URL/);
   });
 
   it('refuses a bad instance name, a repeated one, and the default name', () => {
