@@ -38,6 +38,9 @@ export interface InvokeOptions {
 
 const CANCELLED = Symbol('cancelled');
 
+/** What a tool without targets is handed: the logs_* tools and most others declare none. */
+const NOTHING_GUARDED: GuardedTargets = { get: () => undefined };
+
 /** What a meta-tool's inner call is limited by: nothing more than the outer call already took. */
 const NO_FURTHER_LIMIT = new RateLimiter(Infinity, Infinity);
 
@@ -244,6 +247,7 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
  * target names one), in the order the tool declared them.
  */
 async function runGuards(backends: Backends, targets: readonly ToolTarget[], signal: AbortSignal): Promise<GuardedTargets> {
+  if (!targets.length) return NOTHING_GUARDED;
   const approved = new Map<unknown, unknown>();
   for (const t of targets) {
     const providers = backends.all(t.guard as GuardKey<unknown, unknown>);
