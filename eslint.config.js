@@ -28,7 +28,7 @@ const LAYERS = {
   ingest: { path: 'src/ingest', src: ['core', 'analysis'], packages: [], io: false },
   // the embedded store, below the backend that serves it
   store: { path: 'src/store', src: ['core', 'config', 'security', 'analysis', 'ingest'], packages: ['better-sqlite3'], io: true },
-  backends: { path: 'src/backends', src: ['core', 'config', 'security', 'telemetry', 'analysis', 'store'], packages: ['undici'], io: true },
+  backends: { path: 'src/backends', src: ['core', 'config', 'security', 'telemetry', 'analysis', 'store'], packages: ['undici', 'zod', 'yaml', '@prometheus-io/lezer-promql', '@lezer/common'], io: true },
   // demo data, and telemcp's one write path to a backend (es-writer, see below)
   seed: { path: 'src/seed', src: ['core', 'config', 'security', 'ingest', 'backends'], packages: ['undici'], io: true },
   // tool declarations, the registry and the one pipeline

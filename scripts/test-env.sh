@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
-# scripts/test-env.sh — start/stop REAL search engines on loopback for the test suite.
+# scripts/test-env.sh — start/stop REAL servers on loopback for the test suite.
 #
-# No Docker: the official "integ-test-zip" distributions are downloaded from
-# Maven Central (cached), extracted once per version and run as plain JVMs,
-# single-node, bound to 127.0.0.1, without authentication.
+# No Docker. Search engines: the official "integ-test-zip" distributions are downloaded from
+# Maven Central (cached), extracted once per version and run as plain JVMs, single-node,
+# bound to 127.0.0.1, without authentication. Metric servers: built from their Go modules
+# (cached as binaries) and run as plain processes on 127.0.0.1, one definition file each
+# under scripts/test-env.d/ (see "Server definitions" below).
 #
 #   scripts/test-env.sh up [engine...]     start (or reuse) engines, print env lines
 #   scripts/test-env.sh env                KEY=value lines for engines that are up
 #   scripts/test-env.sh down [engine...]   stop engines started by this script
 #   scripts/test-env.sh status             human-readable status
+#   scripts/test-env.sh running            names of the engines of ours that are up, one a line
+#   scripts/test-env.sh keys               every KEY that `env` can print, one a line
 #
 #   eval "$(scripts/test-env.sh env | sed 's/^/export /')"
 #
-# Engines (default set: ${TEST_ENGINES:-es8 es9 es7 os2}):
-#   es8  Elasticsearch 8.19.21         127.0.0.1:19200  Java 17      ES_URL / ES_VERSION
-#   es9  Elasticsearch 9.2.x (probed)  127.0.0.1:19201  Java 21+     ES9_URL / ES9_VERSION
-#   es7  Elasticsearch 7.17.29         127.0.0.1:19202  Java 17      ES7_URL / ES7_VERSION
-#   os2  OpenSearch 2.19.x (probed)    127.0.0.1:19203  Java 17      OPENSEARCH_URL / OPENSEARCH_VERSION
+# Engines (default set: ${TEST_ENGINES:-all of them}):
+#   es8      Elasticsearch 8.19.21         127.0.0.1:19200  Java 17      ES_URL / ES_VERSION
+#   es9      Elasticsearch 9.2.x (probed)  127.0.0.1:19201  Java 21+     ES9_URL / ES9_VERSION
+#   es7      Elasticsearch 7.17.29         127.0.0.1:19202  Java 17      ES7_URL / ES7_VERSION
+#   os2      OpenSearch 2.19.x (probed)    127.0.0.1:19203  Java 17      OPENSEARCH_URL / OPENSEARCH_VERSION
+#   am       Alertmanager 0.35.0           127.0.0.1:19093  Go build     ALERTMANAGER_URL / ALERTMANAGER_VERSION
+#   vm       VictoriaMetrics 1.151.0       127.0.0.1:19094  Go build     VICTORIAMETRICS_URL / VICTORIAMETRICS_VERSION
+#   nodeexp  node exporter 1.12.1          127.0.0.1:19100  Go build     NODE_EXPORTER_URL / NODE_EXPORTER_VERSION
+#                                                                         NODE_EXPORTER_TEXTFILE_DIR (textfile collector)
+#   prom     Prometheus 3.16.0             127.0.0.1:19090  Go build     PROMETHEUS_URL / PROMETHEUS_VERSION
+# Ports in use besides: 19300-19402 (JVM transport ranges); 19095 (a test's controlled scrape
+# target), 19096 (a telemcp under test), 19098 (Alertmanager's webhook receivers, closed),
+# 19099 (a scrape target that never listens): test/fixtures/metrics/prometheus.yml names them.
+# Metric servers start in the order of their definition files (Alertmanager before Prometheus),
+# each with an empty data dir; a reused (already healthy) one keeps its data.
 #
 # Only KEY=value lines go to stdout (from `up` and `env`); everything else goes to stderr.
 #
 # Environment knobs (all optional):
-#   TELEMCP_CACHE              download cache (default ~/.cache/telemcp; zips in es/ and opensearch/)
+#   TELEMCP_CACHE              download/build cache (default ~/.cache/telemcp; zips in es/ and
+#                              opensearch/, built binaries in bin/)
+#   TELEMCP_GO_CACHE           GOPATH, module and build caches for the Go builds (default $TELEMCP_CACHE/go)
 #   TELEMCP_TEST_ENV_DIR       runtime dir: installs, config, data, logs, pids
 #                              (default ~/.cache/telemcp/test-env; when running as root
 #                              /var/lib/telemcp/test-env, because /root is not traversable
 #                              by the unprivileged engine user)
 #   TEST_ENGINES               default engine list for `up`
-#   CI=true / TELEMCP_STRICT=1 every requested engine must start (missing JDK or download = failure)
+#   CI=true / TELEMCP_STRICT=1 every requested engine must start (missing JDK, download or build = failure)
 #   TELEMCP_START_TIMEOUT      seconds to wait for each engine to become healthy (default 180)
 #   TELEMCP_STOP_TIMEOUT       seconds to wait for an engine to exit on `down` (default 60)
 #   TELEMCP_HEAP               JVM heap per engine (default 512m)
@@ -39,11 +55,43 @@
 #   TELEMCP_ES8_PORT / TELEMCP_ES9_PORT / TELEMCP_ES7_PORT / TELEMCP_OS2_PORT   HTTP ports
 #   TELEMCP_PROBE_TTL_MIN      minutes a version-probe result stays cached (default 1440)
 #   TELEMCP_MAVEN_URL          Maven repository base (default https://repo1.maven.org/maven2)
+#
+# Server definitions (scripts/test-env.d/NN-<engine>.sh, started in NN order): a file is sourced
+# by engine_load with E_NAME and E_DIR (its runtime dir) set, and sets
+#   E_DESC, E_VERSION, E_PORT, E_URL_KEY, E_VER_KEY   what and where; E_URL defaults to http://127.0.0.1:E_PORT
+#   E_BIN                      binary name: cached as $TELEMCP_CACHE/bin/E_BIN, run as E_BIN-E_VERSION
+#   E_ARGS=(...)               its arguments; they must name a path under $E_DIR/ (that path and
+#                              the binary's name are how `down` and `status` recognise our process)
+#   E_HEALTH                   path answering 2xx once it serves (default /)
+#   E_VERSION_METRIC           a /metrics series whose version="..." label is the running version
+# and may override the hooks svc_build (default: none; use go_install_build/go_module_build),
+# svc_prepare (config into $E_DIR/config at each start), svc_env (extra KEY=value lines),
+# svc_binary_version <binary> (default: `<binary> --version`, "<name>, version X ..."),
+# svc_running_version and svc_healthy.
 set -euo pipefail
 
-ALL_ENGINES=(es8 es9 es7 os2)
+JVM_ENGINES=(es8 es9 es7 os2)
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DEFS_DIR=$SCRIPT_DIR/test-env.d
+# shellcheck disable=SC2034 # read by the definitions (their config files live there)
+FIXTURES_DIR=$(dirname "$SCRIPT_DIR")/test/fixtures
+# Server definitions: the engine name is the file name without its NN- order prefix.
+declare -A SVC_DEF=()
+SVC_ENGINES=()
+for _def in "$DEFS_DIR"/[0-9]*-*.sh; do
+  [[ -f $_def ]] || continue
+  _name=${_def##*/}
+  _name=${_name#*-}
+  _name=${_name%.sh}
+  SVC_ENGINES+=("$_name")
+  SVC_DEF[$_name]=$_def
+done
+unset _def _name
+ALL_ENGINES=("${JVM_ENGINES[@]}" "${SVC_ENGINES[@]+"${SVC_ENGINES[@]}"}")
 
 CACHE_DIR=${TELEMCP_CACHE:-$HOME/.cache/telemcp}
+BIN_DIR=$CACHE_DIR/bin
+GO_DIR=${TELEMCP_GO_CACHE:-$CACHE_DIR/go}
 if [[ -n ${TELEMCP_TEST_ENV_DIR:-} ]]; then
   RUN_DIR=$TELEMCP_TEST_ENV_DIR
 elif [[ $EUID -eq 0 ]]; then
@@ -77,7 +125,7 @@ usage() {
 # ---------------------------------------------------------------------------
 # engine_load <engine> sets the E_* globals.
 engine_load() {
-  E_NAME=$1
+  E_NAME=$1 E_KIND=jvm
   E_PROBE_PREFIX='' E_PROBE_MIN='' E_FALLBACK=''
   case $1 in
     es8)
@@ -102,7 +150,11 @@ engine_load() {
       E_VERSION=${TELEMCP_OS2_VERSION:-}
       E_PROBE_PREFIX=2.19 E_PROBE_MIN=6 E_FALLBACK=2.19.6
       ;;
-    *) die "unknown engine '$1' (known: ${ALL_ENGINES[*]})" ;;
+    *)
+      [[ -n ${SVC_DEF[$1]:-} ]] || die "unknown engine '$1' (known: ${ALL_ENGINES[*]})"
+      svc_load "$1"
+      return 0
+      ;;
   esac
   # Transport: a range starting at HTTP port + 100, so overriding the HTTP port
   # (e.g. a second runtime dir) never collides on a fixed transport port.
@@ -113,9 +165,9 @@ engine_load() {
   E_CONF=$E_DIR/config
   E_PIDFILE=$E_DIR/run/engine.pid
   if [[ $E_FLAVOR == opensearch ]]; then
-    E_GROUP=org/opensearch E_YML=opensearch.yml
+    E_YML=opensearch.yml
   else
-    E_GROUP=org/elasticsearch E_YML=elasticsearch.yml
+    E_YML=elasticsearch.yml
   fi
 }
 
@@ -124,6 +176,191 @@ zip_url() { # flavor version
   local group=org/elasticsearch
   [[ $1 == opensearch ]] && group=org/opensearch
   echo "$MAVEN_URL/$group/distribution/integ-test-zip/$1/$2/$1-$2.zip"
+}
+
+# ---------------------------------------------------------------------------
+# Metric servers (and any other single-binary server): scripts/test-env.d/NN-<engine>.sh
+# ---------------------------------------------------------------------------
+# The hooks' defaults, restored before each definition is sourced so that one server's
+# override never leaks into the next.
+svc_defaults() {
+  svc_build() {
+    echo "no build recipe for $E_NAME"
+    return 1
+  }
+  svc_prepare() { :; }
+  svc_env() { :; }
+  # Prometheus-style `--version`: "prometheus, version 3.16.0 (branch: ...)".
+  svc_binary_version() { "$1" --version 2>&1 | sed -n 's/^[^ ]*, version \([^ ]*\).*/\1/p' | sed -n 1p; }
+  svc_running_version() { metric_label "$E_URL/metrics" "$E_VERSION_METRIC" version; }
+  svc_healthy() { curl -fs -o /dev/null --max-time 5 "$E_URL$E_HEALTH" 2>/dev/null; }
+}
+
+svc_load() {
+  E_KIND=svc E_NAME=$1 E_DIR=$RUN_DIR/$1
+  E_DESC=$1 E_VERSION='' E_PORT='' E_URL='' E_URL_KEY='' E_VER_KEY='' E_BIN=''
+  E_HEALTH=/ E_VERSION_METRIC='' E_ARGS=()
+  svc_defaults
+  # shellcheck source=/dev/null
+  source "${SVC_DEF[$1]}"
+  [[ -n $E_VERSION && -n $E_PORT && -n $E_BIN && -n $E_URL_KEY && -n $E_VER_KEY ]] ||
+    die "${SVC_DEF[$1]}: E_VERSION, E_PORT, E_BIN, E_URL_KEY and E_VER_KEY are required"
+  E_URL=${E_URL:-http://127.0.0.1:$E_PORT}
+  E_FLAVOR=$E_DESC # what the shared messages call it
+  E_PIDFILE=$E_DIR/run/engine.pid
+  E_LOG=$E_DIR/logs/$E_BIN.log
+  E_RUNBIN=$RUN_DIR/dist/bin/$E_BIN-$E_VERSION
+}
+
+metric_label() { # url metric label: the label's value on the metric's first series
+  [[ -n $2 ]] || return 1
+  curl -fs --max-time 5 "$1" 2>/dev/null |
+    sed -n "/^$2{/{s/.*[{,][[:space:]]*$3=\"\([^\"]*\)\".*/\1/p;q;}" || true
+}
+
+# A pid is ours if its executable is named E_BIN-<version> (comm is cut to 15 characters, so
+# it only pre-filters) and its arguments name a path under E_DIR.
+svc_pid_is_engine() {
+  local comm='' args argv0 want=$E_BIN-
+  [[ -n $1 && -d /proc/$1 ]] || return 1
+  read -r comm <"/proc/$1/comm" 2>/dev/null || return 1
+  [[ $comm == "$want"* || (${#comm} -eq 15 && $want == "$comm"*) ]] || return 1
+  args=$(cmdline "$1")
+  argv0=${args%% *}
+  [[ ${argv0##*/} == "$want"* && $args == *"$E_DIR/"* ]]
+}
+
+svc_is_ours_up() {
+  UP_VERSION=''
+  [[ -n $(engine_pids) ]] || return 1
+  svc_healthy || return 1
+  UP_VERSION=$(svc_running_version || true)
+  [[ -n $UP_VERSION ]]
+}
+
+# Build helpers for svc_build: they run in a subshell with GOPATH/GOMODCACHE/GOCACHE under
+# $GO_DIR and must leave the binary at $BUILD_OUT (BUILD_TMP is a scratch dir, removed after).
+# `set -e` does not hold there (the caller tests the subshell's status), hence `|| return`.
+# shellcheck disable=SC2317 # called from the definitions' svc_build
+# go_install_build <package>@<version> [ldflags]
+go_install_build() {
+  local name=${1%@*}
+  name=${name##*/}
+  GOBIN=$BUILD_TMP/gobin go install -ldflags "${2:-}" "$1" || return
+  mv "$BUILD_TMP/gobin/$name" "$BUILD_OUT"
+}
+# shellcheck disable=SC2317 # called from the definitions' svc_build
+# go_module_build <module> <version> <package> [ldflags] [prepare-function]: for modules that
+# `go install` cannot build (embedded assets that are not in the module, replace directives):
+# a writable copy of the module, prepared by the function (run inside it), then `go build`.
+go_module_build() {
+  local dir
+  cd "$BUILD_TMP" || return
+  dir=$(go mod download -json "$1@$2" | json_str Dir)
+  [[ -n $dir && -d $dir ]] || {
+    echo "go mod download $1@$2 named no module dir"
+    return 1
+  }
+  cp -R "$dir" "$BUILD_TMP/src" || return
+  chmod -R u+w "$BUILD_TMP/src" || return
+  cd "$BUILD_TMP/src" || return
+  if [[ -n ${5:-} ]]; then "$5" || return; fi
+  go build -ldflags "${4:-}" -o "$BUILD_OUT" "$3"
+}
+
+# svc_ensure_binary: the cached binary at the wanted version (built when missing or another
+# version), copied into the runtime dir (the engine user cannot traverse /root).
+svc_ensure_binary() {
+  local cached=$BIN_DIR/$E_BIN have='' t0 rc=0 blog
+  [[ -x $cached ]] && have=$(svc_binary_version "$cached" || true)
+  if [[ $have != "$E_VERSION" ]]; then
+    if [[ -e $cached ]]; then
+      log "$E_NAME: cached $cached is version '${have:-?}', want $E_VERSION: rebuilding"
+    else
+      log "$E_NAME: building $E_BIN $E_VERSION into $BIN_DIR (Go caches: $GO_DIR)"
+    fi
+    # The official Go install is not on every PATH (a login shell adds it; CI's environment may not).
+    if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+      PATH=/usr/local/go/bin:$PATH
+    fi
+    if ! command -v go >/dev/null 2>&1; then
+      warn "$E_NAME: Go is not installed; cannot build $E_BIN $E_VERSION"
+      return 1
+    fi
+    mkdir -p "$BIN_DIR" "$GO_DIR"
+    BUILD_TMP=$(mktemp -d "$BIN_DIR/.build-$E_BIN.XXXXXX")
+    BUILD_OUT=$BUILD_TMP/out
+    blog=$BIN_DIR/.build-$E_BIN.log
+    t0=$(now)
+    (
+      export GOPATH=$GO_DIR GOMODCACHE=$GO_DIR/pkg/mod GOCACHE=$GO_DIR/build GOFLAGS=-buildvcs=false
+      svc_build
+    ) </dev/null >"$blog" 2>&1 || rc=$?
+    have=''
+    [[ $rc -eq 0 && -x $BUILD_OUT ]] && have=$(svc_binary_version "$BUILD_OUT" || true)
+    if [[ $have != "$E_VERSION" ]]; then
+      warn "$E_NAME: build failed after $(($(now) - t0))s (exit $rc, built version '${have:-none}'); last lines of $blog:"
+      tail -n 40 "$blog" >&2
+      chmod -R u+w "$BUILD_TMP" 2>/dev/null || true
+      rm -rf "$BUILD_TMP"
+      return 1
+    fi
+    mv -f "$BUILD_OUT" "$cached"
+    chmod -R u+w "$BUILD_TMP" 2>/dev/null || true
+    rm -rf "$BUILD_TMP"
+    log "$E_NAME: built $E_BIN $E_VERSION in $(($(now) - t0))s"
+  fi
+  mkdir -p "$RUN_DIR/dist/bin"
+  if ! cmp -s "$cached" "$E_RUNBIN"; then
+    cp -f "$cached" "$E_RUNBIN.tmp"
+    chmod 755 "$E_RUNBIN.tmp"
+    mv -f "$E_RUNBIN.tmp" "$E_RUNBIN"
+  fi
+}
+
+svc_prepare_dir() {
+  local prev=''
+  [[ -f $E_DIR/version ]] && prev=$(<"$E_DIR/version")
+  if [[ $prev != "$E_BIN-$E_VERSION" ]]; then
+    if [[ -n $prev ]]; then
+      log "$E_NAME: version changed ($prev -> $E_BIN-$E_VERSION); resetting its dir"
+    fi
+    rm -rf "$E_DIR"
+  fi
+  # Every start begins with empty data: series planted, silences made and alerts fired by an
+  # earlier run must not show up in this one's answers.
+  rm -rf "$E_DIR/data"
+  mkdir -p "$E_DIR"/{data,logs,run,config}
+  echo "$E_BIN-$E_VERSION" >"$E_DIR/version"
+  svc_prepare
+  if [[ $EUID -eq 0 ]]; then
+    chown -R "$ENGINE_USER:" "$E_DIR"
+  fi
+}
+
+svc_launch() {
+  local -a runas=()
+  # setpriv execs (runuser forks and waits), so the pid of the background job is the server's.
+  [[ $EUID -eq 0 ]] && runas=(setpriv --reuid="$ENGINE_USER" --regid="$ENGINE_USER" --init-groups)
+  rm -f "$E_PIDFILE"
+  : >"$E_LOG"
+  log "$E_NAME: starting $E_DESC $E_VERSION on $E_URL"
+  # setsid detaches it from our process group so it outlives this script and the caller's
+  # Ctrl-C; fd 9 (the lock) must not leak into the server.
+  (
+    exec 9>&-
+    cd "$E_DIR"
+    exec setsid "${runas[@]}" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      LANG=C.UTF-8 HOME="$E_DIR" "$E_RUNBIN" "${E_ARGS[@]}" </dev/null >>"$E_LOG" 2>&1
+  ) &
+  echo $! >"$E_PIDFILE"
+  STARTED_AT[$E_NAME]=$(now)
+}
+
+pid_alive() { # not gone and not a zombie
+  local _pid _comm state=''
+  read -r _pid _comm state _ <"/proc/$1/stat" 2>/dev/null || return 1
+  [[ -n $state && $state != Z ]]
 }
 
 # ---------------------------------------------------------------------------
@@ -140,6 +377,10 @@ node_info() { curl -s --max-time "${2:-3}" "$1/_nodes/_local?filter_path=cluster
 # is_ours_up: engine answers on its port with our cluster name. Sets UP_VERSION.
 is_ours_up() {
   local body
+  if [[ $E_KIND == svc ]]; then
+    svc_is_ours_up
+    return
+  fi
   UP_VERSION=''
   body=$(node_info "$E_URL" 3)
   [[ -n $body ]] || return 1
@@ -150,6 +391,10 @@ is_ours_up() {
 # healthy: cluster health is yellow or green (and it is our cluster).
 healthy() {
   local body
+  if [[ $E_KIND == svc ]]; then
+    svc_healthy
+    return
+  fi
   body=$(curl -s --max-time 5 "$E_URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null || true)
   [[ $(json_str cluster_name <<<"$body") == "$E_CLUSTER" ]] || return 1
   [[ $(json_str status <<<"$body") =~ ^(green|yellow)$ ]]
@@ -163,6 +408,10 @@ cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 # (set via ES_TMPDIR / OPENSEARCH_TMPDIR; the ES 8+ server JVM has no path.conf on its command line).
 pid_is_engine() {
   local comm=''
+  if [[ $E_KIND == svc ]]; then
+    svc_pid_is_engine "$1"
+    return
+  fi
   [[ -n $1 && -d /proc/$1 ]] || return 1
   read -r comm <"/proc/$1/comm" 2>/dev/null || true
   [[ $comm == java ]] || return 1
@@ -325,13 +574,13 @@ download() { # url dest
 
 # ensure_dist: makes sure E_VERSION is downloaded and extracted; sets E_HOME.
 ensure_dist() {
-  local zdir zip dest tmpd attempt
+  local zdir zip dest tmpd _attempt
   zdir=$(zip_dir "$E_FLAVOR")
   zip=$zdir/$E_FLAVOR-$E_VERSION.zip
   dest=$RUN_DIR/dist/$E_FLAVOR-$E_VERSION
   E_HOME=$dest
   [[ -f $dest/.telemcp-extracted ]] && return 0
-  for attempt in 1 2; do
+  for _attempt in 1 2; do
     if [[ ! -s $zip ]]; then
       if ! download "$(zip_url "$E_FLAVOR" "$E_VERSION")" "$zip"; then
         warn "$E_NAME: download of $E_FLAVOR $E_VERSION failed"
@@ -457,6 +706,11 @@ engine_log_file() {
 
 dump_logs() {
   local f
+  if [[ $E_KIND == svc ]]; then
+    log "---- $E_NAME: last 40 lines of $E_LOG ----"
+    tail -n 40 "$E_LOG" >&2 || true
+    return 0
+  fi
   f=$E_DIR/run/launcher.log
   if [[ -s $f ]]; then
     log "---- $E_NAME: last 40 lines of $f ----"
@@ -534,16 +788,108 @@ cmd_env() {
     if is_ours_up; then
       echo "$E_URL_KEY=$E_URL"
       echo "$E_VER_KEY=$UP_VERSION"
+      if [[ $E_KIND == svc ]]; then svc_env; fi
     fi
+  done
+}
+
+cmd_keys() {
+  local e
+  for e in "${ALL_ENGINES[@]}"; do
+    engine_load "$e"
+    echo "$E_URL_KEY"
+    echo "$E_VER_KEY"
+    if [[ $E_KIND == svc ]]; then svc_env | sed 's/=.*//'; fi
+  done
+}
+
+cmd_running() {
+  local e
+  for e in "${ALL_ENGINES[@]}"; do
+    engine_load "$e"
+    if is_ours_up; then echo "$e"; fi
+  done
+}
+
+# in_start_order engine...: the engines in the order of ALL_ENGINES (search engines, then the
+# servers in the order of their definition files), each once.
+in_start_order() {
+  local e r
+  for e in "${ALL_ENGINES[@]}"; do
+    for r in "$@"; do
+      if [[ $r == "$e" ]]; then
+        echo "$e"
+        break
+      fi
+    done
   done
 }
 
 declare -A STARTED_AT=() RESULT=() ELAPSED=()
 
+# await_engines engine...: waits for launched engines (in parallel) until each is healthy,
+# has failed or timed out; sets RESULT/ELAPSED.
+await_engines() {
+  local -a pending=("$@")
+  local e poll=0.25
+  for e in "${pending[@]}"; do
+    if [[ $(engine_load "$e" && echo "$E_KIND") == jvm ]]; then poll=1; fi
+  done
+  while ((${#pending[@]})); do
+    local -a still=()
+    for e in "${pending[@]}"; do
+      engine_load "$e"
+      local t=$(($(now) - STARTED_AT[$e])) rc='' p=''
+      if healthy && { [[ $E_KIND == jvm ]] || is_ours_up; }; then
+        if [[ $E_KIND == svc ]]; then
+          # The pid file names the server itself (not a wrapper) from here on.
+          p=$(engine_pids | sed -n 1p)
+          [[ -n $p ]] && echo "$p" >"$E_PIDFILE"
+        else
+          is_ours_up || true
+        fi
+        RESULT[$e]=started ELAPSED[$e]=$t
+        log "$e: healthy after ${t}s ($E_FLAVOR $UP_VERSION on $E_URL)"
+        continue
+      fi
+      [[ -f $E_DIR/run/launcher.rc ]] && rc=$(<"$E_DIR/run/launcher.rc")
+      [[ -f $E_PIDFILE ]] && p=$(tr -dc '0-9' <"$E_PIDFILE" || true)
+      if [[ $E_KIND == svc ]] && ! pid_alive "${p:-0}" && [[ -z $(engine_pids) ]]; then
+        warn "$e: process exited after ${t}s"
+        RESULT[$e]=failed
+      elif [[ -n $rc && $rc != 0 ]]; then
+        warn "$e: launcher exited with status $rc after ${t}s"
+        RESULT[$e]=failed
+      elif [[ -n $rc ]] && ((t > 5)) && [[ -z $(engine_pids) ]]; then
+        warn "$e: process exited after ${t}s"
+        RESULT[$e]=failed
+      elif ((t >= START_TIMEOUT)); then
+        if [[ $E_KIND == svc ]] && healthy; then
+          warn "$e: answers on $E_URL but not as ours, or without a version, after ${START_TIMEOUT}s"
+        else
+          warn "$e: not healthy after ${START_TIMEOUT}s"
+        fi
+        RESULT[$e]=failed
+      else
+        still+=("$e")
+        continue
+      fi
+      dump_logs
+      stop_engine 1
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]})) && sleep "$poll"
+  done
+  return 0
+}
+
 cmd_up() {
   local -a engines=("$@")
-  ((${#engines[@]})) || read -r -a engines <<<"${TEST_ENGINES:-es8 es9 es7 os2}"
+  ((${#engines[@]})) || read -r -a engines <<<"${TEST_ENGINES:-${ALL_ENGINES[*]}}"
   validate_engines "${engines[@]}"
+  # Start order matters for the servers (Alertmanager before Prometheus, or Prometheus's first
+  # alert notification is lost); it is the order of ALL_ENGINES whatever the command line says.
+  mapfile -t engines < <(in_start_order "${engines[@]}")
   with_lock
   log "runtime dir: $RUN_DIR   cache: $CACHE_DIR   engines: ${engines[*]}$(is_strict && echo '   (strict: CI)')"
   [[ $EUID -eq 0 ]] && log "running as root: engines run as user '$ENGINE_USER'"
@@ -557,7 +903,7 @@ cmd_up() {
   fi
 
   local e
-  local -a to_start=()
+  local -a to_start=() svc_to_start=()
   for e in "${engines[@]}"; do
     engine_load "$e"
     [[ -n ${RESULT[$e]:-} ]] && continue # listed twice
@@ -572,8 +918,16 @@ cmd_up() {
       stop_engine 1
     fi
     if port_open "$E_PORT"; then
-      warn "$e: port $E_PORT is in use by something that is not $E_CLUSTER"
+      warn "$e: port $E_PORT is in use by something that is not ours ($E_FLAVOR for $E_NAME)"
       RESULT[$e]=failed
+      continue
+    fi
+    if [[ $E_KIND == svc ]]; then
+      if svc_ensure_binary; then
+        svc_to_start+=("$e")
+      else
+        RESULT[$e]=skipped
+      fi
       continue
     fi
     E_JAVA=$(find_java "$E_JAVA_KIND" || true)
@@ -609,40 +963,18 @@ cmd_up() {
     launch_engine
   done
 
-  # Wait for all launched engines in parallel.
-  local -a pending=("${to_start[@]}")
-  ((${#pending[@]})) && log "waiting for ${pending[*]} to report yellow/green (timeout ${START_TIMEOUT}s each)"
-  while ((${#pending[@]})); do
-    local -a still=()
-    for e in "${pending[@]}"; do
-      engine_load "$e"
-      local t=$(($(now) - STARTED_AT[$e])) rc=''
-      if healthy; then
-        is_ours_up || true
-        RESULT[$e]=started ELAPSED[$e]=$t
-        log "$e: healthy after ${t}s ($E_FLAVOR $UP_VERSION on $E_URL)"
-        continue
-      fi
-      [[ -f $E_DIR/run/launcher.rc ]] && rc=$(<"$E_DIR/run/launcher.rc")
-      if [[ -n $rc && $rc != 0 ]]; then
-        warn "$e: launcher exited with status $rc after ${t}s"
-        RESULT[$e]=failed
-      elif [[ -n $rc ]] && ((t > 5)) && [[ -z $(engine_pids) ]]; then
-        warn "$e: process exited after ${t}s"
-        RESULT[$e]=failed
-      elif ((t >= START_TIMEOUT)); then
-        warn "$e: not healthy after ${START_TIMEOUT}s"
-        RESULT[$e]=failed
-      else
-        still+=("$e")
-        continue
-      fi
-      dump_logs
-      stop_engine 1
-    done
-    pending=("${still[@]+"${still[@]}"}")
-    ((${#pending[@]})) && sleep 1
+  # The servers start one after the other, each healthy before the next (they take seconds),
+  # while the JVMs boot.
+  for e in "${svc_to_start[@]}"; do
+    engine_load "$e"
+    svc_prepare_dir
+    svc_launch
+    await_engines "$e"
   done
+
+  # Wait for all launched JVMs in parallel.
+  ((${#to_start[@]})) && log "waiting for ${to_start[*]} to report yellow/green (timeout ${START_TIMEOUT}s each)"
+  await_engines "${to_start[@]+"${to_start[@]}"}"
 
   local status=0 summary=''
   for e in "${engines[@]}"; do
@@ -671,6 +1003,8 @@ cmd_down() {
   local -a engines=("$@")
   ((${#engines[@]})) || engines=("${ALL_ENGINES[@]}")
   validate_engines "${engines[@]}"
+  # Reverse start order: Prometheus goes before the Alertmanager and targets it talks to.
+  mapfile -t engines < <(in_start_order "${engines[@]}" | tac)
   [[ -d $RUN_DIR ]] || {
     log "nothing to stop ($RUN_DIR does not exist)"
     return 0
@@ -684,17 +1018,25 @@ cmd_down() {
 }
 
 cmd_status() {
-  local e pids health ver java
-  printf '%-4s %-8s %-28s %-30s %-8s %s\n' ENGINE STATE URL VERSION PID JAVA >&2
+  local e pids health ver runtime
+  printf '%-8s %-8s %-28s %-30s %-8s %s\n' ENGINE STATE URL VERSION PID 'JAVA / BINARY' >&2
   for e in "${ALL_ENGINES[@]}"; do
     engine_load "$e"
     pids=$(engine_pids | sort -u | tr '\n' ',' | sed 's/,$//')
-    ver='-' java='-'
-    [[ -f $E_DIR/java_home ]] && java=$(<"$E_DIR/java_home")
+    ver='-' runtime='-'
+    if [[ $E_KIND == svc ]]; then
+      [[ -x $E_RUNBIN ]] && runtime=$E_RUNBIN
+    elif [[ -f $E_DIR/java_home ]]; then
+      runtime=$(<"$E_DIR/java_home")
+    fi
     if is_ours_up; then
       ver="$E_FLAVOR $UP_VERSION"
-      health=$(curl -s --max-time 3 "$E_URL/_cluster/health" | json_str status)
-      health="up/${health:-?}"
+      if [[ $E_KIND == svc ]]; then
+        health=up
+      else
+        health=$(curl -s --max-time 3 "$E_URL/_cluster/health" | json_str status)
+        health="up/${health:-?}"
+      fi
     elif [[ -n $pids ]]; then
       health=starting
     elif port_open "$E_PORT"; then
@@ -703,10 +1045,10 @@ cmd_status() {
       health=down
       [[ -f $E_PIDFILE ]] && health='down(stale pid)'
     fi
-    printf '%-4s %-8s %-28s %-30s %-8s %s\n' "$e" "$health" "$E_URL" "$ver" "${pids:--}" "$java" >&2
+    printf '%-8s %-8s %-28s %-30s %-8s %s\n' "$e" "$health" "$E_URL" "$ver" "${pids:--}" "$runtime" >&2
   done
   log "runtime dir: $RUN_DIR (logs: <engine>/logs, launcher output: <engine>/run/launcher.log)"
-  log "download cache: $CACHE_DIR"
+  log "download/build cache: $CACHE_DIR"
 }
 
 main() {
@@ -715,6 +1057,8 @@ main() {
   case $cmd in
     up) cmd_up "$@" ;;
     env) cmd_env ;;
+    running) cmd_running ;;
+    keys) cmd_keys ;;
     down) cmd_down "$@" ;;
     status) cmd_status ;;
     -h | --help | help)

@@ -11,25 +11,31 @@ node scripts/ensure-built.mjs
 node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 node node_modules/eslint/bin/eslint.js src test bench scripts
 
-already_up=$(bash scripts/test-env.sh env | sed -n 's/^\(ES_URL\|ES9_URL\|ES7_URL\|OPENSEARCH_URL\)=.*/\1/p' | tr '\n' ' ')
-env_lines=$(bash scripts/test-env.sh up ${TEST_ENGINES:-})
+# Engines that are up before this run stay up after it; the ones this run starts are stopped at
+# the end (scripts/test-env.sh names them: `running` lists the engines of ours that are up).
+already_up=" $(bash scripts/test-env.sh running | tr '\n' ' ') "
 stop_started() {
-  local started=()
-  for pair in "es8:ES_URL" "es9:ES9_URL" "es7:ES7_URL" "os2:OPENSEARCH_URL"; do
-    case " $already_up " in *" ${pair#*:} "*) ;; *) started+=("${pair%%:*}") ;; esac
+  local started=() e
+  for e in $(bash scripts/test-env.sh running); do
+    case "$already_up" in *" $e "*) ;; *) started+=("$e") ;; esac
   done
   # `down` with no engine named stops them all: only call it for engines this run started.
   if [ "${#started[@]}" -gt 0 ] && [ "${TELEMCP_KEEP_TEST_ENV:-}" != "1" ]; then
     bash scripts/test-env.sh down "${started[@]}" >&2 || true
   fi
 }
+# Set before `up`, so that a failing `up` (CI) still stops what it did start.
 trap stop_started EXIT
+read -r -a engines <<<"${TEST_ENGINES:-}"
+env_lines=$(bash scripts/test-env.sh up "${engines[@]}")
+# The integration suites read TEST_<KEY> (TEST_ES_URL, TEST_PROMETHEUS_URL,
+# TEST_NODE_EXPORTER_TEXTFILE_DIR, ...). The plain keys are settings of telemcp itself
+# (ES_URL, PROMETHEUS_URL, ...): none of them may silently configure the server under test, so
+# every key test-env.sh can print is unset, whether it came from `up` or from the caller's shell.
+for key in $(bash scripts/test-env.sh keys); do unset "$key"; done
 while IFS= read -r line; do
-  case "$line" in *=*) export "$line" ;; esac
+  case "$line" in *=*) export "TEST_$line" ;; esac
 done <<<"$env_lines"
-# The integration suites read these; OPENSEARCH_URL must not silently configure the server under test.
-export TEST_ES_URL="${ES_URL:-}" TEST_ES9_URL="${ES9_URL:-}" TEST_ES7_URL="${ES7_URL:-}" TEST_OPENSEARCH_URL="${OPENSEARCH_URL:-}"
-unset ES_URL ES9_URL ES7_URL OPENSEARCH_URL
 
 # The tiers are vitest projects (vitest.config.ts): unit and contract in parallel, then the engine tier file by file.
 node node_modules/vitest/vitest.mjs run "$@"

@@ -57,6 +57,11 @@ export class Backends {
     return this.instances.flatMap((i) => (i.probe ? [{ name: i.name, check: i.probe }] : []));
   }
 
+  /** Runs each instance's start-up work, each within `timeoutMs`; failures are logged, never fatal. */
+  async start(timeoutMs: number, onError: (instance: string, err: unknown) => void): Promise<void> {
+    await Promise.all(this.instances.map((i) => i.start?.(AbortSignal.timeout(timeoutMs)).catch((err: unknown) => onError(i.name, err))));
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.instances.map((i) => i.close()));
   }

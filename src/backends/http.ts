@@ -19,8 +19,11 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE';
 export interface BackendRequest {
   method: HttpMethod;
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** An array value repeats the parameter (Prometheus' `match[]`). */
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
+  /** A form body instead of JSON (Prometheus' documented POST for long queries); arrays repeat the field. */
+  form?: Record<string, string | readonly string[] | undefined>;
   signal: AbortSignal;
   /**
    * Non-2xx statuses that are an answer, not a failure (Kibana's /api/status says 503 with a
@@ -57,6 +60,14 @@ const SAFE_PATH = /^\/[A-Za-z0-9_.,*:%\-/+]*$/;
 function errorCode(err: unknown): string {
   const e = err as { code?: string; cause?: { code?: string } };
   return e?.cause?.code ?? e?.code ?? '';
+}
+
+function appendParams(params: URLSearchParams, values: BackendRequest['query']): void {
+  for (const [k, v] of Object.entries(values ?? {})) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v as readonly string[]) params.append(k, item);
+    else params.set(k, String(v));
+  }
 }
 
 /**
@@ -167,10 +178,15 @@ export class BackendHttpClient {
 
   private async once(req: BackendRequest, deadline: number): Promise<{ status: number; body: string; retryAfter?: string }> {
     const url = new URL(this.basePath + req.path, this.origin);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    appendParams(url.searchParams, req.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers };
     let payload: string | undefined;
-    if (req.body !== undefined) {
+    if (req.form !== undefined) {
+      const form = new URLSearchParams();
+      appendParams(form, req.form);
+      payload = form.toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (req.body !== undefined) {
       payload = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }

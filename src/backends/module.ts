@@ -41,6 +41,10 @@ export interface BackendInstance {
   provides: ReadonlyMap<Capability<unknown>, unknown>;
   /** What /readyz checks; absent when the instance has nothing remote to reach. */
   probe?: (signal: AbortSignal) => Promise<void>;
+  /** Work a serving process does once after start-up (a dry run of saved queries), off the start-up path; never at build. */
+  start?: (signal: AbortSignal) => Promise<void>;
+  /** What the instance found wrong with its own configuration (a broken saved query), for telemcp_status. */
+  problems?: () => string[];
   close(): Promise<void> | void;
 }
 

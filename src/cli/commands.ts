@@ -52,6 +52,7 @@ export async function runCommand(command: string, rest: string[], values: CliVal
         // stdout carries the protocol: the store's start-up goes to the log (stderr) only, and a
         // client's initialize is answered while the demo data loads (first start only).
         void prepareReadersStore(app, app.rt.log).catch((err: unknown) => app.rt.log.error({ err }, 'embedded store start-up failed'));
+        void app.rt.backends.start(config.BACKEND_TIMEOUT_MS, (instance, err) => app.rt.log.warn({ err, instance }, 'backend start-up check failed'));
         await serveStdio(app);
         await app.close();
         return;
@@ -59,6 +60,7 @@ export async function runCommand(command: string, rest: string[], values: CliVal
       const log = createLogger(config.LOG_LEVEL);
       const app = buildApp(config, { logger: log, needKeys: true, storeRole: 'writer' });
       const embedded = await startEmbeddedStore(app, log);
+      void app.rt.backends.start(config.BACKEND_TIMEOUT_MS, (instance, err) => log.warn({ err, instance }, 'backend start-up check failed'));
       if (!isLoopbackBind(config.HOST)) {
         log.warn({ host: config.HOST }, 'binding to a non-loopback address: put TLS in front (ingress/proxy) and keep API keys secret');
       }

@@ -13,6 +13,7 @@ import { elkLogstashHealth } from './elk/elk_logstash_health.js';
 import { adviceTools } from './advice/index.js';
 import { logsTools } from './logs/index.js';
 import { DISCOVERY_TOOLSET, discoveryTools } from './discovery/index.js';
+import { metricsManifest } from './metrics/index.js';
 
 /** What a toolset declares: its tools say what they require (ToolDefinition.requires); the rest follows. */
 export interface Manifest {
@@ -84,6 +85,7 @@ export const TOOLSETS: Toolset[] = [
     prompts: [investigateErrors],
     savedSearches: logSavedSearches,
   }),
+  manifest(metricsManifest),
   manifest({ name: 'advice', description: 'Safe fix recommendations from findings; pure analysis, no backend needed', tools: adviceTools }),
   manifest({ name: DISCOVERY_TOOLSET, description: 'Find, describe and call the other tools: what TOOL_DISCOVERY=base and categories list', tools: discoveryTools }),
 ];

@@ -23,7 +23,7 @@ export const telemcpStatus = defineTool({
     summary: z.string(),
     server: z.object({ version: z.string(), now: z.string() }),
     caller: z.object({ role: z.string(), transport: z.string() }),
-    backends: z.array(z.object({ name: z.string(), configured: z.boolean(), host: z.string().optional() })),
+    backends: z.array(z.object({ name: z.string(), configured: z.boolean(), host: z.string().optional(), problems: z.array(z.string()).optional() })),
     /** What the log tools' `source` argument takes, and where each looks by default. */
     log_sources: z.array(z.object({ name: z.string(), kind: z.string(), default_scope: z.string() })),
     embedded_store: z
@@ -41,9 +41,14 @@ export const telemcpStatus = defineTool({
   }),
   async handler(_input, ctx) {
     // Every known backend: its configured instances, or the kind alone when none is.
-    const backends = ctx.backends.modules.flatMap((m): { name: string; configured: boolean; host?: string }[] => {
+    const backends = ctx.backends.modules.flatMap((m): { name: string; configured: boolean; host?: string; problems?: string[] }[] => {
       const instances = ctx.backends.instances.filter((i) => i.kind === m.kind);
-      return instances.length ? instances.map((i) => ({ name: i.name, configured: true, ...(i.host ? { host: i.host } : {}) })) : [{ name: m.kind, configured: false }];
+      return instances.length
+        ? instances.map((i) => {
+            const problems = i.problems?.() ?? [];
+            return { name: i.name, configured: true, ...(i.host ? { host: i.host } : {}), ...(problems.length ? { problems } : {}) };
+          })
+        : [{ name: m.kind, configured: false }];
     });
     const store = ctx.backends.first(STORE_READER);
     const configured = backends.filter((b) => b.configured).map((b) => b.name);

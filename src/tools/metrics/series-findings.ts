@@ -1,0 +1,99 @@
+import type { PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
+import { metricChanges } from '../../analysis/metrics/changes.js';
+import { rankSeries, type Aggregate } from '../../analysis/metrics/rank.js';
+import { describeChange, formatValue, summariseSeries, type Point, type SeriesSummary } from '../../analysis/metrics/series-summary.js';
+import { labelText } from './labels.js';
+
+export type RankBy = Aggregate;
+
+export interface FindingsOptions {
+  kind: 'instant' | 'range';
+  stepMs?: number;
+  fromMs?: number;
+  toMs?: number;
+  topK: number;
+  rankBy: RankBy;
+  /** Points per listed series to return (downsampled); 0: none. */
+  includePoints: number;
+}
+
+export interface SeriesFindings {
+  summary: string;
+  series: Record<string, unknown>[];
+  changed: { labels: string; what: string }[];
+  points?: { labels: string; values: [string, number][] }[];
+}
+
+/** Prometheus writes values as strings, with "NaN", "+Inf" and "-Inf" for the non-finite ones. */
+export function sampleValue(sample: PromSample | undefined): number {
+  if (!sample) return NaN;
+  const s = sample[1];
+  return s === '+Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s);
+}
+
+export function pointsOf(series: PromSeries): Point[] {
+  return (series.values ?? []).map((s) => ({ t: s[0] * 1000, v: sampleValue(s) }));
+}
+
+const round = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? v : Number(v.toPrecision(6)));
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** At most `max` points, evenly spread, first and last kept: enough to see a shape, never a dump. */
+function downsample(points: readonly Point[], max: number): [string, number][] {
+  const finite = points.filter((p) => Number.isFinite(p.v));
+  const pick = finite.length <= max ? finite : Array.from({ length: max }, (_, i) => finite[Math.round((i * (finite.length - 1)) / (max - 1))]);
+  return pick.map((p) => [iso(p.t), round(p.v)!]);
+}
+
+function rangeEntry(labels: Record<string, string>, s: SeriesSummary): Record<string, unknown> {
+  return {
+    labels: labelText(labels),
+    what: describeChange(s),
+    min: round(s.min),
+    max: round(s.max),
+    avg: round(s.avg),
+    last: round(s.last),
+    ...(s.last_at !== null ? { last_at: iso(s.last_at) } : {}),
+    trend: s.trend.direction,
+    ...(s.trend.direction !== 'flat' ? { per_hour: round(s.trend.per_hour) } : {}),
+    ...(s.change ? { change: { at: iso(s.change.at), direction: s.change.direction, kind: s.change.kind, before: round(s.change.before), after: round(s.change.after), ...(s.change.factor !== null ? { factor: round(s.change.factor) } : {}), still: s.change.still } } : {}),
+    ...(s.gaps ? { missing_steps: s.gaps } : {}),
+  };
+}
+
+/**
+ * A PromQL vector or matrix as findings: the top-k series by the asked aggregate with their
+ * summary and sentence, the series that changed (largest first), points only when asked.
+ * Pure and bounded by topK; it runs in the analysis thread.
+ */
+export function seriesFindings(result: readonly PromSeries[], opts: FindingsOptions): SeriesFindings {
+  const n = result.length;
+  if (opts.kind === 'instant') {
+    const withPoints = result.map((s) => ({ labels: s.metric, points: [{ t: (s.value?.[0] ?? 0) * 1000, v: sampleValue(s.value) }] }));
+    const ranking = rankSeries(withPoints, 'last', opts.topK, opts.rankBy === 'min' ? 'asc' : 'desc');
+    const series = ranking.top.map((r) => ({ labels: labelText(r.labels), value: round(r.value) }));
+    const shown = series.slice(0, 3).map((s) => `${s.labels} = ${formatValue(s.value ?? NaN)}`);
+    return {
+      summary: n === 0 ? 'Empty result: no series matched at that time.' : `${n} series; ${opts.rankBy === 'min' ? 'lowest' : 'highest'}: ${shown.join('; ')}${n > shown.length ? '; …' : ''}.${ranking.no_data ? ` ${ranking.no_data} without a finite value.` : ''}`,
+      series,
+      changed: [],
+    };
+  }
+  const data = result.map((s) => ({ labels: s.metric, points: pointsOf(s) }));
+  const ranking = rankSeries(data, opts.rankBy, opts.topK);
+  const summaryOpts = { stepMs: opts.stepMs, fromMs: opts.fromMs, toMs: opts.toMs };
+  const series = ranking.top.map((r) => rangeEntry(r.labels, summariseSeries(data[r.index].points, { ...summaryOpts, counter: (r.labels.__name__ ?? '').endsWith('_total') })));
+  const changes = opts.stepMs ? metricChanges(data, { stepMs: opts.stepMs, fromMs: opts.fromMs, toMs: opts.toMs, top: Math.min(opts.topK, 10) }) : undefined;
+  const changed = (changes?.series ?? []).map((c) => ({ labels: labelText(c.labels), what: c.sentence }));
+  const top = ranking.top.slice(0, 3).map((r) => `${labelText(r.labels, 80)} ${opts.rankBy} ${formatValue(r.value)}`);
+  const changeText = changes?.changed ? ` ${changes.changed} of ${n} changed${changed.length ? `: ${changed.slice(0, 3).map((c) => `${c.labels} ${c.what}`).join('; ')}${changes.changed > 3 ? '; …' : ''}` : ''}.` : n ? ' No series changed abruptly.' : '';
+  return {
+    summary: n === 0 ? 'Empty result: no series matched in that range.' : `${n} series; top by ${opts.rankBy}: ${top.join('; ')}${n > top.length ? '; …' : ''}.${changeText}${ranking.no_data ? ` ${ranking.no_data} without a finite value.` : ''}`,
+    series,
+    changed,
+    ...(opts.includePoints ? { points: ranking.top.map((r) => ({ labels: labelText(r.labels), values: downsample(data[r.index].points, opts.includePoints) })) } : {}),
+  };
+}
