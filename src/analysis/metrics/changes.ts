@@ -77,11 +77,13 @@ const MIN_BUCKETS_PER_RUN = 300;
 const MAX_TOP = 100;
 
 export const METHOD =
-  'Each series against its own baseline: the median and robust spread of its preceding 30 steps' +
-  ' (and the same steps a day earlier when given, where that was higher). A rise is a run of steps' +
-  ' above 1.5× that level and 4 robust σ above it (a single step: 2× and 6σ); a drop the same on the' +
-  ' reciprocal (below 1/1.5 of the level); series with negative values: 4σ either way. The same detector' +
-  ' and thresholds as logs_bursts, on the values mapped to count-like units.';
+  'Each series against its own baseline: the median and robust spread (MAD) of its preceding 30 steps,' +
+  ' and, when given, the same steps a day earlier where that is higher. A rise starts at the first step' +
+  ' more than 4σ and 50% above that level (a one-step spike: 6σ and 100%) and lasts while steps stay' +
+  ' 1.5σ and 25% above it (one quiet step allowed); a drop is the same on the reciprocal of the series' +
+  ' (below 1/1.5 of the level) and must also be 4σ below it. Series with negative values: 4σ either way,' +
+  ' no ratio. σ is at least the Poisson noise of the series in count-like units. Detector and thresholds' +
+  ' are those of logs_bursts.';
 
 /**
  * Changes of every series, the top ones returned with their summary and sentence. Linear in

@@ -1,6 +1,7 @@
 import type { Manifest } from '../toolsets.js';
 import { alertsActive } from './alerts_active.js';
 import { hostFacts } from './host_facts.js';
+import { metricsChanges } from './metrics_changes.js';
 import { promDiscover } from './prom_discover.js';
 import { promTargetsRules } from './prom_targets_rules.js';
 import { promqlQuery } from './promql_query.js';
@@ -13,7 +14,7 @@ import { crashloopPlaybook } from './crashloop-playbook.js';
 export const metricsManifest: Manifest = {
   name: 'metrics',
   description: 'Prometheus-compatible metrics and Alertmanager alerts: PromQL summarised, discovery, targets and rules, active alerts',
-  tools: [promqlQuery, promDiscover, promTargetsRules, alertsActive, hostFacts],
+  tools: [promqlQuery, promDiscover, promTargetsRules, alertsActive, metricsChanges, hostFacts],
   savedSearches: metricsSavedSearches,
   prompts: [triageNow, capacityCheck, crashloopPlaybook],
 };

@@ -30,6 +30,15 @@ function resolveSaved(input: QueryInput, config: Config): QueryInput & { expr: s
   return q.range && input.start === undefined && input.time === undefined ? { ...input, expr: q.expr, start: `now-${q.range}` } : { ...input, expr: q.expr };
 }
 
+/**
+ * start and end moved back onto multiples of the step (as Grafana does): every point then falls
+ * on a whole step, and the same question asked twice reads the same grid.
+ */
+export function alignToStep(start: number, end: number, stepMs: number): { start: number; end: number } {
+  const s = Math.floor(start / stepMs) * stepMs;
+  return { start: s, end: Math.max(s + stepMs, Math.floor(end / stepMs) * stepMs) };
+}
+
 /** The evaluation a call asks for, in absolute unix ms: resolved once, so the guard prices what the handler runs. */
 export function promqlRequest(input: QueryInput & { expr: string }, now = new Date()): PromqlRequest {
   if (input.time !== undefined && (input.start !== undefined || input.end !== undefined || input.step !== undefined)) {
@@ -42,7 +51,7 @@ export function promqlRequest(input: QueryInput & { expr: string }, now = new Da
   const start = toMs(input.start, now, 'start');
   const end = toMs(input.end ?? 'now', now, 'end', true);
   const stepMs = input.step !== undefined ? durationMs(input.step)! : autoStepMs(Math.max(1000, end - start));
-  return { expr: input.expr, start, end, stepMs };
+  return { expr: input.expr, ...alignToStep(start, end, stepMs), stepMs };
 }
 
 function valueOf(sample: PromSample | undefined): number {
