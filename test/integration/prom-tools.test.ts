@@ -150,4 +150,12 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
     expect(lint.lint.series).toBeGreaterThan(1);
     expect((await callErr(app, 'prom_discover', { what: 'series', match: '{__name__=~".+"}' })).error.code).toBe('query_denied');
   });
+
+  it('on VictoriaMetrics (no targets, rules or metadata of its own) says so instead of "all up"', async () => {
+    const targets = await callOk<{ summary: string; targets: { total: number } }>(app, 'prom_targets_rules', { source: 'vm' });
+    expect(targets.targets.total).toBe(0);
+    expect(targets.summary).toMatch(/^no scrape targets \(this server scrapes nothing itself/);
+    const lint = await callOk<{ lint: { findings: { rule: string; message: string }[] } }>(app, 'prom_discover', { what: 'lint', expr: `rate(${METRIC}[5m])`, source: 'vm' });
+    expect(lint.lint.findings).toEqual([expect.objectContaining({ rule: 'no_metadata', message: expect.stringContaining(METRIC) })]);
+  });
 });

@@ -182,13 +182,18 @@ async function lintExpression(api: PrometheusApi, expr: string, w: { start: numb
   }
   const metrics = [...new Set(shape.selectors.map((s) => s.metric).filter((m): m is string => m !== undefined))];
   const [meta, intervals, series] = await Promise.all([
-    Promise.all(metrics.slice(0, 20).map(async (m) => [m, (await api.get<Record<string, MetricMetadata[]>>('/api/v1/metadata', { metric: m, limit: '1' }, signal)).data?.[m]?.[0]?.type] as const)),
+    // A classic histogram's or summary's metadata is under its family name, without _bucket/_sum/_count.
+    Promise.all([...new Set(metrics.slice(0, 20).flatMap((m) => [m, m.replace(/_(bucket|sum|count)$/, '')]))].map(async (m) => [m, (await api.get<Record<string, MetricMetadata[]>>('/api/v1/metadata', { metric: m, limit: '1' }, signal)).data?.[m]?.[0]?.type] as const)),
     scrapeIntervals(api, shape.calls.filter((c) => c.matrix?.metric).map((c) => c.matrix!.metric!), w, signal),
     countSelectorSeries(api, checked.selectors, { from: w.start, to: w.end }, limits.maxSeries, signal),
   ]);
   const types = new Map(meta.filter((e): e is readonly [string, MetricMetadata['type']] => e[1] !== undefined));
+  const untyped = metrics.slice(0, 20).filter((m) => !types.has(m) && !types.has(m.replace(/_(bucket|sum|count)$/, '')));
+  const unknown: LintFinding[] = untyped.length
+    ? [{ severity: 'info', rule: 'no_metadata', message: `No type metadata for ${untyped.slice(0, 5).join(', ')}${untyped.length > 5 ? ', …' : ''}: the checks that need a metric's type (rate over a gauge, delta over a counter) were skipped for ${untyped.length === 1 ? 'it' : 'them'}.` }]
+    : [];
   return {
-    findings: lintPromql(shape, { types, scrapeIntervalMs: intervals }),
+    findings: [...lintPromql(shape, { types, scrapeIntervalMs: intervals }), ...unknown],
     series: Math.min(series, limits.maxSeries),
     series_exact: series <= limits.maxSeries,
     points_per_series: checked.points,

@@ -147,7 +147,9 @@ export const promTargetsRules = defineTool({
     const limit = input.limit;
     const truncated = down.length > limit || shownAlerts.length > limit || errors.length > limit || (input.include_healthy && healthy.length > limit);
     const parts = [
-      `${rows.length} target${rows.length === 1 ? '' : 's'}${input.job ? ` of job ${input.job}` : ''}: ${down.length ? `${down.length} not up (${down.slice(0, 3).map((d) => `${d.job} ${d.instance}${d.last_error ? `: ${reasonOf(d.last_error)}` : ''}`).join('; ')}${down.length > 3 ? '; …' : ''})` : 'all up'}`,
+      rows.length === 0
+        ? `no scrape targets${input.job ? ` of job ${input.job}` : ''} (this server scrapes nothing itself, or does not list its targets)`
+        : `${rows.length} target${rows.length === 1 ? '' : 's'}${input.job ? ` of job ${input.job}` : ''}: ${down.length ? `${down.length} not up (${down.slice(0, 3).map((d) => `${d.job} ${d.instance}${d.last_error ? `: ${reasonOf(d.last_error)}` : ''}`).join('; ')}${down.length > 3 ? '; …' : ''})` : 'all up'}`,
       `${alerting.length} alerting rule${alerting.length === 1 ? '' : 's'}: ${firing.length} firing${firing.length ? ` (${firing.slice(0, 5).map((f) => `${f.alertname}${f.since ? ` since ${f.since}` : ''}`).join(', ')}${firing.length > 5 ? ', …' : ''})` : ''}, ${pending.length} pending`,
       errors.length ? `${errors.length} rule${errors.length === 1 ? '' : 's'} failing to evaluate (${errors.slice(0, 3).map((e) => e.rule).join(', ')})` : 'no rule evaluation errors',
       ...(slow.length ? [`${slow.length} rule group${slow.length === 1 ? '' : 's'} slower than ${slow.length === 1 ? 'its' : 'their'} interval`] : []),
