@@ -223,7 +223,7 @@ metric_label() { # url metric label: the label's value on the metric's first ser
 svc_pid_is_engine() {
   local comm='' args argv0 want=$E_BIN-
   [[ -n $1 && -d /proc/$1 ]] || return 1
-  read -r comm <"/proc/$1/comm" 2>/dev/null || return 1
+  read -r comm 2>/dev/null <"/proc/$1/comm" || return 1
   [[ $comm == "$want"* || (${#comm} -eq 15 && $want == "$comm"*) ]] || return 1
   args=$(cmdline "$1")
   argv0=${args%% *}
@@ -359,7 +359,7 @@ svc_launch() {
 
 pid_alive() { # not gone and not a zombie
   local _pid _comm state=''
-  read -r _pid _comm state _ <"/proc/$1/stat" 2>/dev/null || return 1
+  read -r _pid _comm state _ 2>/dev/null <"/proc/$1/stat" || return 1
   [[ -n $state && $state != Z ]]
 }
 
@@ -403,7 +403,7 @@ healthy() {
 # ---------------------------------------------------------------------------
 # Process helpers
 # ---------------------------------------------------------------------------
-cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" || true; }
 # A pid belongs to engine $E_NAME if it is a JVM whose java.io.tmpdir is the engine's tmp dir
 # (set via ES_TMPDIR / OPENSEARCH_TMPDIR; the ES 8+ server JVM has no path.conf on its command line).
 pid_is_engine() {
@@ -413,7 +413,7 @@ pid_is_engine() {
     return
   fi
   [[ -n $1 && -d /proc/$1 ]] || return 1
-  read -r comm <"/proc/$1/comm" 2>/dev/null || true
+  read -r comm 2>/dev/null <"/proc/$1/comm" || true
   [[ $comm == java ]] || return 1
   [[ $(cmdline "$1") == *"-Djava.io.tmpdir=$E_DIR/tmp "* ]]
 }

@@ -101,7 +101,7 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
     for (const r of seen) expect(r.headers['x-scope-orgid']).toBe('tenant-a');
     expect(new URL(seen[1].url, 'http://x').searchParams.get('timeout')).toBe('29s');
     const series = new URL(seen[0].url, 'http://x').searchParams;
-    expect([series.getAll('match[]'), series.get('start'), series.get('limit')]).toEqual([[`{"__name__"="${METRIC}","run"="${RUN}"}`], String((START - 0) / 1000 - 300), '10001']);
+    expect([series.getAll('match[]'), series.get('start'), series.get('limit')]).toEqual([[`{__name__="${METRIC}",run="${RUN}"}`], String((START - 0) / 1000 - 300), '10001']);
     const err = await callErr(app, 'promql_query', { ...range, source: 'vm', tenant: 'other' });
     expect(err.error.code).toBe('invalid_input');
   });
@@ -119,6 +119,14 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it("passes Prometheus' own parse errors of the caller's expression on, and only the type of an execution error (its text names series)", async () => {
+    const parse = await callErr(app, 'promql_query', { expr: 'node_load1[5m] + 1' });
+    expect(parse.error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('binary expression must contain only scalar and instant vector types') });
+    const exec = await callErr(app, 'promql_query', { expr: 'node_load1 * on() group_left node_cpu_seconds_total' });
+    expect(exec.error).toMatchObject({ code: 'backend_error', message: 'prometheus refused the query (execution).' });
+    expect(JSON.stringify(exec.error)).not.toContain('127.0.0.1:19100');
   });
 
   it('prom_targets_rules: the unreachable target down with its error, TargetDown firing, the broken rule failing', async () => {

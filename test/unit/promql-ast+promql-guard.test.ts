@@ -86,9 +86,11 @@ describe('what an expression reads', () => {
     expect(() => parsePromql('x[5m+1m]')).toThrow(/not a plain duration/);
   });
 
-  it('writes selectors back in a form the series API takes, escapes kept', () => {
+  it("writes selectors back in a form every server's series API takes, escapes kept, names quoted only when they must be", () => {
     const [s] = parsePromql('up{job="a\\\\b",path=~"/x|/y"}').selectors;
-    expect(selectorText(s)).toBe('{"__name__"="up","job"="a\\\\b","path"=~"/x|/y"}');
+    expect(selectorText(s)).toBe('{__name__="up",job="a\\\\b",path=~"/x|/y"}');
+    const [utf8] = parsePromql('{"http.server.duration", "service.name"="api"}').selectors;
+    expect(selectorText(utf8)).toBe('{__name__="http.server.duration","service.name"="api"}');
   });
 });
 

@@ -175,19 +175,23 @@ function pool(values: ArrayLike<number>, g: number): number[] {
  * and the expectation is at least the median, so at least the minimum, of the preceding
  * window. One pass with a sliding minimum; a steady series costs almost nothing.
  */
-export function mayBurst(counts: ArrayLike<number>): boolean {
-  const n = counts.length;
+export function mayBurst(values: ArrayLike<number>, map: (v: number) => number = (v) => v): boolean {
+  const n = values.length;
+  // The sliding minimum: indices of increasing values, and the values themselves.
   const queue = new Int32Array(n);
+  const mins = new Float64Array(n);
   let head = 0;
   let tail = 0;
   for (let i = 0; i < n; i++) {
+    const x = map(values[i]);
     if (i >= MIN_BASELINE_BUCKETS) {
       while (queue[head] < i - BASELINE_BUCKETS) head++;
-      const lo = counts[queue[head]];
-      if (counts[i] > lo + Math.max(ONSET.sigmas * Math.sqrt(lo), ONSET.relative * lo, ONSET.minStep)) return true;
+      const lo = mins[head];
+      if (x > lo + Math.max(ONSET.sigmas * Math.sqrt(lo), ONSET.relative * lo, ONSET.minStep)) return true;
     }
-    while (tail > head && counts[queue[tail - 1]] >= counts[i]) tail--;
-    queue[tail++] = i;
+    while (tail > head && mins[tail - 1] >= x) tail--;
+    queue[tail] = i;
+    mins[tail++] = x;
   }
   return false;
 }
@@ -264,7 +268,7 @@ export function detectorRuns(data: SeriesData, opts: ChangeOptions): { runs: num
   const grid = toGrid(data, opts);
   if (!grid) return { runs: 0 };
   const scale = scaleFor(grid.observed, opts);
-  return { runs: Number(mayBurst(grid.values.map(scale.up))) + Number(mayBurst(grid.values.map(scale.down))), scale };
+  return { runs: Number(mayBurst(grid.values, scale.up)) + Number(mayBurst(grid.values, scale.down)), scale };
 }
 
 /**

@@ -108,14 +108,27 @@ function select(a: Float64Array, k: number, lo: number, hi: number): number {
  */
 export function stepNoise(values: readonly number[]): number {
   if (values.length < 2) return 0;
-  const diffs = new Float64Array(values.length - 1);
-  for (let i = 1; i < values.length; i++) diffs[i - 1] = Math.abs(values[i] - values[i - 1]);
+  const every = stride(values.length - 1);
+  const diffs = new Float64Array(Math.ceil((values.length - 1) / every));
+  for (let i = 1, k = 0; i < values.length; i += every) diffs[k++] = Math.abs(values[i] - values[i - 1]);
   return (1.4826 * median(diffs)) / Math.SQRT2;
+}
+
+/** Level and noise are medians: past this many values, every k-th value (evenly spread) estimates them as well. */
+const ESTIMATE_SAMPLE = 4096;
+const stride = (n: number) => Math.max(1, Math.ceil(n / ESTIMATE_SAMPLE));
+
+/** Every k-th value, k such that at most ESTIMATE_SAMPLE remain (all of them below that). */
+function sampleOf(values: readonly number[], keep: (v: number) => boolean = () => true): number[] {
+  const every = stride(values.length);
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i += every) if (keep(values[i])) out.push(values[i]);
+  return out;
 }
 
 /** The scale of one series from its finite values in time order (the current data, never the day-earlier copy). */
 export function scaleFor(values: readonly number[], opts: ScaleOptions = {}): Scale {
-  const level = median(values);
+  const level = median(sampleOf(values));
   const noise = stepNoise(values);
   const negative = values.some((v) => v < 0);
   const wanted = opts.countUnit !== undefined && (opts.scale ?? 'auto') === 'auto' ? 'count' : (opts.scale ?? 'auto');
@@ -126,7 +139,9 @@ export function scaleFor(values: readonly number[], opts: ScaleOptions = {}): Sc
   if ((kind === 'count' || kind === 'ratio') && negative) throw new RangeError(`scale "${kind}" needs values ≥ 0; this series goes below zero`);
   if (kind === 'interval') return intervalScale(values, level, noise);
 
-  const positive = values.filter((v) => v > 0);
+  let positive = sampleOf(values, (v) => v > 0);
+  // A series at zero but for a few points: the sample may have missed them all.
+  if (!positive.length && values.some((v) => v > 0)) positive = values.filter((v) => v > 0);
   const typical = median(positive);
   let unit: number;
   if (kind === 'count') unit = opts.countUnit!;

@@ -1,3 +1,5 @@
+import { TelemcpError } from '../../core/errors.js';
+import { sanitizeText } from '../../security/sanitize.js';
 import { connectBackend, type BackendConnection, type BackendHttpClient, type HttpMethod } from '../http.js';
 
 /** A sample as the Prometheus HTTP API writes it: [unix seconds, value as a string]. */
@@ -95,6 +97,29 @@ export function prometheusAllows(method: HttpMethod, path: string): boolean {
   return method === 'POST' && FORM_PATHS.test(path);
 }
 
+/** Statuses the API documents for a failed query, each with the error envelope: read, never retried. */
+const ERROR_STATUSES = [400, 422, 503];
+/** A parse error names a position in the caller's own expression: safe to echo, and what the caller needs to fix it. */
+const PARSE_ERROR = /^(?:invalid parameter "query": )?(?:\d+:\d+: )?parse error: /;
+
+/**
+ * The documented error envelope as a telemcp error. Its text can quote label values of the data
+ * (a many-to-many match names the series), so only a parse error of the caller's own expression
+ * is shown; the others are named by their type with what to do.
+ */
+function apiError(kind: string, env: { errorType?: string; error?: string }): TelemcpError {
+  const type = env.errorType ?? 'error';
+  const text = env.error ?? '';
+  if (type === 'timeout' || type === 'canceled') return new TelemcpError('backend_timeout', `${kind} stopped the query (${type}).`, { hint: 'Narrow the query: a shorter range, a coarser step, fewer series.' });
+  if (type === 'bad_data' && PARSE_ERROR.test(text)) return new TelemcpError('invalid_input', `${kind} could not parse the expression: ${sanitizeText(text, 200).text}`, { hint: 'Fix the expression; prom_discover what: "lint" checks one before it runs.' });
+  const hints: Record<string, string> = {
+    bad_data: 'A parameter or the expression is not valid for this server (its version may not support a function or syntax); check it with prom_discover what: "lint".',
+    execution: 'The expression failed while it ran (for example many-to-many matching, or more samples than the server allows): aggregate first, or match on more labels with on(…)/group_left.',
+    unavailable: 'The server cannot answer now (starting up, or overloaded); retry later.',
+  };
+  return new TelemcpError('backend_error', `${kind} refused the query (${type.slice(0, 40)}).`, { hint: hints[type] ?? 'Check the query and the server.' });
+}
+
 /** Above this many characters of parameters a query goes as a POST form, as Prometheus documents, so no proxy cuts the URL. */
 const LONG_QUERY = 4_000;
 
@@ -120,7 +145,9 @@ export class PrometheusApi {
   async get<T>(path: string, params: Params, signal: AbortSignal): Promise<PromAnswer<T>> {
     const size = Object.values(params).reduce((n, v) => n + (v === undefined ? 0 : Array.isArray(v) ? v.join('').length : (v as string).length), 0);
     const form = size > LONG_QUERY && FORM_PATHS.test(path);
-    const env = await this.http.json<Envelope<T>>(form ? { method: 'POST', path, form: params, signal } : { method: 'GET', path, query: params, signal });
+    const request = { path, signal, answerStatuses: ERROR_STATUSES };
+    const env = await this.http.json<Envelope<T>>(form ? { ...request, method: 'POST', form: params } : { ...request, method: 'GET', query: params });
+    if (env.status === 'error') throw apiError(this.kind, env);
     return { data: env.data, warnings: [...(env.warnings ?? []), ...(env.infos ?? [])].slice(0, 10) };
   }
 

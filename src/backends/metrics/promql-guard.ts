@@ -173,8 +173,10 @@ function readWindow(s: Selector, from: number, to: number): { start: number; end
 
 /** A selector in the canonical form the series API takes. */
 export function selectorText(s: Selector): string {
-  const esc = (v: string) => JSON.stringify(v);
-  return `{${s.matchers.map((m) => `${esc(m.name)}${m.op}${esc(m.value)}`).join(',')}}`;
+  // Quoted label names are Prometheus 3 syntax (UTF-8 names); older servers and other
+  // implementations read only plain names, so a name is quoted only when it must be.
+  const name = (n: string) => (/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n) ? n : JSON.stringify(n));
+  return `{${s.matchers.map((m) => `${name(m.name)}${m.op}${JSON.stringify(m.value)}`).join(',')}}`;
 }
 
 /**
