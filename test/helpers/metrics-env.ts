@@ -20,7 +20,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The variables scripts/test.sh exports from `scripts/test-env.sh up`. */
-export type MetricsUrlVar = 'TEST_PROMETHEUS_URL' | 'TEST_ALERTMANAGER_URL' | 'TEST_VICTORIAMETRICS_URL' | 'TEST_NODE_EXPORTER_URL';
+export type MetricsUrlVar = 'TEST_PROMETHEUS_URL' | 'TEST_PROMETHEUS2_URL' | 'TEST_ALERTMANAGER_URL' | 'TEST_VICTORIAMETRICS_URL' | 'TEST_NODE_EXPORTER_URL';
 
 /** Fixed by test/fixtures/metrics/prometheus.yml: the `controlled` job scrapes this port. */
 export const CONTROLLED_TARGET_PORT = 19095;

@@ -167,3 +167,46 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
     expect(lint.lint.findings).toEqual([expect.objectContaining({ rule: 'no_metadata', message: expect.stringContaining(METRIC) })]);
   });
 });
+
+describe("the same tools on Prometheus 2 (Debian's 2.42: plain label names only, no series limit)", () => {
+  const prom2 = requireMetricsUrl('TEST_PROMETHEUS2_URL');
+  let app: App;
+
+  beforeAll(async () => {
+    app = buildApp(testConfig({ PROMETHEUS_URL: prom2, EMBEDDED_STORE: 'off' }));
+    await waitForScrape(prom2, `up{instance="${UNREACHABLE_TARGET}"} == 0`);
+    await waitForScrape(prom2, 'ALERTS{alertname="TargetDown", alertstate="firing"}');
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('queries, counts series first, and summarises', async () => {
+    const range = await callOk<QueryAnswer>(app, 'promql_query', { expr: 'node_load1{job="node"}', start: 'now-5m' });
+    expect([range.series_count, range.query.estimate.series]).toEqual([1, 1]);
+    const instant = await callOk<QueryAnswer>(app, 'promql_query', { expr: 'up{job="unreachable"}' });
+    expect(instant.series).toEqual([{ labels: `{__name__="up", instance="${UNREACHABLE_TARGET}", job="unreachable"}`, value: 0 }]);
+    // 2.42 ignores the series API's limit: the whole list comes back, and the limit still holds.
+    const small = buildApp(testConfig({ PROMETHEUS_URL: prom2, PROMETHEUS_MAX_SERIES: '5', EMBEDDED_STORE: 'off' }));
+    try {
+      expect((await callErr(small, 'promql_query', { expr: '{__name__=~"node_cpu.*"}' })).error.message).toContain('more than 5 series');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('lists targets, firing rules and the failing rule; discovers and lints', async () => {
+    const tr = await callOk<{ down_targets: { instance: string }[]; alerts: { alertname: string; state: string }[]; rule_errors: { rule: string }[] }>(app, 'prom_targets_rules', {});
+    expect(tr.down_targets.map((t) => t.instance)).toEqual([UNREACHABLE_TARGET]);
+    expect(tr.alerts.find((a) => a.alertname === 'TargetDown')?.state).toBe('firing');
+    expect(tr.rule_errors.map((r) => r.rule)).toEqual(['job:up:broken_match']);
+    const names = await callOk<{ items: string[] }>(app, 'prom_discover', { what: 'metrics', filter: 'node_load' });
+    expect(names.items).toEqual(['node_load1', 'node_load15', 'node_load5']);
+    const series = await callOk<{ items: string[] }>(app, 'prom_discover', { what: 'series', match: 'up{job="node"}' });
+    expect(series.items).toEqual(['{__name__="up", instance="127.0.0.1:19100", job="node"}']);
+    const lint = await callOk<{ lint: { findings: { rule: string }[] } }>(app, 'prom_discover', { what: 'lint', expr: 'rate(node_load1[4s])' });
+    expect(lint.lint.findings.map((f) => f.rule)).toEqual(['rate_of_gauge', 'range_too_short']);
+    expect((await callErr(app, 'promql_query', { expr: 'node_load1[5m] + 1' })).error.code).toBe('invalid_input');
+  });
+});

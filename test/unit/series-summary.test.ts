@@ -124,6 +124,11 @@ describe('summariseSeries: the change', () => {
     expect(describeChange(over)).toBe('rose 3× at 13:50Z (1 → 3) for 20 min, over by 14:10Z');
   });
 
+  it('never says 100% or 0 for a fall that did not reach zero', () => {
+    expect(describeChange(summariseSeries(series(120, (i) => (i >= 90 ? 1e-9 : 41)), { stepMs: MINUTE }))).toBe('fell >99.9% at 14:30Z (41 → 1e-9), still down');
+    expect(describeChange(summariseSeries(series(120, (i) => (i >= 90 ? 0.1 : 41)), { stepMs: MINUTE }))).toBe('fell 99.8% at 14:30Z (41 → 0.1), still down');
+  });
+
   it('rises from zero, and does not call a rise by less than half a change', () => {
     expect(describeChange(summariseSeries(series(120, (i) => (i >= 100 ? 5 : 0)), { stepMs: MINUTE }))).toBe('rose from 0 to 5 at 14:40Z, still up');
     const draw = noise(4);

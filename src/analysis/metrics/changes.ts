@@ -3,7 +3,7 @@
  * baseline (the preceding window, and the same window a day earlier when given), found by the
  * log burst detector on count-like units (detect-changes.ts, scale.ts), ranked by size, bounded.
  */
-import { byImportance, detectorRuns, findChanges, MAX_DETECT_BUCKETS, type Change, type ChangeAnalysis, type Point } from './detect-changes.js';
+import { detectorRuns, findChanges, MAX_DETECT_BUCKETS, type Change, type ChangeAnalysis, type Point } from './detect-changes.js';
 import { describeChange, summarise, type SeriesSummary, type SummaryOptions } from './series-summary.js';
 import { topK } from './rank.js';
 import type { Scale, ScaleOptions } from './scale.js';
@@ -147,9 +147,4 @@ export function summariseAll(series: readonly MetricSeries[], opts: SummaryOptio
     const analysis = findChanges(data, { ...opts, maxChanges: opts.maxChangesPerSeries, maxBuckets }, scales[index]);
     return summarise(s.points, opts, analysis);
   });
-}
-
-/** The change a series is known by: still in force first, then the largest. */
-export function headline(changes: readonly Change[]): Change | undefined {
-  return [...changes].sort(byImportance)[0];
 }

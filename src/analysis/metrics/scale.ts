@@ -15,7 +15,10 @@
  *    unit = s²/L and the level sits at K = (L/s)² units. The detector's floors then mean what
  *    they mean on counts, at the series' own noise: its √expected floor is the real noise, its
  *    relative floor "half the level" is unit-free. K is kept within [K_MIN, K_MAX]: a perfectly
- *    steady series does not make a change of one part in a billion an event.
+ *    steady series does not make a change of one part in a billion an event. A series whose
+ *    median is 0 (an error rate that is mostly quiet) has no level to match: its typical
+ *    non-zero value is 4 units, so one such point is no spike (the detector wants 10 units
+ *    of excess) but three in a row are a change, and a point 2.5× that size is a spike.
  *  - `interval` (some value below zero: temperatures in °C, clock offsets, differences): the
  *    distance above a floor 4σ below the minimum, one unit = σ/4, so the baseline sits ~16
  *    units up with √16 = 4 units (one σ) of Poisson floor: a change must be 4σ, and the

@@ -254,27 +254,30 @@ export function describeOne(c: Change, context: { spanMs?: number; stepMs?: numb
   const u = context.unit ?? '';
   const val = (v: number) => `${formatValue(v)}${u}`;
   const at = formatTime(c.at, context);
-  const when = c.before_window ? `${at} (before the window)` : at;
+  // A change that began in the lookback before the window asked about says so.
+  const note = (inner: string) => `(${c.before_window ? `before the window; ${inner}` : inner})`;
   const end = c.still ? (c.direction === 'rise' ? ', still up' : ', still down') : c.kind === 'spike' ? '' : `, over by ${formatTime(c.until!, context)}`;
   const lasting = !c.still && c.kind === 'step' && c.until !== null ? ` for ${formatDuration(c.until - c.at)}` : '';
   if (c.kind === 'spike') {
     const points = c.steps === 1 ? '1 point' : `${c.steps} points`;
     const verb = c.direction === 'rise' ? 'spiked to' : 'dipped to';
-    return `${verb} ${val(c.peak.v)} at ${formatTime(c.peak.t, context)} (${points}; level ${val(c.before)})`;
+    return `${verb} ${val(c.peak.v)} at ${formatTime(c.peak.t, context)} ${note(`${points}; level ${val(c.before)}`)}`;
   }
-  if (c.direction === 'drop' && c.after === 0) return `fell to 0 at ${when} (was ${val(c.before)})${lasting}${end}`;
-  if (c.direction === 'rise' && c.before === 0) return `rose from 0 to ${val(c.after)} at ${when}${lasting}${end}`;
+  if (c.direction === 'drop' && c.after === 0) return `fell to 0 at ${at} ${note(`was ${val(c.before)}`)}${lasting}${end}`;
+  if (c.direction === 'rise' && c.before === 0) return `rose from 0 to ${val(c.after)} at ${at}${c.before_window ? ' (before the window)' : ''}${lasting}${end}`;
   if (c.factor !== null) {
     const how = c.direction === 'rise' ? `rose ${formatFactor(c.factor)}×` : `fell ${formatPercent(1 - c.factor)}`;
-    return `${how} at ${when} (${val(c.before)} → ${val(c.after)})${lasting}${end}`;
+    return `${how} at ${at} ${note(`${val(c.before)} → ${val(c.after)}`)}${lasting}${end}`;
   }
   const verb = c.direction === 'rise' ? 'rose by' : 'fell by';
-  return `${verb} ${val(Math.abs(c.delta))} at ${when} (${val(c.before)} → ${val(c.after)})${lasting}${end}`;
+  return `${verb} ${val(Math.abs(c.delta))} at ${at} ${note(`${val(c.before)} → ${val(c.after)}`)}${lasting}${end}`;
 }
 
+/** A fall as a share: whole percent, a decimal near 100%, and never "100%" for what did not reach 0. */
 function formatPercent(share: number): string {
   const pct = share * 100;
-  return `${pct >= 99.5 ? trimZeros(pct.toFixed(1)) : Math.round(pct)}%`;
+  if (pct < 99.5) return `${Math.round(pct)}%`;
+  return pct < 99.95 ? `${trimZeros(pct.toFixed(1))}%` : '>99.9%';
 }
 
 /**
