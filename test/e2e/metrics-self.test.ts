@@ -37,6 +37,9 @@ describe('telemcp observed by the Prometheus it reads', () => {
     const res = await call<{ series: { labels: string; value: number }[] }>('promql_query', { expr: 'sum by (tool) (telemcp_tool_calls_total{job="telemcp", outcome="ok"})' });
     const alerts = res.series.find((s) => s.labels === '{tool="alerts_active"}');
     expect(alerts?.value).toBeGreaterThanOrEqual(3);
+    // Seed 003's dotted name answers on REST as the same tool.
+    const dotted = await call<{ series: { labels: string; value: number }[] }>('promql.query', { expr: 'sum by (tool) (telemcp_tool_calls_total{job="telemcp", outcome="ok"})' });
+    expect(dotted.series.map((s) => s.labels)).toEqual(res.series.map((s) => s.labels));
     const targets = await call<{ targets: { by_job: { job: string; up: number; down: number }[] } }>('prom_targets_rules', { job: 'telemcp' });
     expect(targets.targets.by_job).toEqual([{ job: 'telemcp', up: 1, down: 0 }]);
   });

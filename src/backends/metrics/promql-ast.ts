@@ -54,6 +54,10 @@ export interface PromqlShape {
   selectors: Selector[];
   subqueries: Subquery[];
   calls: Call[];
+  /** Aggregation operators used (`sum`, `topk`, …). */
+  aggregations: string[];
+  /** Whether any binary operation (arithmetic, comparison, set) is used. */
+  binary: boolean;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -154,7 +158,7 @@ export function parsePromql(expr: string): PromqlShape {
     const at = error.from;
     throw invalid(`PromQL syntax error at character ${at + 1}: ${JSON.stringify(expr.slice(Math.max(0, at - 20), at + 20))}.`, 'Fix the expression; prom_discover lists metric and label names, and lints an expression before it runs.');
   }
-  const shape: PromqlShape = { selectors: [], subqueries: [], calls: [] };
+  const shape: PromqlShape = { selectors: [], subqueries: [], calls: [], aggregations: [], binary: false };
   const top = tree.topNode.firstChild;
   if (top) visit(top, expr, { extraMs: 0, offsetMs: 0 }, shape);
   return shape;
@@ -257,6 +261,8 @@ function visit(node: SyntaxNode, src: string, ctx: Context, shape: PromqlShape):
       return;
     }
     default:
+      if (node.name === 'AggregateExpr') shape.aggregations.push(aggregationOf(node, src).op);
+      if (node.name === 'BinaryExpr') shape.binary = true;
       for (const c of children(node)) visit(c, src, ctx, shape);
   }
 }

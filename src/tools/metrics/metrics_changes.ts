@@ -7,6 +7,7 @@ import { durationMs } from '../../backends/metrics/promql-ast.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { defineTool, target } from '../tool.js';
 import { clip, durationArg, iso, metricApi, sourceArg, timeArg, toMs } from './common.js';
+import { countUnitOf } from './count-unit.js';
 import { labelText } from './labels.js';
 import { alignToStep, autoStepMs } from './promql_query.js';
 
@@ -115,7 +116,7 @@ export const metricsChanges = defineTool({
         ...(plan.dayEarlier ? { dayEarlier: pointsOf(earlier.get(key(s.metric))) } : {}),
       };
     });
-    const found = await runAnalysis('metricChanges', { series, options: { stepMs: plan.stepMs, fromMs: plan.start, toMs: plan.end, top: input.top_k } }, ctx.signal);
+    const found = await runAnalysis('metricChanges', { series, options: { stepMs: plan.stepMs, fromMs: plan.start, toMs: plan.end, top: input.top_k, countUnit: countUnitOf(approved.expr) } }, ctx.signal);
     const can = new Set(ctx.callableTools());
     const window = { start_time: iso(plan.start), end_time: iso(plan.end) };
     const first = found.series.flatMap((s) => s.changes).sort((a, b) => a.at - b.at)[0];

@@ -10,6 +10,7 @@ import { defineTool, target } from '../tool.js';
 import { clip, durationArg, iso, metricApi, sourceArg, timeArg, toMs } from './common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import type { RankBy } from './series-findings.js';
+import { countUnitOf } from './count-unit.js';
 
 /** Steps a range query without `step` gets: the finest that keeps it near TARGET_POINTS points. */
 const NICE_STEPS_S = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
@@ -133,6 +134,7 @@ export const promqlQuery = defineTool({
       topK: input.top_k,
       rankBy: input.rank_by as RankBy,
       includePoints: input.include_points ? input.max_points : 0,
+      countUnit: countUnitOf(q.expr),
     };
     const found = await runAnalysis('seriesFindings', { result: series, options }, ctx.signal);
     return {

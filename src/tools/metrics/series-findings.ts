@@ -1,6 +1,6 @@
 import type { PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
-import { metricChanges } from '../../analysis/metrics/changes.js';
-import { rankSeries, type Aggregate } from '../../analysis/metrics/rank.js';
+import { summariseAll } from '../../analysis/metrics/changes.js';
+import { rankSeries, topK, type Aggregate } from '../../analysis/metrics/rank.js';
 import { describeChange, formatValue, summariseSeries, type Point, type SeriesSummary } from '../../analysis/metrics/series-summary.js';
 import { labelText } from './labels.js';
 
@@ -15,7 +15,12 @@ export interface FindingsOptions {
   rankBy: RankBy;
   /** Points per listed series to return (downsampled); 0: none. */
   includePoints: number;
+  /** What one event is worth, when the expression counts events (count-unit.ts). */
+  countUnit?: number;
 }
+
+/** Changed series listed, largest change first. */
+const CHANGED_LISTED = 10;
 
 export interface SeriesFindings {
   summary: string;
@@ -84,12 +89,18 @@ export function seriesFindings(result: readonly PromSeries[], opts: FindingsOpti
   }
   const data = result.map((s) => ({ labels: s.metric, points: pointsOf(s) }));
   const ranking = rankSeries(data, opts.rankBy, opts.topK);
-  const summaryOpts = { stepMs: opts.stepMs, fromMs: opts.fromMs, toMs: opts.toMs };
-  const series = ranking.top.map((r) => rangeEntry(r.labels, summariseSeries(data[r.index].points, { ...summaryOpts, counter: (r.labels.__name__ ?? '').endsWith('_total') })));
-  const changes = opts.stepMs ? metricChanges(data, { stepMs: opts.stepMs, fromMs: opts.fromMs, toMs: opts.toMs, top: Math.min(opts.topK, 10) }) : undefined;
-  const changed = (changes?.series ?? []).map((c) => ({ labels: labelText(c.labels), what: c.sentence }));
+  // One analysis of every series, under one work budget: the top series and the changed ones tell the same story.
+  const summaries = opts.stepMs ? summariseAll(data, { stepMs: opts.stepMs, fromMs: opts.fromMs, toMs: opts.toMs, ...(opts.countUnit ? { countUnit: opts.countUnit } : {}) }) : data.map((d) => summariseSeries(d.points));
+  const series = ranking.top.map((r) => rangeEntry(r.labels, summaries[r.index]));
+  const changedAll = topK(
+    summaries.map((summary, index) => ({ summary, index })).filter((x) => x.summary.change),
+    CHANGED_LISTED,
+    (x) => x.summary.change!.score + (x.summary.change!.still ? 1e-6 : 0),
+  );
+  const changedCount = summaries.filter((x) => x.change).length;
+  const changed = changedAll.map(({ item }) => ({ labels: labelText(data[item.index].labels), what: describeChange(item.summary) }));
   const top = ranking.top.slice(0, 3).map((r) => `${labelText(r.labels, 80)} ${opts.rankBy} ${formatValue(r.value)}`);
-  const changeText = changes?.changed ? ` ${changes.changed} of ${n} changed${changed.length ? `: ${changed.slice(0, 3).map((c) => `${c.labels} ${c.what}`).join('; ')}${changes.changed > 3 ? '; …' : ''}` : ''}.` : n ? ' No series changed abruptly.' : '';
+  const changeText = changedCount ? ` ${changedCount} of ${n} changed: ${changed.slice(0, 3).map((c) => `${c.labels} ${c.what}`).join('; ')}${changedCount > 3 ? '; …' : ''}.` : n ? ' No series changed abruptly.' : '';
   return {
     summary: n === 0 ? 'Empty result: no series matched in that range.' : `${n} series; top by ${opts.rankBy}: ${top.join('; ')}${n > top.length ? '; …' : ''}.${changeText}${ranking.no_data ? ` ${ranking.no_data} without a finite value.` : ''}`,
     series,
