@@ -9,6 +9,7 @@ import { readResource } from '../../src/tools/prompts-resources.js';
 import { testConfig } from '../helpers/config.js';
 import { CALLERS, callErr, callOk } from '../helpers/es-fixtures.js';
 import { requireMetricsUrl } from '../helpers/metrics-env.js';
+import { startServerInProcess, type InProcessServer } from '../helpers/server.js';
 
 describe('saved PromQL queries', () => {
   const prom = requireMetricsUrl('TEST_PROMETHEUS_URL');
@@ -64,5 +65,35 @@ describe('saved PromQL queries', () => {
 
   it('refuses a badly shaped PROMETHEUS_SAVED_QUERIES at start-up with one line per problem', () => {
     expect(() => testConfig({ PROMETHEUS_URL: prom, PROMETHEUS_SAVED_QUERIES: JSON.stringify({ 'Bad Name': 'up' }) })).toThrow(/PROMETHEUS_SAVED_QUERIES/);
+  });
+});
+
+describe("seed 003's warn-events dashboard on the configured log source", () => {
+  const prom = requireMetricsUrl('TEST_PROMETHEUS_URL');
+  let server: InProcessServer;
+
+  beforeAll(async () => {
+    server = await startServerInProcess({ PROMETHEUS_URL: prom, EMBEDDED_STORE: 'on', DEMO_DATA: 'false' });
+    const now = Date.now();
+    // Events as kube-event exporters log them: a Warning reason, the object, the message.
+    const events = [
+      ...Array.from({ length: 12 }, (_, i) => `Warning BackOff pod/checkout-${i % 3} Back-off restarting failed container`),
+      ...Array.from({ length: 5 }, (_, i) => `Warning FailedScheduling pod/batch-${i} 0/3 nodes are available: 3 Insufficient memory`),
+      'Normal Scheduled pod/checkout-0 Successfully assigned payments/checkout-0 to node-1',
+    ];
+    const records = events.map((message, i) => ({ ts: now - 60_000 + i * 1000, dataset: 'kubernetes-events', service: 'kubernetes-events', level: message.startsWith('Warning') ? 'warn' : 'info', message }));
+    expect((await server.app.store!.ingest(records)).rejected).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('reads res://dashboards/warn-events.logql as the patterns of the Warning events, counted', async () => {
+    const res = await readResource(server.app.rt, 'res://dashboards/warn-events.logql', CALLERS.viewer);
+    expect(res.ok).toBe(true);
+    const body = JSON.parse((res as { data: { text: string } }).data.text) as { total: number; patterns: { template: string; count: number }[] };
+    expect(body.total).toBe(17);
+    expect(body.patterns.map((p) => p.count)).toEqual([12, 5]);
   });
 });

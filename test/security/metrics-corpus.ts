@@ -131,8 +131,6 @@ export function rangeRows(): MetricsRow[] {
     { id: 'H-45', name: 'range query of 11,521 points (8d at 1m)', call: ranged('up', { start: 'now-8d', end: 'now', step: '1m' }), expect: 'invalid_input' },
     { id: 'H-45', name: 'range query of 40 days', call: ranged('up', { start: 'now-40d', end: 'now', step: '1h' }), expect: 'invalid_input' },
     { id: 'H-45', name: 'range query from epoch 0', call: ranged('up', { start: '0', end: 'now', step: '1d' }), expect: 'invalid_input' },
-    { id: 'H-45', name: 'range query with start after end (step given)', call: ranged('up', { start: 'now-1h', end: 'now-2h', step: '1m' }), expect: 'invalid_input' },
-    { id: 'H-45', name: 'range query with start after end (no step)', call: ranged('up', { start: 'now-1h', end: 'now-2h' }), expect: 'invalid_input' },
     { id: 'H-45', name: 'range query step 500ms', call: ranged('up', { step: '500ms' }), expect: 'invalid_input' },
     { id: 'H-45', name: 'range query step 0s', call: ranged('up', { step: '0s' }), expect: 'invalid_input' },
     { id: 'H-45', name: 'step that is not a duration', call: ranged('up', { step: '1m; drop' }), expect: 'invalid_input' },
@@ -145,6 +143,18 @@ export function rangeRows(): MetricsRow[] {
     { id: 'H-47', name: 'prom_discover series over 40 days', call: discover('series', { match: 'up', start: 'now-40d' }), expect: 'invalid_input' },
     { id: 'H-47', name: 'prom_discover labels with start after end', call: discover('labels', { start: 'now-1h', end: 'now-2h' }), expect: 'invalid_input' },
     { id: 'H-47', name: 'prom_discover metrics from epoch 0', call: discover('metrics', { start: '0' }), expect: 'invalid_input' },
+  ];
+}
+
+/**
+ * H-45: a range whose start is not before its end is refused, never turned into another range
+ * (SECURITY.md: out-of-range parameters are rejected, never silently clamped).
+ */
+export function rangeOrderRows(): MetricsRow[] {
+  return [
+    { id: 'H-45', name: 'range query with start after end (step given)', call: ranged('up', { start: 'now-1h', end: 'now-2h', step: '1m' }), expect: 'invalid_input' },
+    { id: 'H-45', name: 'range query with start after end (no step)', call: ranged('up', { start: 'now-1h', end: 'now-2h' }), expect: 'invalid_input' },
+    { id: 'H-45', name: 'range query with start equal to end', call: ranged('up', { start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:00:00Z', step: '1m' }), expect: 'invalid_input' },
   ];
 }
 
@@ -265,9 +275,19 @@ export function alertRefusedRows(): MetricsRow[] {
     { id: 'H-61', name: 'why labels with a bidi override', call: am({ why: { alertname: 'a\u202eb' } }), expect: 'invalid_input' },
     { id: 'P-09', name: 'filter label name that is not a label name', call: am({ filter: { 'a",b="c': 'v' } }), expect: 'invalid_input' },
     { id: 'P-09', name: 'filter with an empty matcher list', call: am({ filter: [] }), expect: 'invalid_input' },
-    // The matcher syntax decodes escapes: CR, LF and NUL written as \x0d, \x0a and \u0000 inside a
-    // quoted value are the same control characters the filter refuses when sent raw.
-    { id: 'H-61', name: 'filter with CR LF written as \\x0d\\x0a (quoted label name, UTF-8 matcher syntax)', call: am({ filter: ['"namespace"="a\\x0d\\x0aX-Scope-OrgID: other"'] }), expect: 'invalid_input' },
-    { id: 'H-61', name: 'filter with NUL written as \\u0000 (UTF-8 matcher syntax)', call: am({ filter: ['"namespace"="a\\u0000b"'] }), expect: 'invalid_input' },
+  ];
+}
+
+/**
+ * The matcher syntax decodes escapes: CR, LF, NUL and a bidi override written as \x0d, \x0a,
+ * \u0000 and \u202e inside a quoted value are the characters the filter refuses when sent raw.
+ */
+export function alertEscapeRows(): MetricsRow[] {
+  const am = (filter: string[]): ToolCall => ({ tool: 'alerts_active', args: { filter } });
+  return [
+    { id: 'H-61', name: 'filter with CR LF written as \\x0d\\x0a (quoted label name: the UTF-8 matcher syntax)', call: am(['"namespace"="a\\x0d\\x0aX-Scope-OrgID: other"']), expect: 'invalid_input' },
+    { id: 'H-61', name: 'filter with CR written as \\r (UTF-8 matcher syntax)', call: am(['"namespace"="a\\rb"']), expect: 'invalid_input' },
+    { id: 'H-61', name: 'filter with NUL written as \\u0000 (UTF-8 matcher syntax)', call: am(['"namespace"="a\\u0000b"']), expect: 'invalid_input' },
+    { id: 'H-61', name: 'filter with a bidi override written as \\u202e (UTF-8 matcher syntax)', call: am(['"namespace"="a\\u202eb"']), expect: 'invalid_input' },
   ];
 }
