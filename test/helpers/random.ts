@@ -9,3 +9,18 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Poisson draws (Knuth's method) from rng(seed): count-like noise that is the same on every run. */
+export function poisson(seed: number): (mean: number) => number {
+  const next = rng(seed);
+  return (mean) => {
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = next();
+    while (p > limit) {
+      k += 1;
+      p *= next();
+    }
+    return k;
+  };
+}

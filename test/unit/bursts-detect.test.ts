@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectBursts, type BucketSeries } from '../../src/analysis/bursts/detect.js';
 import { DAY_MS } from '../../src/analysis/bursts/series.js';
+import { poisson } from '../helpers/random.js';
 
 const START = Date.UTC(2026, 4, 10, 8, 0, 0);
 const MINUTE = 60_000;
@@ -13,27 +14,6 @@ const MINUTE = 60_000;
 const series = (counts: number[], startMs = START): BucketSeries => ({ startMs, bucketMs: MINUTE, counts });
 const fill = (length: number, at: (i: number) => number) => Array.from({ length }, (_, i) => at(i));
 
-/** Deterministic Poisson draws (Knuth) from a small seeded generator: noise without flakiness. */
-function poissonNoise(seed: number): (mean: number) => number {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (mean) => {
-    const limit = Math.exp(-mean);
-    let k = 0;
-    let p = next();
-    while (p > limit) {
-      k += 1;
-      p *= next();
-    }
-    return k;
-  };
-}
 
 describe('detectBursts: nothing to report', () => {
   it('finds nothing in an empty or all-zero series', () => {
@@ -56,7 +36,7 @@ describe('detectBursts: nothing to report', () => {
       [40, 3],
       [400, 4],
     ]) {
-      const draw = poissonNoise(seed);
+      const draw = poisson(seed);
       const analysis = detectBursts(series(fill(720, () => draw(mean))));
       expect({ mean, bursts: analysis.bursts.length }).toEqual({ mean, bursts: 0 });
       expect(analysis.level).toBeGreaterThan(mean * 0.8);
@@ -146,7 +126,7 @@ describe('detectBursts: bursts', () => {
 describe('detectBursts: a day-earlier baseline', () => {
   // Every morning at 09:00 traffic, and with it the errors, triples: a daily ramp, not an incident.
   const daily = (noiseSeed: number) => {
-    const draw = poissonNoise(noiseSeed);
+    const draw = poisson(noiseSeed);
     return fill(180, (i) => draw(i >= 60 ? 30 : 10));
   };
   const yesterday = series(daily(11), START - DAY_MS);
@@ -174,7 +154,7 @@ describe('detectBursts: a day-earlier baseline', () => {
 
   it('does not let a quieter yesterday lower the bar below the preceding window', () => {
     const quietYesterday = series(fill(180, () => 0), START - DAY_MS);
-    const draw = poissonNoise(15);
+    const draw = poisson(15);
     expect(detectBursts(series(fill(180, () => draw(12))), { dayEarlier: quietYesterday }).bursts).toEqual([]);
   });
 

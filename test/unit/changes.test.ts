@@ -21,39 +21,16 @@ import { metricChanges, type MetricSeries } from '../../src/analysis/metrics/cha
 import { findChanges, MAX_DETECT_BUCKETS, mayBurst, type Point } from '../../src/analysis/metrics/detect-changes.js';
 import { scaleFor } from '../../src/analysis/metrics/scale.js';
 import { describeChange, summariseSeries } from '../../src/analysis/metrics/series-summary.js';
+import { poisson, rng } from '../helpers/random.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const MINUTE = 60_000;
 const STEP = 15_000;
 const pointsOf = (n: number, at: (i: number) => number, step = MINUTE, start = T0): Point[] => Array.from({ length: n }, (_, i) => ({ t: start + i * step, v: at(i) }));
 
-/** Deterministic generators: uniform in [0, 1) and Poisson draws (Knuth), no flakiness. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function poisson(seed: number): (mean: number) => number {
-  const next = uniform(seed);
-  return (mean) => {
-    const limit = Math.exp(-mean);
-    let k = 0;
-    let p = next();
-    while (p > limit) {
-      k += 1;
-      p *= next();
-    }
-    return k;
-  };
-}
 
 describe('metricChanges: ranking and bounds', () => {
-  const draw = uniform(1);
+  const draw = rng(1);
   const steady = (level: number) => pointsOf(180, () => level * (1 + 0.1 * (draw() - 0.5)));
   const stepped = (level: number, factor: number, at: number) => pointsOf(180, (i) => level * (i >= at ? factor : 1) * (1 + 0.1 * (draw() - 0.5)));
 
@@ -140,7 +117,7 @@ describe('metricChanges: baselines', () => {
 
 describe('metricChanges: the transform into count-like units', () => {
   it('dismisses, without running the detector, only series where it could find nothing', () => {
-    const next = uniform(7);
+    const next = rng(7);
     for (let k = 0; k < 400; k++) {
       const level = [0, 0.5, 3, 40, 900][k % 5];
       const jump = next() < 0.5 ? 1 + 3 * next() : 1;
@@ -162,7 +139,7 @@ describe('metricChanges: the transform into count-like units', () => {
 
   it('finds the exact step in series longer than the detector compares step by step', () => {
     const n = 11_000;
-    const draw = uniform(9);
+    const draw = rng(9);
     const base = (i: number) => 0.3 * (1 + 0.2 * (draw() - 0.5)) + 0 * i;
     const stepAt = 7_777;
     const stepped = findChanges({ points: pointsOf(n, (i) => base(i) * (i >= stepAt ? 5 : 1), STEP) }, { stepMs: STEP });
@@ -240,7 +217,7 @@ const STEADY = [
 const LOAD_START = 1_796_653_210_867;
 const LOAD_END = 1_796_653_390_615;
 const shuffled = (points: Point[], seed: number): Point[] => {
-  const next = uniform(seed);
+  const next = rng(seed);
   const values = points.map((p) => p.v);
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));

@@ -4,22 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeChange, formatTime, formatValue, summariseSeries, theilSen, type Point } from '../../src/analysis/metrics/series-summary.js';
+import { rng } from '../helpers/random.js';
 
 const T0 = Date.UTC(2026, 11, 7, 13, 0, 0);
 const MINUTE = 60_000;
+/** Deterministic uniform noise in [-0.5, 0.5). */
+const centred = (seed: number) => {
+  const next = rng(seed);
+  return () => next() - 0.5;
+};
 const series = (n: number, at: (i: number) => number, step = MINUTE, start = T0): Point[] => Array.from({ length: n }, (_, i) => ({ t: start + i * step, v: at(i) }));
-
-/** Deterministic uniform noise in [-0.5, 0.5): a small seeded generator, no flakiness. */
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
 describe('summariseSeries: figures', () => {
   it('gives first, last, min, max, avg, median, their times and the count', () => {
@@ -74,7 +68,7 @@ describe('summariseSeries: trend', () => {
   });
 
   it('says rising or falling only when the line moves by 10% of the level and beyond the noise', () => {
-    const draw = noise(1);
+    const draw = centred(1);
     const ramp = summariseSeries(series(120, (i) => 0.4 + 0.002 * i), { stepMs: MINUTE });
     expect(ramp.trend).toMatchObject({ direction: 'rising', relative: expect.closeTo(0.238 / 0.519, 2) });
     expect(describeChange(ramp)).toBe('rising 0.12/h, no abrupt change (0.4 → 0.638 on its trend line)');
@@ -96,7 +90,7 @@ describe('summariseSeries: trend', () => {
 
 describe('summariseSeries: the change', () => {
   it('finds a step at its exact step, its factor, and whether it still holds', () => {
-    const draw = noise(2);
+    const draw = centred(2);
     const s = summariseSeries(series(120, (i) => (i >= 63 ? 0.73 : 0.12) * (1 + 0.05 * draw())), { stepMs: MINUTE });
     expect(s.change).toMatchObject({ at: T0 + 63 * MINUTE, direction: 'rise', kind: 'step', still: true, until: null, baseline: 'preceding' });
     expect(s.change!.factor).toBeCloseTo(0.73 / 0.12, 0);
@@ -105,7 +99,7 @@ describe('summariseSeries: the change', () => {
   });
 
   it('says a fall to zero as such, with the level it fell from', () => {
-    const draw = noise(3);
+    const draw = centred(3);
     const s = summariseSeries(series(120, (i) => (i >= 65 ? 0 : 41 * (1 + 0.1 * draw()))), { stepMs: MINUTE });
     expect(s.change).toMatchObject({ at: T0 + 65 * MINUTE, direction: 'drop', after: 0, factor: 0, still: true });
     expect(describeChange(s, { unit: '/s' })).toMatch(/^fell to 0 at 14:05Z \(was 4\d(\.\d+)?\/s\), still down$/);
@@ -131,13 +125,13 @@ describe('summariseSeries: the change', () => {
 
   it('rises from zero, and does not call a rise by less than half a change', () => {
     expect(describeChange(summariseSeries(series(120, (i) => (i >= 100 ? 5 : 0)), { stepMs: MINUTE }))).toBe('rose from 0 to 5 at 14:40Z, still up');
-    const draw = noise(4);
+    const draw = centred(4);
     const small = summariseSeries(series(120, (i) => (i >= 60 ? 1.3 : 1) * (1 + 0.02 * draw())), { stepMs: MINUTE });
     expect(small.change).toBeUndefined();
   });
 
   it('works at any scale: 0.002 CPU, 1e12 bytes, and negative temperatures', () => {
-    const draw = noise(5);
+    const draw = centred(5);
     const tiny = summariseSeries(series(120, (i) => (i >= 90 ? 0.0005 : 0.002) * (1 + 0.1 * draw())), { stepMs: MINUTE });
     expect(tiny.change).toMatchObject({ at: T0 + 90 * MINUTE, direction: 'drop', still: true });
     expect(tiny.change!.factor).toBeCloseTo(0.25, 1);
