@@ -263,6 +263,7 @@ export function alertRefusedRows(): MetricsRow[] {
     { id: 'P-09', name: 'filter with a stray quote: namespace=a",c=~".*', call: am({ filter: ['namespace=a",c=~".*'] }), expect: 'invalid_input' },
     { id: 'P-09', name: 'filter regex bomb (a+)+$', call: am({ filter: ['severity=~"(a+)+$"'] }), expect: 'invalid_input' },
     { id: 'P-09', name: 'filter regex bomb (.*a){25}', call: am({ filter: ['alertname=~"(.*a){25}"'] }), expect: 'invalid_input' },
+    { id: 'P-09', name: 'filter regex bomb (a|aa)+$ (overlapping alternation under a quantifier)', call: am({ filter: ['severity=~"(a|aa)+$"'] }), expect: 'invalid_input' },
     { id: 'P-09', name: 'filter value of 10,000 characters (labels)', call: am({ filter: { namespace: 'a'.repeat(10_000) } }), expect: 'invalid_input' },
     { id: 'P-09', name: 'filter matcher of 10,000 characters', call: am({ filter: [`namespace="${'a'.repeat(10_000)}"`] }), expect: 'invalid_input' },
     { id: 'P-09', name: 'why of 10,000 characters', call: am({ why: 'a'.repeat(10_000) }), expect: 'invalid_input' },

@@ -96,7 +96,7 @@ describe('what an expression reads', () => {
 
 describe('the shape checks before any backend call', () => {
   it('denies selectors that match every series (H-43) and refuses those Prometheus refuses', () => {
-    for (const expr of ['count by (__name__)({__name__=~".+"})', '{__name__=~".*", job=~".+"}', '{__name__!=""}', 'sum({job=~".+"})', '{__name__=~"(.+)"}', '{__name__=~"foo|.+"}']) {
+    for (const expr of ['count by (__name__)({__name__=~".+"})', '{__name__=~".*", job=~".+"}', '{__name__!=""}', 'sum({job=~".+"})', '{__name__=~"(.+)"}', '{__name__=~"foo|.+"}', '{__name__=~"..*"}', '{__name__=~".{1,1000}"}', '{__name__=~"\\\\S+"}', '{__name__=~"(.+)(.*)"}', '{__name__=~"[a-zA-Z_:].*"}', '{__name__=~"(?s:.+)"}', '{__name__=~"^.+$"}', '{__name__=~"(?i)(?s).+"}']) {
       expect(refusal({ expr }).code, expr).toBe('query_denied');
     }
     for (const expr of ['{job=~".*"}', '{job!="x"}', '{job=""}', '{__name__=~"foo|.*"}']) {
@@ -128,5 +128,7 @@ describe('the shape checks before any backend call', () => {
     expect(checkPromqlShape({ expr: 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))', time: NOW }, DEFAULT_PROMQL_LIMITS)).toMatchObject({ kind: 'instant', points: 1 });
     expect(checkPromqlShape({ expr: 'up{job="node"}', start: NOW - 24 * H, end: NOW, stepMs: 60_000 }, DEFAULT_PROMQL_LIMITS)).toMatchObject({ kind: 'range', points: 1441 });
     expect(checkPromqlShape({ expr: '{__name__=~"node_.*"}', time: NOW }, DEFAULT_PROMQL_LIMITS).selectors).toHaveLength(1);
+    // Narrow regexes stay allowed, however they are written.
+    for (const expr of ['{__name__=~"http_.+"}', '{job=~"api|web"}', '{__name__=~"(?i)NODE_LOAD.*"}', 'up{instance=~".+:9100"}']) expect(() => checkPromqlShape({ expr, time: NOW }, DEFAULT_PROMQL_LIMITS), expr).not.toThrow();
   });
 });

@@ -5,7 +5,7 @@
  * YAML of /api/v2/status `config.original`, already parsed), never from a receiver's settings:
  * only receiver names and the kinds of integration they have leave this module.
  */
-import { UnsupportedRegex, compileRegex } from './alert-regex.js';
+import { UnsupportedRegex, compileRegex } from './re2.js';
 
 export type Labels = Readonly<Record<string, string>>;
 export type MatchOp = '=' | '!=' | '=~' | '!~';

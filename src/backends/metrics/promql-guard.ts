@@ -1,5 +1,6 @@
 import { TelemcpError } from '../../core/errors.js';
 import type { PrometheusApi } from './prometheus.js';
+import { UnsupportedRegex, compileRegex } from '../../analysis/metrics/re2.js';
 import { parsePromql, type Matcher, type Selector } from './promql-ast.js';
 
 /** A PromQL evaluation a tool is about to run: instant at `time`, or a range with `start`/`end`/`step` (unix ms). */
@@ -48,22 +49,32 @@ function invalid(message: string, hint: string): TelemcpError {
 }
 
 const ANY_CHAR_RUN = /^(?:(?:\.|\[\^[^\]]*\]|\[\\[sSwWdD]\\[sSwWdD]\])(?:\*|\+|\{[01],\})\??)+$/;
+/**
+ * Values a regex that matches "every value" accepts whatever its spelling (`.+`, `..*`, `\S+`,
+ * `.{1,1000}`, `(?s:.+)`, `[a-zA-Z_:].*`): metric names, label values, punctuation. Short, so
+ * testing them with a backtracking engine stays cheap even for a pattern the screen let through.
+ */
+const PROBES = ['a', 'zq_probe_1', 'x:y', 'Up', 'node_cpu', 'A.b-c/9', '0', '_'];
+/** For the metric name: names as Prometheus allows them (a letter, `_` or `:` first). */
+const NAME_PROBES = ['a', 'zq_probe_1', 'x:y', 'Up', 'node_cpu', '_', 'A1'];
 
-/** A regex whose every top-level branch is a run of any-character tokens (`.*`, `.+`, `[^/]*`): it matches (almost) every value. */
-function matchesAnyValue(pattern: string): boolean {
-  let p = pattern.replace(/^\(\?[is]+\)/, '');
-  while (/^\((?:\?:)?(.*)\)$/.test(p) && balanced(p.slice(p.startsWith('(?:') ? 3 : 1, -1))) p = p.slice(p.startsWith('(?:') ? 3 : 1, -1);
-  return topLevelBranches(p).some((b) => ANY_CHAR_RUN.test(b));
+/** The RE2 pattern as JavaScript reads it (anchored, as Prometheus anchors it), or undefined when it cannot be read faithfully or cheaply. */
+function compiled(pattern: string): RegExp | undefined {
+  try {
+    return compileRegex(pattern);
+  } catch (err) {
+    if (err instanceof UnsupportedRegex) return undefined;
+    throw err;
+  }
 }
 
-function balanced(s: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '(') depth++;
-    else if (s[i] === ')' && --depth < 0) return false;
-  }
-  return depth === 0;
+/** Whether a regex accepts (almost) every value of its label: it accepts every probe, or is written as a run of any-character tokens. */
+function matchesAnyValue(pattern: string, label: string): boolean {
+  const re = compiled(pattern);
+  if (re) return (label === '__name__' ? NAME_PROBES : PROBES).every((p) => re.test(p));
+  // Not readable here (inline flags and the like): judged by how it is written, flags and an enclosing group set aside.
+  const bare = pattern.replace(/^\(\?[is]+\)/, '').replace(/^\(\?[is]*:(.*)\)$/, '$1');
+  return topLevelBranches(bare).some((b) => ANY_CHAR_RUN.test(b));
 }
 
 function topLevelBranches(p: string): string[] {
@@ -92,25 +103,16 @@ function matchesEmpty(m: Matcher): boolean {
     case '!=':
       return m.value !== '';
     case '=~':
-      return safeTest(m.value, '');
+      return compiled(m.value)?.test('') ?? false;
     case '!~':
-      return !safeTest(m.value, '');
-  }
-}
-
-/** Whether an anchored RE2 pattern matches one string; only called with the empty string, so no backtracking can blow up. */
-function safeTest(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern.replace(/^\(\?i\)/, '')})$`, 'su').test(value);
-  } catch {
-    return false;
+      return !(compiled(m.value)?.test('') ?? true);
   }
 }
 
 /** A matcher narrows the series set: an equality to a value, or a regex that does not match every value. */
 function narrows(m: Matcher): boolean {
   if (m.op === '=') return m.value !== '';
-  if (m.op === '=~') return !matchesAnyValue(m.value) && !matchesEmpty(m);
+  if (m.op === '=~') return !matchesAnyValue(m.value, m.name) && !matchesEmpty(m);
   return false;
 }
 

@@ -42,6 +42,8 @@ function matcherProblem(text: string): string | undefined {
     if (parsed.length !== 1) return 'must hold exactly one matcher';
     if (!LABEL_NAME.test(parsed[0].name)) return 'must match on a label name such as namespace';
     if (parsed[0].unsupported) return `has a regex that cannot be checked (${parsed[0].unsupported})`;
+    // Escapes in a quoted value (\r, \x00) must not bring back what the raw text may not hold.
+    if (!NO_CONTROL.test(parsed[0].value)) return 'must not contain control or invisible characters, escaped or not';
   } catch (err) {
     return `is not a matcher (${(err as Error).message.slice(0, 80)})`;
   }

@@ -22,7 +22,7 @@ export const durationArg = (what: string) =>
   z
     .string()
     .max(16)
-    .refine((v) => durationMs(v) !== undefined, { message: 'must be a duration such as 30s, 5m or 1h' })
+    .refine((v) => (durationMs(v) ?? 0) >= 1000, { message: 'must be a duration of at least 1s, such as 30s, 5m or 1h' })
     .describe(what);
 
 /** The named Prometheus-compatible instance, or the default one. */

@@ -93,10 +93,11 @@ export const metricsChanges = defineTool({
     warnings: z.array(z.string()).optional(),
     truncated: z.boolean(),
   }),
-  // Priced over everything read: the lookback, the window and (when asked) the same window a day earlier.
+  // Priced as the range it reads first, the window with its lookback; the same window a day
+  // earlier is a second range no longer than that one, over the same expression.
   targets: (input) => {
     const p = changesPlan(input);
-    return [target(PROMQL_GUARD, { expr: p.expr, start: p.dayEarlier ? Math.min(p.lookbackStart, p.start - DAY_MS) : p.lookbackStart, end: p.end, stepMs: p.stepMs }, { source: input.source })];
+    return [target(PROMQL_GUARD, { expr: p.expr, start: p.lookbackStart, end: p.end, stepMs: p.stepMs }, { source: input.source })];
   },
   async handler(input, ctx) {
     const approved = ctx.guarded.get(PROMQL_GUARD)!;

@@ -51,6 +51,8 @@ export function promqlRequest(input: QueryInput & { expr: string }, now = new Da
   if (input.start === undefined) throw new TelemcpError('invalid_input', 'A range query needs start.', { hint: 'Pass start such as now-6h (end defaults to now).' });
   const start = toMs(input.start, now, 'start');
   const end = toMs(input.end ?? 'now', now, 'end', true);
+  // Checked before the grid is aligned, which would otherwise turn a reversed range into one step.
+  if (!(end > start)) throw new TelemcpError('invalid_input', 'end must be after start.', { hint: 'Swap them, or use start now-1h with end now.' });
   const stepMs = input.step !== undefined ? durationMs(input.step)! : autoStepMs(Math.max(1000, end - start));
   return { expr: input.expr, ...alignToStep(start, end, stepMs), stepMs };
 }

@@ -43,12 +43,18 @@ function literal(char: string): string {
 
 export class UnsupportedRegex extends Error {}
 
+/** More unbounded quantifiers than this (`.*a.*b.*c.*d`) backtrack polynomially: not run here either. */
+const MAX_UNBOUNDED = 3;
+
 /**
- * A quantified group that holds a quantifier (`(a+)+`, `(.*x)*`): RE2 runs it in linear time,
- * a backtracking engine can take exponential time on a crafted value. Such a pattern is not
- * evaluated here at all.
+ * A quantified group that holds a quantifier or an alternation (`(a+)+`, `(.*x)*`, `(.|a)*z`),
+ * or more than MAX_UNBOUNDED unbounded quantifiers: RE2 runs them in linear time, a backtracking
+ * engine can take exponential (or high polynomial) time on a crafted value. Such a pattern is not
+ * evaluated here at all. Conservative: a harmless `(a|b)+` is refused too (write `[ab]+`).
  */
 function nestsQuantifiers(re: string): boolean {
+  const unbounded = re.replace(/\\./g, '').replace(/\[(?:\\.|[^\]])*\]/g, 'c').match(/[*+]|\{\d*,\}/g)?.length ?? 0;
+  if (unbounded > MAX_UNBOUNDED) return true;
   const stack: boolean[] = [false];
   for (let i = 0; i < re.length; i++) {
     const c = re[i];
@@ -66,6 +72,7 @@ function nestsQuantifiers(re: string): boolean {
     const next = re[i + 1];
     const quantified = next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(re.slice(i + 1)));
     if (c === '(') stack.push(false);
+    else if (c === '|') stack[stack.length - 1] = true;
     else if (c === ')' && stack.length > 1) {
       const inner = stack.pop()!;
       if (inner && quantified) return true;
