@@ -74,6 +74,13 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
     expect(res.series.find((s) => s.labels.includes('cart'))!.change).toBeUndefined();
     expect(res.changed?.map((c) => c.labels)).toEqual([`{__name__="${METRIC}", run="${RUN}", service="checkout"}`]);
     expect(res.summary).toContain('1 of 2 changed');
+    // The sentences name what tells the series apart, not the metric name and run they share.
+    expect(res.summary).toMatch(/top by max: \{service="checkout"\} max 0\.7\d+; \{service="cart"\} max/);
+  });
+
+  it('warns that topk over a range hides a series entering the top as missing steps', async () => {
+    const res = await callOk<QueryAnswer & { warnings?: string[] }>(app, 'promql_query', { ...range, expr: `topk(1, ${METRIC}{run="${RUN}"})` });
+    expect(res.warnings).toEqual([expect.stringContaining('topk/bottomk over a range keeps only the series in the top k at each step')]);
   });
 
   it('answers an instant query with the exact planted value, top series first', async () => {

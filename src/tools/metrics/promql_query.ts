@@ -116,6 +116,11 @@ export const promqlQuery = defineTool({
         : { query: q.expr, time: String(q.time! / 1000), timeout: q.timeout };
     const { data, warnings: w } = await api.get<PromQueryData>(q.kind === 'range' ? '/api/v1/query_range' : '/api/v1/query', params, ctx.signal);
     const warnings = w.map((x) => clip(x));
+    // topk over a range keeps, at each step, only the series in the top k then: a series that
+    // rose into it shows as missing steps before, not as a change. Said, so nobody reads "no change" from it.
+    if (q.kind === 'range' && /^\s*(?:topk|bottomk)\s*\(/.test(q.expr)) {
+      warnings.push('topk/bottomk over a range keeps only the series in the top k at each step: a series that entered it shows as missing steps, not as a change. For changes, query without topk and use top_k/rank_by (or metrics_changes).');
+    }
     const query = {
       expr: q.expr,
       kind: q.kind,

@@ -40,6 +40,16 @@ export function pointsOf(series: PromSeries): Point[] {
   return (series.values ?? []).map((s) => ({ t: s[0] * 1000, v: sampleValue(s) }));
 }
 
+/**
+ * The labels that tell series apart: those with the same value in every series (the metric name,
+ * the job) are left out of the summary's sentences, where the 80 characters go to the pod.
+ */
+function distinguishing(all: readonly Record<string, string>[]): (labels: Record<string, string>) => string {
+  const first = all[0] ?? {};
+  const shared = new Set(Object.keys(first).filter((k) => all.every((l) => l[k] === first[k])));
+  return (labels) => (all.length < 2 ? labelText(labels, 80) : labelText(Object.fromEntries(Object.entries(labels).filter(([k]) => !shared.has(k))), 80));
+}
+
 const round = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? v : Number(v.toPrecision(6)));
 
 function iso(ms: number): string {
@@ -80,7 +90,8 @@ export function seriesFindings(result: readonly PromSeries[], opts: FindingsOpti
     const withPoints = result.map((s) => ({ labels: s.metric, points: [{ t: (s.value?.[0] ?? 0) * 1000, v: sampleValue(s.value) }] }));
     const ranking = rankSeries(withPoints, 'last', opts.topK, opts.rankBy === 'min' ? 'asc' : 'desc');
     const series = ranking.top.map((r) => ({ labels: labelText(r.labels), value: round(r.value) }));
-    const shown = series.slice(0, 3).map((s) => `${s.labels} = ${formatValue(s.value ?? NaN)}`);
+    const short = distinguishing(withPoints.map((w) => w.labels));
+    const shown = ranking.top.slice(0, 3).map((r) => `${short(r.labels)} = ${formatValue(r.value)}`);
     return {
       summary: n === 0 ? 'Empty result: no series matched at that time.' : `${n} series; ${opts.rankBy === 'min' ? 'lowest' : 'highest'}: ${shown.join('; ')}${n > shown.length ? '; …' : ''}.${ranking.no_data ? ` ${ranking.no_data} without a finite value.` : ''}`,
       series,
@@ -99,8 +110,9 @@ export function seriesFindings(result: readonly PromSeries[], opts: FindingsOpti
   );
   const changedCount = summaries.filter((x) => x.change).length;
   const changed = changedAll.map(({ item }) => ({ labels: labelText(data[item.index].labels), what: describeChange(item.summary) }));
-  const top = ranking.top.slice(0, 3).map((r) => `${labelText(r.labels, 80)} ${opts.rankBy} ${formatValue(r.value)}`);
-  const changeText = changedCount ? ` ${changedCount} of ${n} changed: ${changed.slice(0, 3).map((c) => `${c.labels} ${c.what}`).join('; ')}${changedCount > 3 ? '; …' : ''}.` : n ? ' No series changed abruptly.' : '';
+  const short = distinguishing(data.map((d) => d.labels));
+  const top = ranking.top.slice(0, 3).map((r) => `${short(r.labels)} ${opts.rankBy} ${formatValue(r.value)}`);
+  const changeText = changedCount ? ` ${changedCount} of ${n} changed: ${changedAll.slice(0, 3).map(({ item }) => `${short(data[item.index].labels)} ${describeChange(item.summary)}`).join('; ')}${changedCount > 3 ? '; …' : ''}.` : n ? ' No series changed abruptly.' : '';
   return {
     summary: n === 0 ? 'Empty result: no series matched in that range.' : `${n} series; top by ${opts.rankBy}: ${top.join('; ')}${n > top.length ? '; …' : ''}.${changeText}${ranking.no_data ? ` ${ranking.no_data} without a finite value.` : ''}`,
     series,
