@@ -101,7 +101,9 @@ export function cpuPods(): CpuPod[] {
     apps.forEach((app, a) => {
       const rs = hex(`${namespace}/${app}/rs`, 10).replace(/[0-9a-f]/g, (c) => ALNUM[parseInt(c, 16)]);
       for (let i = 0; i < REPLICAS[a]; i++) {
-        const pod = `${app}-${rs}-${suffix(`${namespace}/${app}/${i}`, 5)}`;
+        // Another seed when two replicas would get the same name (the first seed's names stay as earlier runs planted them).
+        let pod = `${app}-${rs}-${suffix(`${namespace}/${app}/${i}`, 5)}`;
+        for (let k = 1; pods.some((p) => p.namespace === namespace && p.pod === pod); k++) pod = `${app}-${rs}-${suffix(`${namespace}/${app}/${i}/${k}`, 5)}`;
         const node = NODES[Math.floor(unit(`${pod}/node`) * NODES.length)];
         const uid = `${hex(`${pod}/uid`, 8)}_${hex(`${pod}/uid2`, 4)}_${hex(`${pod}/uid3`, 4)}_${hex(`${pod}/uid4`, 4)}_${hex(`${pod}/uid5`, 12)}`;
         const cid = hex(`${pod}/cid`, 64);
@@ -193,7 +195,10 @@ export interface GaugeSeries {
   step?: { factor: number; offset: number };
 }
 
-/** 25 services × 20 pods; ten series step up twice a day. */
+/**
+ * 25 services × 20 pods (instances); ten series step up twice a day. The pod names of 50
+ * instances repeat another's (a weak early hash, kept so that reruns plant the same series).
+ */
 export function gaugeSeries(): GaugeSeries[] {
   const out: GaugeSeries[] = [];
   SERVICES.forEach((service, s) => {
@@ -341,6 +346,57 @@ export function incidentAlerts(now: number): PostableAlert[] {
     alert('KubeAPIErrorBudgetBurn', 'warning', { long: '1d', short: '2h', slo: 'apiserver' }, 'The API server is burning too much error budget.', 'The API server is burning too much error budget.', 'sum(apiserver_request:burnrate1d) > (3.00 * 0.01000) and sum(apiserver_request:burnrate2h) > (3.00 * 0.01000)', 60, now),
     alert('Watchdog', 'none', {}, 'An alert that should always be firing to certify that Alertmanager is working properly.', 'This is an alert meant to ensure that the entire alerting pipeline is functional.', 'vector(1)', 3000, now, `${RUNBOOK}/general/watchdog`),
   );
+  return out;
+}
+
+/**
+ * The same incident grown by three nodes going down: per node NotReady, Unreachable and the
+ * kubelet and node-exporter targets down (critical); per pod on them KubePodNotReady; per
+ * deployment that lost a pod a replicas mismatch; and CPU throttling on 40 pods elsewhere as the
+ * load moves: 128 alerts, 123 of them new (five repeat the label sets of incidentAlerts).
+ */
+export function nodeDownAlerts(now: number): PostableAlert[] {
+  const pods = cpuPods();
+  const down = [NODES[2], NODES[5], NODES[9]];
+  const out: PostableAlert[] = [];
+  for (const ip of down) {
+    const node = `ip-${ip.replace(/\./g, '-')}.eu-west-1.compute.internal`;
+    const ksm = { job: 'kube-state-metrics', service: 'kube-state-metrics', endpoint: 'http', instance: '10.2.0.15:8080', namespace: 'monitoring' };
+    out.push(
+      alert('KubeNodeNotReady', 'warning', { node, ...ksm }, 'Node is not ready.', `${node} has been unready for more than 15 minutes on cluster prod-eu-west-1.`, 'kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0', 9, now),
+      alert('KubeNodeUnreachable', 'warning', { node, key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', ...ksm }, 'Node is unreachable.', `${node} is unreachable and some workloads may be rescheduled on cluster prod-eu-west-1.`, '(kube_node_spec_taint{job="kube-state-metrics",key="node.kubernetes.io/unreachable",effect="NoSchedule"} unless ignoring(key,value) kube_node_spec_taint{job="kube-state-metrics",key=~"ToBeDeletedByClusterAutoscaler|cloud.google.com/impending-node-termination|aws-node-termination-handler/spot-itn"}) == 1', 9, now),
+      alert('TargetDown', 'critical', { job: 'kubelet', service: 'kubelet', namespace: 'kube-system', instance: `${ip}:10250`, node }, 'One or more targets are unreachable.', `100% of the kubelet/kubelet targets in kube-system namespace are down.`, '100 * (count by (cluster, job, namespace, service) (up == 0) / count by (cluster, job, namespace, service) (up)) > 10', 10, now, `${RUNBOOK}/general/targetdown`),
+      alert('TargetDown', 'critical', { job: 'node-exporter', service: 'node-exporter', namespace: 'monitoring', instance: `${ip}:9100`, node }, 'One or more targets are unreachable.', `100% of the node-exporter/node-exporter targets in monitoring namespace are down.`, '100 * (count by (cluster, job, namespace, service) (up == 0) / count by (cluster, job, namespace, service) (up)) > 10', 10, now, `${RUNBOOK}/general/targetdown`),
+    );
+  }
+  const gone = pods.filter((p) => down.some((ip) => p.labels.instance === `${ip}:10250`));
+  for (const p of gone) {
+    out.push(
+      alert('KubePodNotReady', 'warning', { namespace: p.namespace, pod: p.pod, job: 'kube-state-metrics', service: 'kube-state-metrics', endpoint: 'http', instance: '10.2.0.15:8080' },
+        'Pod has been in a non-ready state for more than 15 minutes.',
+        `Pod ${p.namespace}/${p.pod} has been in a non-ready state for longer than 15 minutes on cluster prod-eu-west-1.`,
+        'sum by (namespace, pod, cluster) (max by (namespace, pod, cluster) (kube_pod_status_phase{job="kube-state-metrics",namespace=~".*",phase=~"Pending|Unknown|Failed"}) * on (namespace, pod, cluster) group_left (owner_kind) topk by (namespace, pod, cluster) (1, max by (namespace, pod, owner_kind, cluster) (kube_pod_owner{owner_kind!="Job"}))) > 0', 8, now),
+    );
+  }
+  const deployments = [...new Set(gone.map((p) => `${p.namespace}/${p.labels.container}`))];
+  for (const d of deployments) {
+    const [namespace, deployment] = d.split('/');
+    out.push(
+      alert('KubeDeploymentReplicasMismatch', 'warning', { namespace, deployment, job: 'kube-state-metrics', service: 'kube-state-metrics', endpoint: 'http', instance: '10.2.0.15:8080' },
+        'Deployment has not matched the expected number of replicas.',
+        `Deployment ${d} has not matched the expected number of replicas for longer than 15 minutes.`,
+        '(kube_deployment_spec_replicas{job="kube-state-metrics",namespace=~".*"} > kube_deployment_status_replicas_available{job="kube-state-metrics",namespace=~".*"}) and (changes(kube_deployment_status_replicas_updated{job="kube-state-metrics",namespace=~".*"}[10m]) == 0)', 7, now),
+    );
+  }
+  const others = pods.filter((p) => !gone.includes(p) && p.namespace !== 'payments' && p.namespace !== 'checkout' && p.namespace !== 'search').slice(0, 40);
+  for (const p of others) {
+    out.push(
+      alert('CPUThrottlingHigh', 'info', { namespace: p.namespace, pod: p.pod, container: p.labels.container },
+        'Processes experience elevated CPU throttling.',
+        `${(26 + unit(p.pod) * 60).toFixed(0)}% throttling of CPU in namespace ${p.namespace} for container ${p.labels.container} in pod ${p.pod} on cluster prod-eu-west-1.`,
+        'sum without (id, metrics_path, name, image, endpoint, job, node) (increase(container_cpu_cfs_throttled_periods_total{container!="",job="kubelet",metrics_path="/metrics/cadvisor"}[5m])) / on (cluster, namespace, pod, container, instance) group_left () sum without (id, metrics_path, name, image, endpoint, job, node) (increase(container_cpu_cfs_periods_total{job="kubelet",metrics_path="/metrics/cadvisor"}[5m])) > (25 / 100)', 6, now),
+    );
+  }
   return out;
 }
 

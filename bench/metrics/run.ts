@@ -1,15 +1,17 @@
 /**
  * The metric tools against the raw Prometheus and Alertmanager APIs, on the real servers of
- * scripts/test-env.sh, in one run, for three questions:
+ * scripts/test-env.sh, in one run:
  *
  *   1. "What is firing and why": alerts_active + prom_targets_rules against the raw
- *      /api/v2/alerts, /api/v2/silences, /api/v1/rules and /api/v1/targets an agent would read
- *      (an incident of 44 kube-prometheus-style alerts and 3 silences is posted first, beside
- *      the env's own rules and targets);
+ *      /api/v2/alerts, /api/v2/silences, /api/v1/rules and /api/v1/targets an agent would read;
+ *      1a with an incident of 44 kube-prometheus-style alerts and 3 silences posted into
+ *      Alertmanager (beside the env's own alerts, rules and targets), 1b once three nodes went
+ *      down too (123 alerts more);
  *   2. "Which pods use the most CPU over 6 h": promql_query
  *      `topk(10, sum by (namespace, pod) (rate(container_cpu_usage_seconds_total[5m])))` over 6 h
  *      against the raw query_range of the same sum without topk (what an agent needs to rank every
- *      pod itself), on cAdvisor-like counters of 200 pods in 10 namespaces planted first;
+ *      pod itself), on cAdvisor-like counters of 200 pods in 10 namespaces planted first (a few
+ *      pods burst or climb); 2b asks promql_query the sum without topk;
  *   3. "A 24 h range query over 500 series": promql_query over 500 planted gauges, 24 h at 60 s,
  *      against the raw query_range JSON of the same query.
  *
@@ -19,9 +21,12 @@
  * (a) the direct HTTP call(s) to Prometheus/Alertmanager with the query parameters telemcp sends
  * (undici, keep-alive, no compression: as telemcp's own client), (b) the same question through
  * the server (tools of one question in parallel, as the raw calls are), and, where a PromQL guard
- * runs, (c) the guard's series count sent directly (/api/v1/series with its parameters). After
- * the rounds: what the server's /metrics say it spent (tool, backend) and, in this process, the
- * cost of the steps the server adds (JSON.parse of the answer, the analysis thread's round trip).
+ * runs, (c) the guard's series count sent directly (/api/v1/series with its parameters), and for
+ * 2 (d) the raw query itself. The REST door's floor is a cheap tool (telemcp_status) the same way.
+ * Where the time goes: the server's /metrics over the same rounds (each tool's mean, backend
+ * time); for 1, each tool alone against the calls it makes itself; for 2 and 3, in this process
+ * on the same answer, the steps the server adds (JSON.parse, seriesFindings and its summaries
+ * with change detection, the analysis thread's round trip, a structured clone of the series).
  *
  *   npm run bench:metrics     (CALLS=30 WARMUP=3; PROMETHEUS_URL, ALERTMANAGER_URL as
  *                              `bash scripts/test-env.sh env` prints them)
@@ -31,17 +36,21 @@
  * rerun adds nothing new inside the window already planted), the incident's alerts (resolved at
  * the end) and silences (expired at the end).
  */
+import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Agent, request } from 'undici';
-import { startServerProcess, type RunningServer } from '../../test/helpers/server.js';
+import { CLI, startServerProcess, type RunningServer } from '../../test/helpers/server.js';
 import { createSilence, expireSilence, listAlerts, plantSeries, postAlerts, waitForAlert, type PlantedSeries } from '../../test/helpers/metrics-env.js';
-import { parsePromql } from '../../src/backends/metrics/promql-ast.js';
-import { selectorText } from '../../src/backends/metrics/promql-guard.js';
 import type { PromSeries } from '../../src/backends/metrics/prometheus.js';
-import { autoStepMs } from '../../src/tools/metrics/promql_query.js';
-import { seriesFindings } from '../../src/tools/metrics/series-findings.js';
-import { runAnalysis } from '../../src/tools/analysis-thread.js';
-import { CPU_METRIC, GAUGE_METRIC, cpuPods, cpuSeries, gaugePlanted, gaugeSeries, incidentAlerts, incidentSilences, INCIDENT_LABELS } from './data.js';
+import type * as PromqlAst from '../../src/backends/metrics/promql-ast.js';
+import type * as PromqlGuard from '../../src/backends/metrics/promql-guard.js';
+import type * as PromqlQuery from '../../src/tools/metrics/promql_query.js';
+import type * as SeriesFindings from '../../src/tools/metrics/series-findings.js';
+import type * as AnalysisThread from '../../src/tools/analysis-thread.js';
+import type * as Changes from '../../src/analysis/metrics/changes.js';
+import { CPU_METRIC, GAUGE_METRIC, cpuPods, cpuSeries, gaugePlanted, gaugeSeries, incidentAlerts, incidentSilences, INCIDENT_LABELS, nodeDownAlerts } from './data.js';
 
 const PROM = (process.env.PROMETHEUS_URL ?? process.env.TEST_PROMETHEUS_URL ?? 'http://127.0.0.1:19090').replace(/\/+$/, '');
 const AM = (process.env.ALERTMANAGER_URL ?? process.env.TEST_ALERTMANAGER_URL ?? 'http://127.0.0.1:19093').replace(/\/+$/, '');
@@ -63,6 +72,16 @@ type Params = Record<string, string | string[]>;
 // ---------------------------------------------------------------------------
 // HTTP: one keep-alive pool for the direct calls, one for telemcp's door
 // ---------------------------------------------------------------------------
+
+// The code the server runs: what this process times and the guard's parameters come from dist/ too, not from src/ (which may have moved on since the build).
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first (npx tsc -p tsconfig.build.json).`);
+const dist = async <T>(path: string): Promise<T> => (await import(pathToFileURL(resolve('dist', path)).href)) as T;
+const { parsePromql } = await dist<typeof PromqlAst>('backends/metrics/promql-ast.js');
+const { selectorText } = await dist<typeof PromqlGuard>('backends/metrics/promql-guard.js');
+const { autoStepMs } = await dist<typeof PromqlQuery>('tools/metrics/promql_query.js');
+const { seriesFindings, pointsOf } = await dist<typeof SeriesFindings>('tools/metrics/series-findings.js');
+const { runAnalysis } = await dist<typeof AnalysisThread>('tools/analysis-thread.js');
+const { summariseAll } = await dist<typeof Changes>('analysis/metrics/changes.js');
 
 const directPool = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
 const telemcpPool = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
@@ -162,17 +181,27 @@ interface Incident {
   silenceIds: string[];
 }
 
+const mine = (a: { labels: Record<string, string> }) => a.labels.prometheus === INCIDENT_LABELS.prometheus && a.labels.cluster === INCIDENT_LABELS.cluster;
+
 async function postIncident(now: number): Promise<Incident> {
   const alerts = incidentAlerts(now);
   await postAlerts(AM, alerts);
   const silenceIds: string[] = [];
   for (const s of incidentSilences()) silenceIds.push(await createSilence(AM, s.matchers, { comment: s.comment, minutes: s.minutes, createdBy: s.createdBy }));
-  const mine = (a: { labels: Record<string, string> }) => a.labels.prometheus === INCIDENT_LABELS.prometheus && a.labels.cluster === INCIDENT_LABELS.cluster;
   // Alertmanager applies inhibitions and silences on its own schedule: wait until it shows them.
   await waitForAlert(AM, (a) => mine(a) && a.labels.alertname === 'NodeFilesystemSpaceFillingUp' && a.status.inhibitedBy.length > 0, { timeoutMs: 60_000 });
   await waitForAlert(AM, (a) => mine(a) && a.labels.alertname === 'KubeJobFailed' && a.status.silencedBy.length > 0, { timeoutMs: 60_000 });
   await waitForAlert(AM, (a) => mine(a) && a.labels.namespace === 'staging' && a.status.silencedBy.length > 0, { timeoutMs: 60_000 });
   return { alerts, silenceIds };
+}
+
+/** Three nodes go down in the middle of the incident. */
+async function growIncident(incident: Incident, now: number): Promise<void> {
+  const more = nodeDownAlerts(now);
+  await postAlerts(AM, more);
+  incident.alerts.push(...more);
+  const last = more[more.length - 1].labels;
+  await waitForAlert(AM, (a) => mine(a) && Object.entries(last).every(([k, v]) => a.labels[k] === v), { timeoutMs: 60_000 });
 }
 
 async function clearIncident(incident: Incident | undefined): Promise<void> {
@@ -196,6 +225,8 @@ interface Question {
   guard?: Direct;
   /** The tools asked, in parallel. */
   telemcp: Call[];
+  /** The same tools asked for everything at once (no page left out): its bytes are reported beside. */
+  complete?: Call[];
   /** Facts both sides give, as one line; `same` compares them. */
   facts: (raw: string[], tools: Json[]) => { line: string; same: boolean };
 }
@@ -223,7 +254,7 @@ interface AmAlertRaw {
   status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
 }
 
-function questionAlerts(): Question {
+function questionAlerts(name: string): Question {
   const raw: Direct[] = [
     { label: 'GET /api/v2/alerts', url: `${AM}/api/v2/alerts` },
     { label: 'GET /api/v2/silences', url: `${AM}/api/v2/silences` },
@@ -231,11 +262,16 @@ function questionAlerts(): Question {
     { label: 'GET /api/v1/targets?state=active', url: `${PROM}/api/v1/targets`, params: { state: 'active' } },
   ];
   return {
-    name: '1. what is firing and why',
+    name,
     raw,
     direct: raw,
     telemcp: [
       { tool: 'alerts_active', input: {} },
+      { tool: 'prom_targets_rules', input: {} },
+    ],
+    // alerts_active lists 20 groups a page by default: every group at once is at most 100.
+    complete: [
+      { tool: 'alerts_active', input: { limit: 100 } },
       { tool: 'prom_targets_rules', input: {} },
     ],
     facts: ([alertsText, , rulesText, targetsText], [active, targets]) => {
@@ -269,16 +305,17 @@ interface MatrixAnswer {
  * The top `k` series by their maximum, as the agent ranks the raw answer, against promql_query's
  * top series (ranked by max, its default): the same maxima, each on the same series.
  */
-function topByMax(rawText: string, tool: Json, k: number, key: (m: Record<string, string>) => string): { line: string; same: boolean } {
+function topByMax(rawText: string, tool: Json, k: number, key: (m: Record<string, string>) => string, label: string): { line: string; same: boolean } {
   const raw = (JSON.parse(rawText) as MatrixAnswer).data.result.map((s) => ({ key: key(s.metric), max: Math.max(...s.values.map(([, v]) => Number(v))) }));
   const rawMax = new Map(raw.map((r) => [r.key, r.max]));
   const rawTop = raw.sort((a, b) => b.max - a.max).slice(0, k);
   const listed = (tool.series as { labels: string; max: number }[]).slice(0, k);
-  const podOf = (labels: string) => /pod="([^"]+)"/.exec(labels)?.[1] ?? labels;
+  const podOf = (labels: string) => new RegExp(`${label}="([^"]+)"`).exec(labels)?.[1] ?? labels;
   const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(Math.abs(a), Math.abs(b), 1e-12);
   const same = listed.length === rawTop.length && listed.every((s, i) => close(s.max, rawTop[i].max) && close(s.max, rawMax.get(podOf(s.labels)) ?? NaN));
   const top3 = listed.slice(0, 3).map((s) => `${podOf(s.labels)} ${Number(s.max.toPrecision(3))}`);
-  return { line: `${raw.length} series in raw; top by max ${top3.join(', ')}, …; ${String(tool.series_count)} series in the topk result, ${(tool.changed as unknown[] | undefined)?.length ?? 0} changed`, same };
+  const changed = /(\d+) of \d+ changed/.exec(String(tool.summary))?.[1] ?? '0';
+  return { line: `${raw.length} series in raw; top by max ${top3.join(', ')}, …; telemcp: ${String(tool.series_count)} series in its result, ${changed} changed (summary)`, same };
 }
 
 function questionCpu(start: number, end: number): Question {
@@ -294,9 +331,24 @@ function questionCpu(start: number, end: number): Question {
     telemcp: [{ tool: 'promql_query', input: { expr, start: new Date(start).toISOString(), end: new Date(end).toISOString() } }],
     facts: ([rawText], [tool]) => {
       const step = (tool.query as { step?: string }).step;
-      const checked = topByMax(rawText, tool, 10, (m) => m.pod);
+      const checked = topByMax(rawText, tool, 10, (m) => m.pod, 'pod');
       return { line: `step ${step}; ${checked.line}`, same: checked.same && step === `${stepMs / 1000}s` };
     },
+  };
+}
+
+/** Question 2 asked without topk: promql_query ranks (and looks for changes in) every pod itself. */
+function questionCpuAll(start: number, end: number): Question {
+  const expr = `sum by (namespace, pod) (rate(${CPU_METRIC}[5m]))`;
+  const stepMs = autoStepMs(end - start);
+  const direct: Direct = { label: `query_range ${expr}`, url: `${PROM}/api/v1/query_range`, params: rangeParams(expr, start, end, stepMs) };
+  return {
+    name: '2b. the same, without topk',
+    raw: [direct],
+    direct: [direct],
+    guard: guardCall(expr, start, end),
+    telemcp: [{ tool: 'promql_query', input: { expr, start: new Date(start).toISOString(), end: new Date(end).toISOString() } }],
+    facts: ([rawText], [tool]) => topByMax(rawText, tool, 10, (m) => m.pod, 'pod'),
   };
 }
 
@@ -310,7 +362,7 @@ function questionWide(start: number, end: number): Question {
     direct: [direct],
     guard: guardCall(expr, start, end),
     telemcp: [{ tool: 'promql_query', input: { expr, start: new Date(start).toISOString(), end: new Date(end).toISOString(), step: '60s' } }],
-    facts: ([rawText], [tool]) => topByMax(rawText, tool, 10, (m) => m.pod),
+    facts: ([rawText], [tool]) => topByMax(rawText, tool, 10, (m) => m.instance, 'instance'),
   };
 }
 
@@ -331,14 +383,17 @@ interface Measured {
   /** telemcp − direct, round by round. */
   paired: number[];
   guardBytes?: number;
+  /** Per tool: groups listed and whether more are left (alerts_active), else undefined. */
+  pages: (string | undefined)[];
+  complete?: { bytes: number; pages: string | undefined }[];
   server: ServerSpent;
   rawTexts: string[];
 }
 
-/** What the server's /metrics add up to over the timed calls: per tool call, ms. */
+/** What the server's /metrics add up to over the timed rounds: each tool's mean duration, and the backend requests of a round. */
 interface ServerSpent {
-  calls: number;
-  toolMs: number;
+  tools: { tool: string; ms: number }[];
+  /** Summed over the round's requests (in parallel ones overlap), ms. */
   backendMs: number;
   backendRequests: number;
 }
@@ -367,16 +422,21 @@ function spent(before: Histograms, after: Histograms, q: Question): ServerSpent 
     const b = before.get(key) ?? { sum: 0, count: 0 };
     return { sum: a.sum - b.sum, count: a.count - b.count };
   };
-  const tools = [...new Set(q.telemcp.map((c) => c.tool))].map((t) => delta(`tool:${t}`));
   const backends = ['prometheus', 'alertmanager'].map((b) => delta(`backend:${b}`));
-  const rounds = tools.reduce((n, t) => Math.max(n, t.count), 0) / (q.telemcp.length / new Set(q.telemcp.map((c) => c.tool)).size);
-  const calls = Math.max(1, rounds);
   return {
-    calls,
-    toolMs: (tools.reduce((n, t) => n + t.sum, 0) * 1000) / calls,
-    backendMs: (backends.reduce((n, b) => n + b.sum, 0) * 1000) / calls,
-    backendRequests: backends.reduce((n, b) => n + b.count, 0) / calls,
+    tools: [...new Set(q.telemcp.map((c) => c.tool))].map((tool) => {
+      const d = delta(`tool:${tool}`);
+      return { tool, ms: (d.sum * 1000) / Math.max(1, d.count) };
+    }),
+    backendMs: (backends.reduce((n, b) => n + b.sum, 0) * 1000) / CALLS,
+    backendRequests: backends.reduce((n, b) => n + b.count, 0) / CALLS,
   };
+}
+
+/** "20 groups, more left" for a paged answer; undefined for one without groups. */
+function pagesOf(data: Json): string | undefined {
+  if (!Array.isArray(data.groups)) return undefined;
+  return `${data.groups.length} groups${data.truncated ? ', more left' : ', all'}`;
 }
 
 async function measure(server: RunningServer, q: Question): Promise<Measured> {
@@ -385,6 +445,7 @@ async function measure(server: RunningServer, q: Question): Promise<Measured> {
   const tools = await Promise.all(q.telemcp.map((c) => execute(server, c)));
   const facts = q.facts(raws.map((r) => r.text), tools.map((t) => t.data));
   const guardBytes = q.guard ? (await get(q.guard)).bytes : undefined;
+  const complete = q.complete ? await Promise.all(q.complete.map((c) => execute(server, c))) : undefined;
 
   type Member = { name: 'direct' | 'telemcp' | 'guard' | 'raw'; run: () => Promise<unknown> };
   const members: Member[] = [
@@ -417,6 +478,8 @@ async function measure(server: RunningServer, q: Question): Promise<Measured> {
     rawTimes: times.raw,
     paired,
     guardBytes,
+    pages: tools.map((t) => pagesOf(t.data)),
+    complete: complete?.map((t) => ({ bytes: t.bytes, pages: pagesOf(t.data) })),
     server: spent(before!, after, q),
     rawTexts: raws.map((r) => r.text),
   };
@@ -433,12 +496,40 @@ async function doorFloor(server: RunningServer): Promise<number[]> {
 }
 
 /**
+ * Question 1 tool by tool: each tool alone through the server against the direct calls it makes
+ * itself (alerts_active: /api/v2/status, /api/v2/silences, /api/v2/alerts; prom_targets_rules:
+ * /api/v1/targets?state=active, /api/v1/rules), each group in parallel, rotated rounds.
+ */
+async function alone(server: RunningServer): Promise<{ name: string; p50: number; p90: number }[]> {
+  const am = ['/api/v2/status', '/api/v2/silences', '/api/v2/alerts'].map((path): Direct => ({ label: path, url: `${AM}${path}` }));
+  const prom: Direct[] = [
+    { label: 'targets', url: `${PROM}/api/v1/targets`, params: { state: 'active' } },
+    { label: 'rules', url: `${PROM}/api/v1/rules` },
+  ];
+  const members: { name: string; run: () => Promise<unknown> }[] = [
+    { name: 'alerts_active alone', run: () => execute(server, { tool: 'alerts_active', input: {} }) },
+    { name: 'its 3 Alertmanager calls direct', run: () => Promise.all(am.map(get)) },
+    { name: 'prom_targets_rules alone', run: () => execute(server, { tool: 'prom_targets_rules', input: {} }) },
+    { name: 'its 2 Prometheus calls direct', run: () => Promise.all(prom.map(get)) },
+  ];
+  const times = members.map(() => [] as number[]);
+  for (let round = 0; round < WARMUP + CALLS; round++) {
+    for (let i = 0; i < members.length; i++) {
+      const j = (i + round) % members.length;
+      const t = await timed(members[j].run);
+      if (round >= WARMUP) times[j].push(t);
+    }
+  }
+  return members.map((m, i) => ({ name: m.name, p50: percentile(times[i], 50), p90: percentile(times[i], 90) }));
+}
+
+/**
  * In this process, on the raw answer of a promql_query question: what the server does with it
  * besides waiting for Prometheus. JSON.parse of the body; seriesFindings run here; the same
  * through the analysis thread (structured clone of the series there, the findings back); the
  * structured clone alone. Medians of PROFILE_RUNS after one warm-up.
  */
-async function profileFindings(m: Measured, topK: number): Promise<{ parse: number; findings: number; thread: number; clone: number; series: number; points: number }> {
+async function profileFindings(m: Measured, topK: number): Promise<{ parse: number; findings: number; changes: number; toPoints: number; thread: number; clone: number; series: number; points: number }> {
   const params = m.q.telemcp[0].input;
   const start = Date.parse(params.start as string);
   const end = Date.parse(params.end as string);
@@ -454,9 +545,12 @@ async function profileFindings(m: Measured, topK: number): Promise<{ parse: numb
   };
   const result = (JSON.parse(body) as { data: { result: PromSeries[] } }).data.result;
   const signal = new AbortController().signal;
+  const data = result.map((s) => ({ labels: s.metric, points: pointsOf(s) }));
   return {
     parse: await median(() => JSON.parse(body)),
     findings: await median(() => seriesFindings(result, options)),
+    changes: await median(() => summariseAll(data, { stepMs, fromMs: start, toMs: end })),
+    toPoints: await median(() => result.map((s) => ({ labels: s.metric, points: pointsOf(s) }))),
     thread: await median(() => runAnalysis('seriesFindings', { result, options }, signal)),
     clone: await median(() => structuredClone(result)),
     series: result.length,
@@ -480,17 +574,26 @@ const cpu = await plantInChunks(cpuSeries(cpuPods(), cpuStart - 10 * 60_000, NOW
 const wide = await plantInChunks(gaugePlanted(gaugeSeries(), wideStart - 10 * 60_000, NOW), 25);
 process.stderr.write(`planted ${fmt(cpu.samples)} + ${fmt(wide.samples)} samples; posting the incident…\n`);
 
-let incident: Incident | undefined;
-let server: RunningServer | undefined;
-const results: Measured[] = [];
-let floor: number[] = [];
-const profiles: Awaited<ReturnType<typeof profileFindings>>[] = [];
-let amState = { alerts: 0, mine: 0, silences: 0 };
-try {
-  incident = await postIncident(Date.now());
+/** Alertmanager's state when a question 1 was measured. */
+interface AmState {
+  alerts: number;
+  mine: number;
+  silences: number;
+}
+async function amState(): Promise<AmState> {
   const all = await listAlerts(AM);
   const silences = JSON.parse((await get({ label: 'silences', url: `${AM}/api/v2/silences` })).text) as unknown[];
-  amState = { alerts: all.length, mine: all.filter((a) => a.labels.prometheus === INCIDENT_LABELS.prometheus).length, silences: silences.length };
+  return { alerts: all.length, mine: all.filter(mine).length, silences: silences.length };
+}
+
+let incident: Incident | undefined;
+let server: RunningServer | undefined;
+const results: { m: Measured; am?: AmState }[] = [];
+const tools1: { name: string; rows: Awaited<ReturnType<typeof alone>> }[] = [];
+let floor: number[] = [];
+const profiles = new Map<Measured, Awaited<ReturnType<typeof profileFindings>>>();
+try {
+  incident = await postIncident(Date.now());
   server = await startServerProcess({
     LOG_LEVEL: 'warn',
     PROMETHEUS_URL: PROM,
@@ -499,13 +602,24 @@ try {
     RATE_LIMIT_PER_MINUTE: '1000000',
     MAX_CONCURRENT_PER_KEY: '1000',
   });
-  process.stderr.write(`telemcp serve at ${server.url}; measuring…\n`);
-  floor = await doorFloor(server);
-  for (const q of [questionAlerts(), questionCpu(cpuStart, NOW), questionWide(wideStart, NOW)]) {
+  const srv = server;
+  process.stderr.write(`telemcp serve at ${srv.url}; measuring…\n`);
+  floor = await doorFloor(srv);
+  const ask = async (q: Question, am?: AmState) => {
     process.stderr.write(`  ${q.name}\n`);
-    results.push(await measure(server, q));
+    const m = await measure(srv, q);
+    results.push({ m, am });
+    return m;
+  };
+  await ask(questionAlerts('1a. firing and why, incident'), await amState());
+  tools1.push({ name: '1a', rows: await alone(srv) });
+  await growIncident(incident, Date.now());
+  await ask(questionAlerts('1b. same, 3 nodes down too'), await amState());
+  tools1.push({ name: '1b', rows: await alone(srv) });
+  for (const q of [questionCpu(cpuStart, NOW), questionCpuAll(cpuStart, NOW), questionWide(wideStart, NOW)]) {
+    const m = await ask(q);
+    profiles.set(m, await profileFindings(m, 10));
   }
-  for (const m of results.slice(1)) profiles.push(await profileFindings(m, 10));
 } finally {
   await server?.stop();
   await clearIncident(incident);
@@ -522,38 +636,45 @@ const cpuModel = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? '?';
 const lines = [
   `bench/metrics: Prometheus ${v.prometheus} (${PROM}), Alertmanager ${v.alertmanager} (${AM}); telemcp serve (dist/), REST POST /mcp/execute; node ${process.version}`,
   `machine: ${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load avg ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}; ${CALLS} rounds after ${WARMUP} warm-up, order rotated every round`,
-  `planted: 200 cAdvisor CPU counters (10 namespaces, 6h10m at 30s) ${fmt(cpu.samples)} samples in ${(cpu.ms / 1000).toFixed(1)} s; 500 gauges (24h10m at 60s) ${fmt(wide.samples)} samples in ${(wide.ms / 1000).toFixed(1)} s (OTLP; a rerun re-sends the same samples)`,
-  `incident: ${incident?.alerts.length ?? 0} alerts posted, 3 silences; Alertmanager held ${amState.alerts} alerts (${amState.mine} of the incident) and ${amState.silences} silences (expired ones included)`,
+  `planted: 200 cAdvisor CPU counters (200 pods, 10 namespaces, 6h10m at 30s) ${fmt(cpu.samples)} samples in ${(cpu.ms / 1000).toFixed(1)} s; 500 gauges (24h10m at 60s) ${fmt(wide.samples)} samples in ${(wide.ms / 1000).toFixed(1)} s (OTLP; a rerun re-sends the same samples)`,
+  ...results.filter((r) => r.am).map((r) => `${r.m.q.name}: Alertmanager held ${r.am!.alerts} alerts (${r.am!.mine} of the planted incident, 3 silences of it) and ${r.am!.silences} silences (expired ones included); Prometheus: the env's rules and targets`),
   '',
-  `${col('question', 30)}${rcol('raw bytes', 12)}${rcol('telemcp', 10)}${rcol('ratio', 8)}   ${col('direct p50/p90 ms', 19)}${col('telemcp p50/p90 ms', 20)}${rcol('added p50', 10)}${rcol('telemcp/direct', 16)}`,
-  ...results.map((r) => {
+  `${col('question', 32)}${rcol('raw bytes', 12)}${rcol('telemcp', 10)}${rcol('ratio', 9)}   ${col('direct p50/p90 ms', 19)}${col('telemcp p50/p90 ms', 20)}${rcol('added p50', 10)}${rcol('telemcp/direct', 16)}`,
+  ...results.map(({ m: r }) => {
     const raw = sum(r.rawBytes);
     const tool = sum(r.toolBytes);
     const d50 = percentile(r.direct, 50);
     const t50 = percentile(r.telemcp, 50);
-    return `${col(r.q.name, 30)}${rcol(fmt(raw), 12)}${rcol(fmt(tool), 10)}${rcol(`${(raw / tool).toFixed(1)}x`, 8)}   ${col(p5090(r.direct), 19)}${col(p5090(r.telemcp), 20)}${rcol(ms(t50 - d50), 10)}${rcol(`${(t50 / d50).toFixed(2)}x`, 16)}`;
+    return `${col(r.q.name, 32)}${rcol(fmt(raw), 12)}${rcol(fmt(tool), 10)}${rcol(`${(raw / tool).toFixed(1)}x`, 9)}   ${col(p5090(r.direct), 19)}${col(p5090(r.telemcp), 20)}${rcol(ms(t50 - d50), 10)}${rcol(`${(t50 / d50).toFixed(2)}x`, 16)}`;
   }),
   '',
   'what each side is',
-  ...results.flatMap((r) => [
+  ...results.flatMap(({ m: r }) => [
     `${r.q.name}`,
     `  raw:     ${r.q.raw.map((d, i) => `${d.label} ${fmt(r.rawBytes[i])}`).join(' + ')}`,
-    `  telemcp: ${r.q.telemcp.map((c, i) => `${c.tool} ${fmt(r.toolBytes[i])}`).join(' + ')}${r.q.telemcp.length > 1 ? ' (in parallel)' : ''}`,
-    `  direct:  ${r.q.direct === r.q.raw ? 'the raw calls above, in parallel' : `${r.q.direct.map((d) => d.label).join(' + ')} (the query telemcp sends, same start/end/step); the raw query itself p50 ${ms(percentile(r.rawTimes, 50))}, p90 ${ms(percentile(r.rawTimes, 90))}`}`,
+    `  telemcp: ${r.q.telemcp.map((c, i) => `${c.tool} ${fmt(r.toolBytes[i])}${r.pages[i] ? ` (${r.pages[i]})` : ''}`).join(' + ')}${r.q.telemcp.length > 1 ? ' (in parallel)' : ''}`,
+    ...(r.complete && r.q.complete
+      ? [
+          `  every group at once: ${r.q.complete.map((c, i) => `${c.tool} ${JSON.stringify(c.input)} ${fmt(r.complete![i].bytes)}${r.complete![i].pages ? ` (${r.complete![i].pages})` : ''}`).join(' + ')}; raw/telemcp ${(sum(r.rawBytes) / sum(r.complete.map((c) => c.bytes))).toFixed(1)}x`,
+        ]
+      : []),
+    `  direct:  ${r.q.direct === r.q.raw ? (r.q.raw.length > 1 ? 'the raw calls above, in parallel' : 'the raw call above (the query telemcp sends)') : `${r.q.direct.map((d) => d.label).join(' + ')} (the query telemcp sends, same start/end/step); the raw query itself p50 ${ms(percentile(r.rawTimes, 50))}, p90 ${ms(percentile(r.rawTimes, 90))}`}`,
     `  facts:   ${r.facts.line}; same from raw: ${r.facts.same ? 'yes' : 'NO'}`,
   ]),
   '',
-  'where telemcp\'s time goes (ms per question; p50 of the paired rounds, means from the server\'s /metrics over the same rounds)',
-  `REST door floor (telemcp_status, same client): p50 ${ms(percentile(floor, 50))}, p90 ${ms(percentile(floor, 90))}`,
-  ...results.flatMap((r, i) => {
+  "where telemcp's time goes, ms (added: p50 of telemcp − direct round by round; server: means from its /metrics over the same rounds)",
+  `REST door floor (telemcp_status, same client, sequential): p50 ${ms(percentile(floor, 50))}, p90 ${ms(percentile(floor, 90))}`,
+  ...results.flatMap(({ m: r }) => {
     const s = r.server;
-    const p = i > 0 ? profiles[i - 1] : undefined;
+    const p = profiles.get(r);
+    const t1 = tools1.find((t) => r.q.name.startsWith(t.name));
     return [
-      `${r.q.name}: added p50 ${ms(percentile(r.paired, 50))} (telemcp − direct, per round), client mean ${ms(mean(r.telemcp))}; server: tool ${ms(s.toolMs)} mean, of which waiting on backends ${ms(s.backendMs)} (${s.backendRequests.toFixed(0)} requests${r.q.telemcp.length > 1 || r.q.direct.length > 1 ? ', partly in parallel' : ''}), outside the tool (HTTP, envelope) ${ms(mean(r.telemcp) - s.toolMs)}`,
-      ...(r.q.guard ? [`  guard series count direct: p50 ${ms(percentile(r.guard, 50))}, p90 ${ms(percentile(r.guard, 90))} (${fmt(r.guardBytes ?? 0)} bytes of label sets to count series)`] : []),
+      `${r.q.name}: added p50 ${ms(percentile(r.paired, 50))}; client mean ${ms(mean(r.telemcp))}; server: ${s.tools.map((t) => `${t.tool} ${ms(t.ms)}`).join(', ')} (mean), backend requests ${s.backendRequests.toFixed(0)} a round taking ${ms(s.backendMs)} summed`,
+      ...(t1 ? [`  tool by tool, p50 / p90: ${t1.rows.map((x) => `${x.name} ${ms(x.p50)} / ${ms(x.p90)}`).join('; ')}`] : []),
+      ...(r.q.guard ? [`  guard series count sent directly: p50 ${ms(percentile(r.guard, 50))}, p90 ${ms(percentile(r.guard, 90))} (${fmt(r.guardBytes ?? 0)} bytes of label sets read to count the series)`] : []),
       ...(p
         ? [
-            `  in this process on the same answer (${fmt(p.series)} series, ${fmt(p.points)} points): JSON.parse ${ms(p.parse)}, seriesFindings ${ms(p.findings)}, via the analysis thread ${ms(p.thread)} (structured clone alone ${ms(p.clone)})`,
+            `  in this process, on the answer of the query telemcp sends (${fmt(p.series)} series, ${fmt(p.points)} points), medians of ${PROFILE_RUNS}: JSON.parse ${ms(p.parse)}; seriesFindings ${ms(p.findings)} (its summaries and change detection of every series, summariseAll, ${ms(p.changes)}; samples to points ${ms(p.toPoints)}); through the analysis thread ${ms(p.thread)} (structured clone of the series alone ${ms(p.clone)})`,
           ]
         : []),
     ];
