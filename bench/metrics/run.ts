@@ -551,7 +551,7 @@ async function profileFindings(m: Measured, topK: number): Promise<{ parse: numb
     findings: await median(() => seriesFindings(result, options)),
     changes: await median(() => summariseAll(data, { stepMs, fromMs: start, toMs: end })),
     toPoints: await median(() => result.map((s) => ({ labels: s.metric, points: pointsOf(s) }))),
-    thread: await median(() => runAnalysis('seriesFindings', { result, options }, signal)),
+    thread: await median(() => runAnalysis('findingsFromBody', { body, options }, signal)),
     clone: await median(() => structuredClone(result)),
     series: result.length,
     points: result.reduce((n, s) => n + (s.values?.length ?? 0), 0),

@@ -4,8 +4,8 @@ import { errorsAnswer, withSamples, type ErrorEvidence, type SampleDoc } from '.
 import { exactPatterns } from './logs/exact-patterns.js';
 import { correlateIncident, samplePatterns, summarizeIncidentSample, templateBursts } from './logs/sample-analysis.js';
 import type { LogSample } from '../backends/capabilities.js';
-import { seriesFindings } from './metrics/series-findings.js';
-import { metricChanges, type MetricChangesOptions, type MetricSeries } from '../analysis/metrics/changes.js';
+import { findingsFromBody, type FindingsOptions } from './metrics/series-findings.js';
+import { changesFromBodies } from './metrics/changes-from-bodies.js';
 
 /**
  * The tools' heavy analysis, by name: what runs in the analysis thread (analysis-thread.ts).
@@ -24,8 +24,8 @@ export const ANALYSIS_JOBS = {
    * Patterns and answer in one job, when no backend call comes between them: the (up to 200,000)
    * counted messages cross once, the patterns never cross back. `docs` lend the patterns samples.
    */
-  metricChanges: ({ series, options }: { series: MetricSeries[]; options: MetricChangesOptions }) => metricChanges(series, options),
-  seriesFindings: ({ result, options }: { result: Parameters<typeof seriesFindings>[0]; options: Parameters<typeof seriesFindings>[1] }) => seriesFindings(result, options),
+  changesFromBodies,
+  findingsFromBody: ({ body, options }: { body: string; options: FindingsOptions }) => findingsFromBody(body, options),
   errorsFromCounts: ({ groups, docs, options, evidence, input }: { groups: CountedMessage<SampleDoc>[]; docs: SampleDoc[]; options: FoldOptions; evidence: Omit<ErrorEvidence, 'patterns'>; input: ErrorsInput }) =>
     errorsAnswer({ ...evidence, patterns: foldCounts(withSamples(groups, docs), options).templates }, input),
 };

@@ -19,7 +19,7 @@ export type PromQueryData =
   | { resultType: 'string'; result: PromSample };
 
 /** The documented envelope of every /api/v1 answer. */
-interface Envelope<T> {
+export interface Envelope<T> {
   status: 'success' | 'error';
   data: T;
   errorType?: string;
@@ -107,7 +107,7 @@ const PARSE_ERROR = /^(?:invalid parameter "query": )?(?:\d+:\d+: )?parse error:
  * (a many-to-many match names the series), so only a parse error of the caller's own expression
  * is shown; the others are named by their type with what to do.
  */
-function apiError(kind: string, env: { errorType?: string; error?: string }): TelemcpError {
+export function apiError(kind: string, env: { errorType?: string; error?: string }): TelemcpError {
   const type = env.errorType ?? 'error';
   const text = env.error ?? '';
   if (type === 'timeout' || type === 'canceled') return new TelemcpError('backend_timeout', `${kind} stopped the query (${type}).`, { hint: 'Narrow the query: a shorter range, a coarser step, fewer series.' });
@@ -124,6 +124,10 @@ function apiError(kind: string, env: { errorType?: string; error?: string }): Te
 const LONG_QUERY = 4_000;
 
 type Params = Record<string, string | readonly string[] | undefined>;
+
+function paramsSize(params: Params): number {
+  return Object.values(params).reduce((n, v) => n + (v === undefined ? 0 : Array.isArray(v) ? v.join('').length : (v as string).length), 0);
+}
 
 /**
  * A read-only client for the Prometheus HTTP API. Only the documented read paths above are
@@ -143,12 +147,29 @@ export class PrometheusApi {
 
   /** GET, or the documented POST form when the parameters are long (a large `match[]` list, a long expression). */
   async get<T>(path: string, params: Params, signal: AbortSignal): Promise<PromAnswer<T>> {
-    const size = Object.values(params).reduce((n, v) => n + (v === undefined ? 0 : Array.isArray(v) ? v.join('').length : (v as string).length), 0);
-    const form = size > LONG_QUERY && FORM_PATHS.test(path);
+    const form = paramsSize(params) > LONG_QUERY && FORM_PATHS.test(path);
     const request = { path, signal, answerStatuses: ERROR_STATUSES };
     const env = await this.http.json<Envelope<T>>(form ? { ...request, method: 'POST', form: params } : { ...request, method: 'GET', query: params });
     if (env.status === 'error') throw apiError(this.kind, env);
     return { data: env.data, warnings: [...(env.warnings ?? []), ...(env.infos ?? [])].slice(0, 10) };
+  }
+
+  /**
+   * A query's answer as the text the server sent, for the analysis thread to parse (queryBody):
+   * a matrix of megabytes is then neither parsed nor copied on the event loop. Errors, which are
+   * small, are read here.
+   */
+  async queryText(path: '/api/v1/query' | '/api/v1/query_range', params: Params, signal: AbortSignal): Promise<string> {
+    const request = { path, signal, answerStatuses: ERROR_STATUSES };
+    const { status, body } = await this.http.send(paramsSize(params) > LONG_QUERY ? { ...request, method: 'POST', form: params } : { ...request, method: 'GET', query: params });
+    if (status >= 200 && status < 300) return body;
+    let env: { errorType?: string; error?: string } = {};
+    try {
+      env = JSON.parse(body) as typeof env;
+    } catch {
+      // not the documented envelope: named by its status only
+    }
+    throw apiError(this.kind, env);
   }
 
   /** A literal answers from any PromQL server without touching a series: the cheapest readiness check there is. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
 import { METRIC_SOURCE, PROMQL_GUARD } from '../../backends/metrics/module.js';
-import type { PromQueryData, PromSeries } from '../../backends/metrics/prometheus.js';
+import { apiError } from '../../backends/metrics/prometheus.js';
 import { MAX_EXPR_CHARS } from '../../backends/metrics/promql-guard.js';
 import { durationMs } from '../../backends/metrics/promql-ast.js';
 import { runAnalysis } from '../analysis-thread.js';
@@ -37,13 +37,7 @@ export function changesPlan(input: { expr: string; start?: string; end?: string;
   return { expr: input.expr, start, end, stepMs, lookbackStart: start - lookback, dayEarlier };
 }
 
-function pointsOf(s: PromSeries | undefined): { t: number; v: number }[] {
-  return (s?.values ?? []).map(([t, v]) => ({ t: t * 1000, v: v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v) }));
-}
 
-function key(labels: Record<string, string>): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-}
 
 const changeOut = z.object({
   at: z.string(),
@@ -104,20 +98,12 @@ export const metricsChanges = defineTool({
     const plan = changesPlan(input);
     // The guard approved the union; read the window with its lookback, and the day before, on the same step grid.
     const { name, api } = metricApi(ctx, input.source);
-    const range = (from: number, to: number) => api.get<PromQueryData>('/api/v1/query_range', { query: approved.expr, start: String(from / 1000), end: String(to / 1000), step: String(plan.stepMs / 1000), timeout: approved.timeout }, ctx.signal);
-    const [now, before] = await Promise.all([range(plan.lookbackStart, plan.end), plan.dayEarlier ? range(plan.start - DAY_MS, plan.end - DAY_MS) : undefined]);
-    if (now.data.resultType !== 'matrix') throw new TelemcpError('invalid_input', `The expression gives a ${now.data.resultType}, not series over time.`, { hint: 'Use an expression over series, such as rate(x[5m]) or a selector.' });
-    const earlier = new Map((before?.data.resultType === 'matrix' ? before.data.result : []).map((s) => [key(s.metric), s]));
-    const series = now.data.result.map((s) => {
-      const all = pointsOf(s);
-      return {
-        labels: s.metric,
-        preceding: all.filter((p) => p.t < plan.start),
-        points: all.filter((p) => p.t >= plan.start),
-        ...(plan.dayEarlier ? { dayEarlier: pointsOf(earlier.get(key(s.metric))) } : {}),
-      };
-    });
-    const found = await runAnalysis('metricChanges', { series, options: { stepMs: plan.stepMs, fromMs: plan.start, toMs: plan.end, top: input.top_k, countUnit: countUnitOf(approved.expr) } }, ctx.signal);
+    const range = (from: number, to: number) => api.queryText('/api/v1/query_range', { query: approved.expr, start: String(from / 1000), end: String(to / 1000), step: String(plan.stepMs / 1000), timeout: approved.timeout }, ctx.signal);
+    const [now, dayEarlier] = await Promise.all([range(plan.lookbackStart, plan.end), plan.dayEarlier ? range(plan.start - DAY_MS, plan.end - DAY_MS) : undefined]);
+    const answer = await runAnalysis('changesFromBodies', { now, dayEarlier, options: { stepMs: plan.stepMs, fromMs: plan.start, toMs: plan.end, top: input.top_k, countUnit: countUnitOf(approved.expr) } }, ctx.signal);
+    if (!answer.ok) throw apiError(api.kind, answer);
+    if (!answer.changes) throw new TelemcpError('invalid_input', `The expression gives a ${answer.resultType}, not series over time.`, { hint: 'Use an expression over series, such as rate(x[5m]) or a selector.' });
+    const found = answer.changes;
     const can = new Set(ctx.callableTools());
     const window = { start_time: iso(plan.start), end_time: iso(plan.end) };
     const first = found.series.flatMap((s) => s.changes).sort((a, b) => a.at - b.at)[0];
@@ -128,7 +114,7 @@ export const metricsChanges = defineTool({
     ];
     const n = found.analysed;
     const top = found.series.slice(0, 3).map((s) => `${labelText(s.labels, 100)} ${s.sentence}`);
-    const warnings = [...now.warnings, ...(before?.warnings ?? [])].map((w) => clip(w));
+    const warnings = answer.warnings.map((w) => clip(w));
     return {
       summary:
         n === 0

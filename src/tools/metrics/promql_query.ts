@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TelemcpError } from '../../core/errors.js';
 import { METRIC_SOURCE, PROMQL_GUARD, promqlLimits } from '../../backends/metrics/module.js';
-import type { PromQueryData, PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
+import { apiError } from '../../backends/metrics/prometheus.js';
 import { MAX_EXPR_CHARS, type PromqlRequest } from '../../backends/metrics/promql-guard.js';
 import { durationMs } from '../../backends/metrics/promql-ast.js';
 import type { Config } from '../../config/load.js';
@@ -57,10 +57,6 @@ export function promqlRequest(input: QueryInput & { expr: string }, now = new Da
   return { expr: input.expr, ...alignToStep(start, end, stepMs), stepMs };
 }
 
-function valueOf(sample: PromSample | undefined): number {
-  return sample ? Number(sample[1]) : NaN;
-}
-
 export const promqlQuery = defineTool({
   name: 'promql_query',
   title: 'PromQL query, summarised',
@@ -114,8 +110,21 @@ export const promqlQuery = defineTool({
       q.kind === 'range'
         ? { query: q.expr, start: String(q.start! / 1000), end: String(q.end! / 1000), step: String(q.stepMs! / 1000), timeout: q.timeout }
         : { query: q.expr, time: String(q.time! / 1000), timeout: q.timeout };
-    const { data, warnings: w } = await api.get<PromQueryData>(q.kind === 'range' ? '/api/v1/query_range' : '/api/v1/query', params, ctx.signal);
-    const warnings = w.map((x) => clip(x));
+    const body = await api.queryText(q.kind === 'range' ? '/api/v1/query_range' : '/api/v1/query', params, ctx.signal);
+    const options = {
+      kind: q.kind,
+      stepMs: q.stepMs,
+      fromMs: q.start,
+      toMs: q.end,
+      topK: input.top_k,
+      rankBy: input.rank_by as RankBy,
+      includePoints: input.include_points ? input.max_points : 0,
+      countUnit: countUnitOf(q.expr),
+    };
+    // Parsed and summed up in the analysis thread: a matrix of megabytes never blocks the event loop.
+    const answer = await runAnalysis('findingsFromBody', { body, options }, ctx.signal);
+    if (!answer.ok) throw apiError(api.kind, answer);
+    const warnings = answer.warnings.map((x) => clip(x));
     // topk over a range keeps, at each step, only the series in the top k then: a series that
     // rose into it shows as missing steps before, not as a change. Said, so nobody reads "no change" from it.
     if (q.kind === 'range' && /^\s*(?:topk|bottomk)\s*\(/.test(q.expr)) {
@@ -128,31 +137,20 @@ export const promqlQuery = defineTool({
       estimate: q.estimate,
     };
     const base = { source: name, query, ...(warnings.length ? { warnings } : {}) };
-    if (data.resultType === 'scalar' || data.resultType === 'string') {
-      const value = data.resultType === 'scalar' ? valueOf(data.result) : clip(data.result[1], 500);
-      return { summary: `${data.resultType === 'scalar' ? 'Scalar' : 'String'} result: ${value}.`, ...base, result_type: data.resultType, series_count: 0, scalar: value, series: [], truncated: false };
+    if (answer.resultType === 'scalar' || answer.resultType === 'string') {
+      const value = typeof answer.scalar === 'string' ? clip(answer.scalar, 500) : answer.scalar!;
+      return { summary: `${answer.resultType === 'scalar' ? 'Scalar' : 'String'} result: ${value}.`, ...base, result_type: answer.resultType, series_count: 0, scalar: value, series: [], truncated: false };
     }
-    const series: PromSeries[] = data.result;
-    const options = {
-      kind: data.resultType === 'matrix' ? ('range' as const) : ('instant' as const),
-      stepMs: q.stepMs,
-      fromMs: q.start,
-      toMs: q.end,
-      topK: input.top_k,
-      rankBy: input.rank_by as RankBy,
-      includePoints: input.include_points ? input.max_points : 0,
-      countUnit: countUnitOf(q.expr),
-    };
-    const found = await runAnalysis('seriesFindings', { result: series, options }, ctx.signal);
+    const found = answer.found!;
     return {
       summary: found.summary,
       ...base,
-      result_type: data.resultType,
-      series_count: series.length,
+      result_type: answer.resultType,
+      series_count: answer.seriesCount,
       series: found.series,
       ...(found.changed.length ? { changed: found.changed } : {}),
       ...(found.points ? { points: found.points } : {}),
-      truncated: series.length > input.top_k,
+      truncated: answer.seriesCount > input.top_k,
     };
   },
 });

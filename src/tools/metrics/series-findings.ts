@@ -1,4 +1,4 @@
-import type { PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
+import type { Envelope, PromQueryData, PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
 import { summariseAll } from '../../analysis/metrics/changes.js';
 import { rankSeries, topK, type Aggregate } from '../../analysis/metrics/rank.js';
 import { describeChange, formatValue, summariseSeries, type Point, type SeriesSummary } from '../../analysis/metrics/series-summary.js';
@@ -119,4 +119,25 @@ export function seriesFindings(result: readonly PromSeries[], opts: FindingsOpti
     changed,
     ...(opts.includePoints ? { points: ranking.top.map((r) => ({ labels: labelText(r.labels), values: downsample(data[r.index].points, opts.includePoints) })) } : {}),
   };
+}
+
+/** A query answer read in the analysis thread: its findings, or what the server said went wrong. */
+export type BodyFindings =
+  | { ok: true; resultType: PromQueryData['resultType']; seriesCount: number; scalar?: number | string; found?: SeriesFindings; warnings: string[] }
+  | { ok: false; errorType?: string; error?: string };
+
+/** The server's answer text parsed here, off the event loop, then summed up as seriesFindings does. */
+export function findingsFromBody(body: string, opts: FindingsOptions): BodyFindings {
+  let env: Envelope<PromQueryData>;
+  try {
+    env = JSON.parse(body) as Envelope<PromQueryData>;
+  } catch {
+    return { ok: false, errorType: 'not_json' };
+  }
+  if (env.status !== 'success' || !env.data) return { ok: false, errorType: env.errorType, error: env.error };
+  const warnings = [...(env.warnings ?? []), ...(env.infos ?? [])].slice(0, 10);
+  const data = env.data;
+  if (data.resultType === 'scalar') return { ok: true, resultType: 'scalar', seriesCount: 0, scalar: sampleValue(data.result), warnings };
+  if (data.resultType === 'string') return { ok: true, resultType: 'string', seriesCount: 0, scalar: String(data.result[1]).slice(0, 500), warnings };
+  return { ok: true, resultType: data.resultType, seriesCount: data.result.length, found: seriesFindings(data.result, { ...opts, kind: data.resultType === 'matrix' ? 'range' : 'instant' }), warnings };
 }
