@@ -1,23 +1,10 @@
-import type { Envelope, PromQueryData, PromSeries } from '../../backends/metrics/prometheus.js';
+import type { PromQueryData, PromSeries } from '../../backends/metrics/prometheus.js';
 import { metricChanges, type MetricChanges, type MetricChangesOptions } from '../../analysis/metrics/changes.js';
+import { parseQueryBody } from './query-body.js';
 import { pointsOf } from './series-findings.js';
 
 function key(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-type Parsed = { ok: true; result: PromSeries[]; resultType: PromQueryData['resultType']; warnings: string[] } | { ok: false; errorType?: string; error?: string };
-
-function parse(body: string): Parsed {
-  let env: Envelope<PromQueryData>;
-  try {
-    env = JSON.parse(body) as Envelope<PromQueryData>;
-  } catch {
-    return { ok: false, errorType: 'not_json' };
-  }
-  if (env.status !== 'success' || !env.data) return { ok: false, errorType: env.errorType, error: env.error };
-  const result = env.data.resultType === 'matrix' || env.data.resultType === 'vector' ? env.data.result : [];
-  return { ok: true, result, resultType: env.data.resultType, warnings: [...(env.warnings ?? []), ...(env.infos ?? [])].slice(0, 10) };
 }
 
 export type BodiesChanges = { ok: true; resultType: PromQueryData['resultType']; changes?: MetricChanges; warnings: string[] } | { ok: false; errorType?: string; error?: string };
@@ -28,14 +15,14 @@ export type BodiesChanges = { ok: true; resultType: PromQueryData['resultType'];
  * earlier, matched by label set; parsed here, so no matrix is parsed or copied on the event loop.
  */
 export function changesFromBodies(input: { now: string; dayEarlier?: string; options: MetricChangesOptions & { fromMs: number } }): BodiesChanges {
-  const now = parse(input.now);
+  const now = parseQueryBody(input.now);
   if (!now.ok) return now;
-  if (now.resultType !== 'matrix') return { ok: true, resultType: now.resultType, warnings: now.warnings };
-  const before = input.dayEarlier === undefined ? undefined : parse(input.dayEarlier);
+  if (now.data.resultType !== 'matrix') return { ok: true, resultType: now.data.resultType, warnings: now.warnings };
+  const before = input.dayEarlier === undefined ? undefined : parseQueryBody(input.dayEarlier);
   if (before && !before.ok) return before;
-  const earlier = new Map((before?.result ?? []).map((s) => [key(s.metric), s]));
+  const earlier = new Map((before?.data.resultType === 'matrix' ? before.data.result : []).map((s: PromSeries) => [key(s.metric), s]));
   const from = input.options.fromMs;
-  const series = now.result.map((s) => {
+  const series = now.data.result.map((s) => {
     const all = pointsOf(s);
     return {
       labels: s.metric,

@@ -1,8 +1,9 @@
-import type { Envelope, PromQueryData, PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
+import type { PromQueryData, PromSample, PromSeries } from '../../backends/metrics/prometheus.js';
 import { summariseAll } from '../../analysis/metrics/changes.js';
 import { rankSeries, topK, type Aggregate } from '../../analysis/metrics/rank.js';
 import { describeChange, formatValue, summariseSeries, type Point, type SeriesSummary } from '../../analysis/metrics/series-summary.js';
 import { labelText } from './labels.js';
+import { parseQueryBody } from './query-body.js';
 
 export type RankBy = Aggregate;
 
@@ -128,15 +129,9 @@ export type BodyFindings =
 
 /** The server's answer text parsed here, off the event loop, then summed up as seriesFindings does. */
 export function findingsFromBody(body: string, opts: FindingsOptions): BodyFindings {
-  let env: Envelope<PromQueryData>;
-  try {
-    env = JSON.parse(body) as Envelope<PromQueryData>;
-  } catch {
-    return { ok: false, errorType: 'not_json' };
-  }
-  if (env.status !== 'success' || !env.data) return { ok: false, errorType: env.errorType, error: env.error };
-  const warnings = [...(env.warnings ?? []), ...(env.infos ?? [])].slice(0, 10);
-  const data = env.data;
+  const answer = parseQueryBody(body);
+  if (!answer.ok) return answer;
+  const { data, warnings } = answer;
   if (data.resultType === 'scalar') return { ok: true, resultType: 'scalar', seriesCount: 0, scalar: sampleValue(data.result), warnings };
   if (data.resultType === 'string') return { ok: true, resultType: 'string', seriesCount: 0, scalar: String(data.result[1]).slice(0, 500), warnings };
   return { ok: true, resultType: data.resultType, seriesCount: data.result.length, found: seriesFindings(data.result, { ...opts, kind: data.resultType === 'matrix' ? 'range' : 'instant' }), warnings };
