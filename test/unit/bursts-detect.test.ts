@@ -99,6 +99,36 @@ describe('detectBursts: bursts', () => {
     expect(bursts[0]).toMatchObject({ onsetIndex: 30, status: 'ongoing' });
   });
 
+  it('keeps a burst ongoing when its rate falls to a few events a bucket', () => {
+    // Half the errors stop arriving (one of two hosts stops shipping): 2 a bucket against none
+    // before is still the incident, though single buckets hold 0 or 1 four times in ten, which
+    // per-bucket hysteresis alone reads as its end in most runs.
+    const resolved: number[] = [];
+    for (let seed = 1; seed <= 200; seed++) {
+      const draw = poisson(seed);
+      const counts = fill(90, (i) => (i < 30 ? draw(0.05) : i < 50 ? draw(5) : draw(2)));
+      const bursts = detectBursts(series(counts)).bursts;
+      expect({ seed, onsets: bursts.map((b) => Math.abs(b.onsetIndex - 30) <= 2) }).toEqual({ seed, onsets: [true] });
+      if (bursts[0].status !== 'ongoing') resolved.push(seed);
+    }
+    // A quiet run at the very end (six of the last seven buckets at 0 or 1) is a real ending as far
+    // as the data can tell; it happens in one run in a hundred or so.
+    expect(resolved.length).toBeLessThanOrEqual(2);
+  });
+
+  it('still ends a burst whose rate went back to its baseline, and does not let later spikes revive it', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const draw = poisson(seed);
+      const counts = fill(90, (i) => (i < 30 ? draw(2) : i < 50 ? draw(20) : draw(2)));
+      // Ten buckets of history before any onset: noise against a reference of three buckets is another matter.
+      const incident = detectBursts(series(counts), { minBaselineBuckets: 10 }).bursts.filter((b) => b.onsetIndex <= 35 && b.lastIndex >= 35);
+      expect({ seed, incident: incident.map((b) => [b.status, b.onsetIndex >= 28, b.lastIndex >= 47 && b.lastIndex <= 57]) }).toEqual({ seed, incident: [['resolved', true, true]] });
+    }
+    // Silence broken by one spike per block is not a burst going on (a Zookeeper-like shape).
+    const sparse = fill(60, (i) => (i === 20 ? 9 : i > 20 && (i - 21) % 8 === 7 ? 30 : 0));
+    expect(detectBursts(series(sparse)).bursts.every((b) => b.onsetIndex !== 20 || b.status === 'resolved')).toBe(true);
+  });
+
   it('counts a burst that began two buckets ago', () => {
     const { bursts } = detectBursts(series(fill(40, (i) => (i >= 38 ? 12 : 0))));
     expect(bursts.map((b) => [b.onsetIndex, b.status])).toEqual([[38, 'ongoing']]);

@@ -69,10 +69,78 @@ const SPIKE = { sigmas: 6, relative: 1 };
 const MIN_STEP = 1;
 /** A burst survives one quiet bucket (and a partial last bucket) without splitting in two. */
 const MAX_GAP = 1;
+/**
+ * The last burst is still going on, at a lower rate, when everything after it stays above what
+ * was expected before its onset, judged in blocks of this many buckets: once a burst's rate falls
+ * to a few events per bucket, single buckets drop below the hold bar by chance alone (at 2 a
+ * bucket, 4 buckets in 10 hold at most one), which per-bucket hysteresis reads as its end.
+ */
+const TAIL_BLOCK = 8;
+const TAIL = { sigmas: 3, relative: 0.5, perBucket: 0.5 };
+/** A reference read off a few buckets is too weak to call everything after it elevated. */
+const TAIL_MIN_HISTORY_SHARE = 0.5;
 
 function above(count: number, ref: Reference, j: number, bar: { sigmas: number; relative: number }, floor = MIN_STEP): boolean {
   const expected = ref.expectedAt(j);
   return count - expected > Math.max(bar.sigmas * ref.spreadAt(j), bar.relative * expected, floor);
+}
+
+interface Extent {
+  last: number;
+  count: number;
+  expected: number;
+  /** Events above the expected ones, summed over the buckets that had more. */
+  excess: number;
+  peak: number;
+}
+
+function measure(counts: readonly number[], ref: Reference, first: number, last: number): Extent {
+  let count = 0;
+  let expected = 0;
+  let excess = 0;
+  let peak = first;
+  for (let j = first; j <= last; j++) {
+    count += counts[j];
+    expected += ref.expectedAt(j);
+    excess += Math.max(0, counts[j] - ref.expectedAt(j));
+    if (counts[j] > counts[peak]) peak = j;
+  }
+  return { last, count, expected, excess, peak };
+}
+
+/**
+ * Buckets from..to (inclusive), taken together, still above what the reference expects of them.
+ * No bucket may carry more than four times its share of the bar, so a spike or two does not
+ * make a block of silence look elevated: a good part of the block has to be.
+ */
+function blockAbove(counts: readonly number[], ref: Reference, from: number, to: number): boolean {
+  const len = to - from + 1;
+  let expected = 0;
+  let variance = 0;
+  for (let j = from; j <= to; j++) {
+    expected += ref.expectedAt(j);
+    variance += ref.spreadAt(j) ** 2;
+  }
+  const bar = Math.max(TAIL.sigmas * Math.sqrt(variance), TAIL.relative * expected, TAIL.perBucket * len);
+  const cap = (4 * bar) / len;
+  let excess = 0;
+  for (let j = from; j <= to; j++) excess += Math.min(cap, counts[j] - ref.expectedAt(j));
+  return excess > bar;
+}
+
+/**
+ * Every run of TAIL_BLOCK buckets after `last` above the reference (the whole tail when it is
+ * shorter): the burst has not ended. The blocks tile the tail, the last one ending on its last
+ * bucket, so a quiet stretch anywhere in it shows.
+ */
+function tailStillElevated(counts: readonly number[], ref: Reference, last: number): boolean {
+  const n = counts.length;
+  if (n - 1 - last <= TAIL_BLOCK) return blockAbove(counts, ref, last + 1, n - 1);
+  for (let from = last + 1; ; from += TAIL_BLOCK) {
+    const start = Math.min(from, n - TAIL_BLOCK);
+    if (!blockAbove(counts, ref, start, start + TAIL_BLOCK - 1)) return false;
+    if (start === n - TAIL_BLOCK) return true;
+  }
 }
 
 /**
@@ -102,21 +170,16 @@ export function detectBursts(series: BucketSeries, opts: BurstOptions = {}): Bur
     }
     let last = i;
     for (let j = i + 1; j < n && j - last <= MAX_GAP + 1; j++) if (above(counts[j], ref, j, HOLD)) last = j;
-    let count = 0;
-    let expected = 0;
-    let excess = 0;
-    let peak = i;
-    for (let j = i; j <= last; j++) {
-      count += counts[j];
-      expected += ref.expectedAt(j);
-      excess += Math.max(0, counts[j] - ref.expectedAt(j));
-      if (counts[j] > counts[peak]) peak = j;
-    }
-    const single = last === i;
-    if (excess < minExcess || (single && !above(counts[i], ref, i, SPIKE, minExcess))) {
+    const own = measure(counts, ref, i, last);
+    if (own.excess < minExcess || (last === i && !above(counts[i], ref, i, SPIKE, minExcess))) {
       i += 1;
       continue;
     }
+    // A burst that qualified on its own goes on while nothing after it fell back to what was
+    // expected before it.
+    const solidRef = Math.min(i, window) >= window * TAIL_MIN_HISTORY_SHARE;
+    if (solidRef && n - 1 - last > MAX_GAP && tailStillElevated(counts, ref, last)) last = n - 1;
+    const { count, expected, excess, peak } = last === own.last ? own : measure(counts, ref, i, last);
     const ongoing = n - 1 - last <= MAX_GAP;
     found.push({
       onsetMs: startMs + i * bucketMs,
