@@ -372,3 +372,48 @@ describe('one answer across logs and metrics: Loghub-2k lines per bucket', () =>
     expect(onsets.length).toBeGreaterThan(0);
   });
 });
+
+describe('findChanges: a gauge that drifts has not changed; one that jumps has', () => {
+  // Gauges of a few whole units (active requests, queue depth) riding a daily wave: ±50% over
+  // 24 h, ±15% noise, rounded. The values flicker between neighbours as the wave crosses them;
+  // read against the preceding 30 minutes, each crossing looked like a 1.5× step.
+  const DAY_STEPS = 24 * 60;
+  const waves = (count: number, seed: number) => {
+    const draw = rng(seed);
+    return Array.from({ length: count }, (_, s) => {
+      const level = 1.5 + (3 * s) / count;
+      const phase = draw() * 2 * Math.PI;
+      return pointsOf(DAY_STEPS, (i) => Math.round(level * (1 + 0.5 * Math.sin((2 * Math.PI * i) / DAY_STEPS + phase)) * (0.85 + 0.3 * draw())));
+    });
+  };
+
+  it('reports no change for the daily wave of small whole-number gauges, and says the trend', () => {
+    const series = waves(60, 7);
+    const changed = series.filter((points) => findChanges({ points }, { stepMs: MINUTE }).changes.length > 0);
+    // A flicker in a trough (1 → 2 for three minutes) may still pass as a spike; a step never does.
+    expect(changed.length).toBeLessThanOrEqual(3);
+    for (const points of changed) expect(findChanges({ points }, { stepMs: MINUTE }).changes.every((c) => c.steps <= 5)).toBe(true);
+    const rising = pointsOf(360, (i) => Math.round(3 * (1 + 0.5 * Math.sin((2 * Math.PI * (i - 90)) / DAY_STEPS)) * (0.85 + 0.3 * rng(3)())));
+    expect(summariseSeries(rising, { stepMs: MINUTE }).trend.direction).toBe('rising');
+  });
+
+  it('still finds a jump on the same wave, and whole-number steps without noise', () => {
+    const [wave] = waves(1, 11);
+    const jumped = wave.map((p, i) => ({ t: p.t, v: i >= 600 && i < 720 ? p.v * 3 : p.v }));
+    const rises = findChanges({ points: jumped }, { stepMs: MINUTE }).changes.filter((c) => c.direction === 'rise');
+    expect(rises).toMatchObject([{ at: T0 + 600 * MINUTE, kind: 'step', still: false }]);
+    expect(Math.abs(rises[0].until! - (T0 + 720 * MINUTE))).toBeLessThanOrEqual(5 * MINUTE);
+    // Replicas 1 → 2, and a target down for two scrapes: one quantum, nothing flickering before.
+    expect(findChanges({ points: pointsOf(120, (i) => (i >= 90 ? 2 : 1)) }, { stepMs: MINUTE }).changes).toMatchObject([{ at: T0 + 90 * MINUTE, direction: 'rise', before: 1, after: 2, still: true }]);
+    expect(findChanges({ points: pointsOf(120, (i) => (i === 70 || i === 71 ? 0 : 1)) }, { stepMs: MINUTE }).changes).toMatchObject([{ at: T0 + 70 * MINUTE, direction: 'drop', kind: 'spike' }]);
+  });
+
+  it('keeps a change where a line explains nothing: a flat gauge that starts to climb', () => {
+    const draw = rng(5);
+    const points = pointsOf(240, (i) => (i < 150 ? 100 : 100 + 8 * (i - 150)) + 2 * (draw() - 0.5));
+    const [change] = findChanges({ points }, { stepMs: MINUTE }).changes;
+    expect(change).toMatchObject({ direction: 'rise', still: true });
+    expect((change.at - T0) / MINUTE).toBeGreaterThanOrEqual(150);
+    expect((change.at - T0) / MINUTE).toBeLessThanOrEqual(165);
+  });
+});

@@ -3,7 +3,8 @@
  * tell, and the sentence the agent repeats — which must be exactly what the numbers say.
  */
 import { describe, expect, it } from 'vitest';
-import { describeChange, formatTime, formatValue, summariseSeries, theilSen, type Point } from '../../src/analysis/metrics/series-summary.js';
+import { describeChange, formatTime, formatValue, summariseSeries, type Point } from '../../src/analysis/metrics/series-summary.js';
+import { theilSen } from '../../src/analysis/metrics/theil-sen.js';
 import { rng } from '../helpers/random.js';
 
 const T0 = Date.UTC(2026, 11, 7, 13, 0, 0);

@@ -1,4 +1,5 @@
-import { median, robustSpread } from './stats.js';
+import { SIGMA_PER_MAD, median } from './stats.js';
+import { SortedWindow, madOfSorted, medianOfSorted } from './sorted-window.js';
 
 export interface BaselineOptions {
   /** Buckets before a candidate that form its baseline. */
@@ -32,21 +33,23 @@ const SMOOTHING_RADIUS = 2;
  */
 export class Baseline {
   private readonly seasonal?: (number | undefined)[];
+  private readonly window: SortedWindow;
 
   constructor(
-    private readonly counts: readonly number[],
+    counts: readonly number[],
     dayEarlier: readonly (number | undefined)[] | undefined,
     private readonly opts: BaselineOptions,
   ) {
     this.seasonal = dayEarlier && runningMedian(dayEarlier, SMOOTHING_RADIUS);
+    this.window = new SortedWindow(counts);
   }
 
   before(bucket: number): Reference | undefined {
     const from = Math.max(0, bucket - this.opts.windowBuckets);
     if (bucket - from < this.opts.minBuckets) return undefined;
-    const history = this.counts.slice(from, bucket);
-    const centre = median(history);
-    const noise = robustSpread(history, centre);
+    const history = this.window.at(from, bucket);
+    const centre = medianOfSorted(history);
+    const noise = SIGMA_PER_MAD * madOfSorted(history, centre);
     const level = this.seasonalLevel(from, bucket, centre);
     const seasonal = this.seasonal;
     const expectedAt = (j: number): number => {

@@ -7,12 +7,11 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * One standard deviation estimated from the median absolute deviation: a few outliers (an
- * earlier spike inside the baseline window) do not inflate it the way they inflate a variance.
+ * One standard deviation of normal noise per unit of median absolute deviation: a spread from
+ * the MAD is not inflated by a few outliers (an earlier spike inside a baseline window) the way
+ * a variance is.
  */
-export function robustSpread(values: readonly number[], centre = median(values)): number {
-  return 1.4826 * median(values.map((v) => Math.abs(v - centre)));
-}
+export const SIGMA_PER_MAD = 1.4826;
 
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;

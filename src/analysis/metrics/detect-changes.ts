@@ -8,6 +8,8 @@
 import { detectBursts, type Burst, type BucketSeries } from '../bursts/detect.js';
 import { DAY_MS } from '../bursts/series.js';
 import { median, scaleFor, type Scale, type ScaleKind, type ScaleOptions } from './scale.js';
+import { theilSen } from './theil-sen.js';
+import { SIGMA_PER_MAD } from '../bursts/stats.js';
 
 /** One sample of a Prometheus range query: time in epoch milliseconds, value as parsed (NaN, ±Inf allowed). */
 export interface Point {
@@ -219,6 +221,38 @@ function dayEarlierSeries(data: SeriesData, grid: Grid, g: number, map: (v: numb
   return { startMs: grid.startMs - DAY_MS + first * bucketMs, bucketMs, counts };
 }
 
+/**
+ * A step fits the steps around a change clearly better than a straight line does: the level
+ * jumped rather than drifted. A slow wave read at a coarse resolution (a daily cycle of a gauge
+ * that takes the values 1, 2 and 3, say) crosses the detector's bar as surely as a jump does,
+ * but a line through the half-hours either side explains it as well as a step, within the
+ * series' own noise. Where the line does not fit either (a flat series that starts to climb),
+ * the change stays. Both fits are robust (medians either side; the Theil–Sen line) and compared
+ * by absolute residuals, so a spike in the baseline window does not make a clean step look like
+ * noise.
+ */
+const STEP_OVER_LINE = 0.6;
+/** A line explains the steps when its mean absolute residual is within this many σ of step noise (a normal's is 0.8σ). */
+const LINE_WITHIN_NOISE = 1.5;
+
+export function abrupt(values: ArrayLike<number>, first: number, last: number, width: number, noise: number): boolean {
+  const from = Math.max(0, first - width);
+  const to = Math.min(values.length, last + 1, first + width);
+  if (first - from < 2 || to - first < 2) return true;
+  const all = Array.prototype.slice.call(values, from, to) as number[];
+  const before = all.slice(0, first - from);
+  const after = all.slice(first - from);
+  const mb = median(before);
+  const ma = median(after);
+  let step = 0;
+  for (const y of before) step += Math.abs(y - mb);
+  for (const y of after) step += Math.abs(y - ma);
+  const { slope, intercept } = theilSen(all.map((v, t) => ({ t, v })));
+  let line = 0;
+  for (let t = 0; t < all.length; t++) line += Math.abs(all[t] - (intercept + slope * t));
+  return step <= STEP_OVER_LINE * line || line > LINE_WITHIN_NOISE * noise * all.length;
+}
+
 /** The step of a pooled bucket that carries the change: the first (or last) at least halfway from the baseline to the bucket's max. */
 function refine(bucket: number, expected: number, x: Float64Array, g: number, which: 'first' | 'last'): number {
   if (g === 1) return bucket;
@@ -300,7 +334,7 @@ export function findChanges(data: SeriesData, opts: ChangeOptions, prepared?: Sc
     const { bursts } = detectBursts({ startMs: grid.startMs, bucketMs, counts }, { ...(dayEarlier ? { dayEarlier } : {}), maxBursts: MAX_BURSTS });
     for (const b of bursts) {
       const change = toChange(b, direction, x);
-      if (confirmed(change) && (direction === 'rise' || scale.kind === 'interval' || deepEnough(change))) found.push(change);
+      if (confirmed(change) && (direction === 'rise' || scale.kind === 'interval' || deepEnough(change)) && (scale.kind === 'count' || gaugeLike(change))) found.push(change);
     }
   }
 
@@ -348,6 +382,24 @@ export function findChanges(data: SeriesData, opts: ChangeOptions, prepared?: Sc
     return c.direction === 'rise' ? c.after > c.before * HOLD_RATIO : c.after * HOLD_RATIO < c.before;
   }
 
+  /** What a change of a gauge must be besides: a jump, not a drift, and out of its usual range. Counts are judged as on logs. */
+  function gaugeLike(c: Change & { first: number; last: number }): boolean {
+    return (c.kind === 'spike' || abrupt(grid!.values, c.first, c.last, BASELINE_BUCKETS * g, scale.noise)) && beyondUsualRange(c);
+  }
+
+  /**
+   * A change reaches values the steps before it did not take: a gauge that reads 2 or 3 by turns
+   * has not dropped when it reads 2 for a few steps, however quiet its successive differences
+   * make its noise look. The range is the 10th to 90th percentile of the baseline window, so an
+   * earlier spike in it does not hide a change.
+   */
+  function beyondUsualRange(c: Change & { first: number }): boolean {
+    const window = Array.from(grid!.values.subarray(Math.max(0, c.first - BASELINE_BUCKETS * g), c.first)).sort((a, b) => a - b);
+    if (window.length < MIN_BASELINE_BUCKETS) return true;
+    const at = (q: number) => window[Math.min(window.length - 1, Math.floor(q * window.length))];
+    return c.direction === 'rise' ? c.peak.v > at(0.9) : c.peak.v < at(0.1);
+  }
+
   /**
    * The reciprocal mirror stretches the low tail of count-like noise (a Poisson 10 reading 4 is
    * 2σ low, its reciprocal 2.5× high), so a drop must also be as far below the level, in the
@@ -358,7 +410,7 @@ export function findChanges(data: SeriesData, opts: ChangeOptions, prepared?: Sc
     const window = up.subarray(Math.max(0, c.first - BASELINE_BUCKETS * g), c.first);
     const expected = median(window);
     // One σ from the median absolute deviation, as the detector's baseline estimates it.
-    const sigma = Math.max(1.4826 * median(window.map((x) => Math.abs(x - expected))), Math.sqrt(expected));
+    const sigma = Math.max(SIGMA_PER_MAD * median(window.map((x) => Math.abs(x - expected))), Math.sqrt(expected));
     const during = up.subarray(c.first, c.last + 1);
     const after = c.kind === 'spike' ? during.reduce((m, x) => Math.min(m, x), Infinity) : median(during);
     return expected - after > Math.max((c.last === c.first ? 6 : 4) * sigma, ONSET.minStep);

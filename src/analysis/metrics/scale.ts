@@ -32,6 +32,8 @@
  * is no fall). For `interval`, the distance below a ceiling 4σ above the maximum.
  */
 
+import { SIGMA_PER_MAD } from '../bursts/stats.js';
+
 export type ScaleKind = 'count' | 'ratio' | 'interval';
 
 export interface Scale {
@@ -107,15 +109,25 @@ function select(a: Float64Array, k: number, lo: number, hi: number): number {
 
 /**
  * One standard deviation of step-to-step noise: the MAD of successive differences over √2.
- * A step or a spike moves one or two differences, which the median ignores.
+ * A step or a spike moves one or two differences, which the median ignores. A series of whole
+ * values that mostly repeats (a gauge reading 2 or 3 by turns) has a median difference of 0
+ * though it flickers: then the 90th percentile of the differences, read as a normal one, sets
+ * the noise, so one flicker is not a change of one part in a million. A series that changes
+ * in under a tenth of its steps (replicas 2, then 3) keeps no noise: its one step stands out.
  */
 export function stepNoise(values: readonly number[]): number {
   if (values.length < 2) return 0;
   const every = stride(values.length - 1);
   const diffs = new Float64Array(Math.ceil((values.length - 1) / every));
   for (let i = 1, k = 0; i < values.length; i += every) diffs[k++] = Math.abs(values[i] - values[i - 1]);
-  return (1.4826 * median(diffs)) / Math.SQRT2;
+  const mad = median(diffs);
+  if (mad > 0) return (SIGMA_PER_MAD * mad) / Math.SQRT2;
+  diffs.sort();
+  return diffs[Math.floor(0.9 * (diffs.length - 1))] / (P90_ABS_NORMAL * Math.SQRT2);
 }
+
+/** The 90th percentile of |x| for a standard normal x. */
+const P90_ABS_NORMAL = 1.645;
 
 /** Level and noise are medians: past this many values, every k-th value (evenly spread) estimates them as well. */
 const ESTIMATE_SAMPLE = 4096;

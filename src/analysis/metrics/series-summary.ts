@@ -5,6 +5,8 @@
  */
 import { findChanges, inferStep, byImportance, type Change, type ChangeAnalysis, type Point, type SeriesData } from './detect-changes.js';
 import { median, type ScaleKind, type ScaleOptions } from './scale.js';
+import { TREND_SAMPLE, theilSen } from './theil-sen.js';
+import { SIGMA_PER_MAD } from '../bursts/stats.js';
 
 export type { Change, Point } from './detect-changes.js';
 
@@ -62,40 +64,13 @@ export interface SeriesSummary {
   counter_resets?: number;
 }
 
-/** Theil–Sen works on at most this many points, evenly spread: O(SAMPLE²) whatever the length. */
-const TREND_SAMPLE = 80;
+/** Residuals around the trend line are read from about four times as many points as its slope. */
+const RESIDUAL_SAMPLE = 4 * TREND_SAMPLE;
 /** A trend is flat unless its line moves by this share of the level over the range … */
 const TREND_MIN_RELATIVE = 0.1;
 /** … and by more than the robust spread of the points around it. */
 const TREND_MIN_SPREAD = 1;
 const HOUR_MS = 3_600_000;
-
-/**
- * The trend of a series: the Theil–Sen slope (median of the pairwise slopes) over an evenly
- * spread subsample. Robust where least squares is not: a spike to 1e12 among values near
- * 0.002, or a stretch of stale values, moves a median of slopes by little and a sum of squares
- * by everything; the subsample bounds the pairwise work at SAMPLE²/2 slopes.
- */
-export function theilSen(points: readonly Point[]): { slope: number; intercept: number } {
-  const m = points.length;
-  if (m < 2) return { slope: 0, intercept: m ? points[0].v : 0 };
-  const k = Math.min(m, TREND_SAMPLE);
-  const sample: Point[] = [];
-  for (let i = 0; i < k; i++) sample.push(points[Math.round((i * (m - 1)) / (k - 1))]);
-  const slopes = new Float64Array((k * (k - 1)) / 2);
-  let s = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = i + 1; j < k; j++) {
-      const dt = sample[j].t - sample[i].t;
-      if (dt > 0) slopes[s++] = (sample[j].v - sample[i].v) / dt;
-    }
-  }
-  const used = slopes.subarray(0, s).sort();
-  const slope = s ? (s % 2 ? used[s >> 1] : (used[(s >> 1) - 1] + used[s >> 1]) / 2) : 0;
-  const t0 = points[0].t;
-  const intercept = median(sample.map((p) => p.v - slope * (p.t - t0)));
-  return { slope, intercept };
-}
 
 function trendOf(points: readonly Point[], level: number): Trend {
   if (points.length < 3) {
@@ -107,10 +82,10 @@ function trendOf(points: readonly Point[], level: number): Trend {
   const span = points[points.length - 1].t - t0;
   const moved = slope * span;
   // The spread around the line, from an evenly spread sample as for the slope.
-  const every = Math.max(1, Math.floor(points.length / (TREND_SAMPLE * 4)));
+  const every = Math.max(1, Math.floor(points.length / RESIDUAL_SAMPLE));
   const residuals: number[] = [];
   for (let i = 0; i < points.length; i += every) residuals.push(Math.abs(points[i].v - (intercept + slope * (points[i].t - t0))));
-  const spread = 1.4826 * median(residuals);
+  const spread = SIGMA_PER_MAD * median(residuals);
   const ref = Math.abs(level);
   const relative = ref > 0 ? moved / ref : null;
   const large = relative === null ? moved !== 0 : Math.abs(relative) >= TREND_MIN_RELATIVE;
