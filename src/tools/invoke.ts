@@ -254,9 +254,13 @@ async function runGuards(backends: Backends, targets: readonly ToolTarget[], sig
     const guard = t.source === undefined ? providers.values().next().value : providers.get(t.source);
     if (!guard) {
       if (t.ifProvided && providers.size === 0) continue;
+      // A name the caller got wrong is theirs to fix; nothing configured is the operator's.
+      if (providers.size > 0) {
+        throw new TelemcpError('invalid_input', `No backend named ${JSON.stringify(t.source!.slice(0, 40))} can check what this tool reads.`, { hint: `Pass source as one of: ${[...providers.keys()].join(', ')}.` });
+      }
       const enable = backends.enableHint(t.guard);
-      throw new TelemcpError('backend_unavailable', t.source === undefined ? 'No configured backend can check what this tool reads.' : `No backend named ${JSON.stringify(t.source.slice(0, 40))} can check what this tool reads.`, {
-        hint: t.source === undefined ? `${enable ? `${enable[0]!.toUpperCase()}${enable.slice(1)}` : 'Configure the backend this tool reads'}.` : `Use one of: ${[...providers.keys()].join(', ') || 'none configured'}.`,
+      throw new TelemcpError('backend_unavailable', 'No configured backend can check what this tool reads.', {
+        hint: `${enable ? `${enable[0]!.toUpperCase()}${enable.slice(1)}` : 'Configure the backend this tool reads'}.`,
       });
     }
     approved.set(t.guard, await guard(t.value, signal));

@@ -118,6 +118,11 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
     expect((await callErr(app, 'promql_query', { expr: 'count by (__name__)({__name__=~".+"})', source: 'vm' })).error.code).toBe('query_denied');
     expect((await callErr(app, 'promql_query', { expr: 'max_over_time(up[365d:1s])', source: 'vm' })).error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/longer than|at most/) });
     expect((await callErr(app, 'promql_query', { expr: 'up', start: 'now-7d', step: '15s', source: 'vm' })).error.message).toContain('at most 11000');
+    // A source nobody configured is the caller's to fix, on every metrics tool, before any request.
+    for (const [tool, args] of [['promql_query', { expr: 'up' }], ['metrics_changes', { expr: 'up' }], ['prom_discover', { what: 'metrics' }], ['prom_targets_rules', {}]] as const) {
+      const unknown = await callErr(app, tool, { ...args, source: 'eu' });
+      expect(unknown.error, tool).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('"eu"'), hint: expect.stringMatching(/vm/) });
+    }
     expect(proxy.since(mark)).toEqual([]);
     const small = buildApp(testConfig({ PROMETHEUS_URL: prom, PROMETHEUS_MAX_SERIES: '5', EMBEDDED_STORE: 'off' }));
     try {

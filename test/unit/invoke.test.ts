@@ -239,7 +239,7 @@ describe('invokeTool: what runs before the handler', () => {
     expect((await invokeTool(h.rt, 'fake_probe', { index: 'logs-*', source: 'us' }, operator)).ok).toBe(true);
     expect(h.calls.map((c) => c.guarded.scope)).toEqual(['eu:logs-*', 'us:logs-*']);
     const res = await failure(h, { index: 'logs-*', source: 'asia' });
-    expect(res).toMatchObject({ status: 503, error: { code: 'backend_unavailable', hint: 'Use one of: eu, us.' } });
+    expect(res).toMatchObject({ status: 400, error: { code: 'invalid_input', hint: 'Pass source as one of: eu, us.' } });
     expect(h.calls).toHaveLength(2);
   });
 

@@ -10,7 +10,19 @@ export const MAX_RECEIVERS = 5;
 const MAX_LABELS = 12;
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, error: 1, high: 1, page: 1, warning: 2, medium: 2, info: 3, low: 3, none: 5, unset: 6, '': 6 };
-const IDENTITY_LABELS = ['instance', 'pod', 'node', 'service', 'job', 'deployment', 'container'];
+/** Labels that name what an alert is about, most telling first. */
+const IDENTITY_LABELS = ['pod', 'node', 'instance', 'deployment', 'statefulset', 'daemonset', 'job_name', 'persistentvolumeclaim', 'resourcequota', 'service', 'job', 'container'];
+/**
+ * Where an exporter's own scrape labels are not what its alerts are about (kube-prometheus'
+ * conventions): kube-state-metrics describes other objects (its instance is its own address);
+ * a node exporter describes its node (its pod is the exporter's).
+ */
+const EXPORTER_CONVENTIONS: { job: RegExp; notSubject: ReadonlySet<string> }[] = [
+  { job: /kube-state-metrics/, notSubject: new Set(['instance', 'job', 'service', 'endpoint']) },
+  { job: /node[-_]exporter/, notSubject: new Set(['pod', 'container', 'service', 'endpoint']) },
+];
+/** Never what tells the alerts of one group apart, though they may differ. */
+const NOT_IDENTITY = new Set(['alertname', 'severity', 'namespace', 'uid']);
 
 export const severityRank = (severity: string): number => SEVERITY_RANK[severity.toLowerCase()] ?? 4;
 
@@ -27,11 +39,34 @@ export function labelsText(labels: Record<string, string>, max = 240): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** What identifies one alert of a group to a reader: its instance, pod, node…, else its other labels; '' when it has none. */
+/** The identity labels an alert carries, most telling first, without the exporter's own where it is not the subject. */
+function identityLabels(labels: Record<string, string>): string[] {
+  const exporter = EXPORTER_CONVENTIONS.find((c) => c.job.test(labels.job ?? '') || c.job.test(labels.service ?? ''));
+  return IDENTITY_LABELS.filter((l) => labels[l] && !exporter?.notSubject.has(l));
+}
+
+/** What identifies one alert to a reader: its pod, node, instance…, else its other labels; '' when it has none. */
 export function identity(labels: Record<string, string>): string {
-  for (const l of IDENTITY_LABELS) if (labels[l]) return userText(labels[l], 80);
+  const [first] = identityLabels(labels);
+  if (first) return userText(labels[first], 80);
   const { alertname: _a, severity: _s, namespace: _n, ...rest } = labels;
   return Object.keys(rest).length ? labelsText(rest, 80) : '';
+}
+
+/**
+ * What tells the alerts of one group apart: the first identity label whose value differs
+ * among them (six crash-looping pods share kube-state-metrics' instance, not their pod), else
+ * any label that differs, else each alert's own identity.
+ */
+export function groupIdentities(alerts: readonly AmAlert[]): string[] {
+  const differs = (l: string) => new Set(alerts.map((a) => a.labels[l] ?? '')).size > 1;
+  if (alerts.length > 1) {
+    const candidates = [...new Set(alerts.flatMap((a) => identityLabels(a.labels)))];
+    const others = [...new Set(alerts.flatMap((a) => Object.keys(a.labels)))].filter((l) => !NOT_IDENTITY.has(l)).sort();
+    const label = candidates.find(differs) ?? others.find(differs);
+    if (label) return [...new Set(alerts.map((a) => userText(a.labels[label] ?? '', 80)).filter(Boolean))];
+  }
+  return [...new Set(alerts.map((a) => identity(a.labels)).filter(Boolean))];
 }
 
 /** `14:03Z` today, `2026-03-09 14:03Z` before. */
@@ -123,17 +158,26 @@ export interface Group {
   namespace?: string;
   count: number;
   state: 'active' | 'suppressed' | 'unprocessed' | 'mixed';
-  active: number;
-  silenced: number;
-  inhibited: number;
+  /** How many of each, where the state alone does not say (not all active); only those that are not 0. */
+  active?: number;
+  silenced?: number;
+  inhibited?: number;
   since: string;
   instances: string[];
   more_instances?: number;
   receivers: string[];
-  silenced_by?: SilenceRef[];
-  inhibited_by?: InhibitorRef[];
+  /** The silence's other fields are in the silence list. */
+  silenced_by?: { id: string; comment: string }[];
+  inhibited_by?: GroupInhibitor[];
   muted_by?: string[];
   summary?: string;
+}
+
+/** The inhibiting alert as a group names it: its name and what it is about (the per-alert `why` gives its labels). */
+export interface GroupInhibitor {
+  alertname: string;
+  on: string;
+  fingerprint: string;
 }
 
 interface GroupAcc {
@@ -162,7 +206,7 @@ export function groupAlerts(
   groups.sort(
     (x, y) =>
       severityRank(x.severity ?? '') - severityRank(y.severity ?? '') ||
-      Number(y.active > 0) - Number(x.active > 0) ||
+      Number(hasActive(y)) - Number(hasActive(x)) ||
       y.count - x.count ||
       x.since.localeCompare(y.since) ||
       x.alertname.localeCompare(y.alertname),
@@ -170,10 +214,16 @@ export function groupAlerts(
   return groups;
 }
 
+const hasActive = (g: Group) => g.state === 'active' || (g.active ?? 0) > 0;
+
+/** Present only when not 0. */
+const nonZero = <K extends string>(key: K, n: number): Partial<Record<K, number>> => (n ? ({ [key]: n } as Record<K, number>) : {});
+
 function toGroup(g: GroupAcc, ctx: { silences: ReadonlyMap<string, AmSilence>; byFingerprint: ReadonlyMap<string, AmAlert> }): Group {
   const states = new Set(g.alerts.map((a) => a.status.state));
+  const state = states.size === 1 ? [...states][0] : 'mixed';
   const since = Math.min(...g.alerts.map((a) => Date.parse(a.startsAt)).filter(Number.isFinite));
-  const instances = [...new Set(g.alerts.map((a) => identity(a.labels)).filter(Boolean))];
+  const instances = groupIdentities(g.alerts);
   const receivers = [...new Set(g.alerts.flatMap((a) => a.receivers.map((r) => r.name)))];
   const silenceIds = [...new Set(g.alerts.flatMap((a) => a.status.silencedBy))];
   const inhibitors = [...new Set(g.alerts.flatMap((a) => a.status.inhibitedBy))];
@@ -185,23 +235,26 @@ function toGroup(g: GroupAcc, ctx: { silences: ReadonlyMap<string, AmSilence>; b
     ...(g.severity ? { severity: userText(g.severity, 40) } : {}),
     ...(g.namespace ? { namespace: userText(g.namespace, 120) } : {}),
     count: g.alerts.length,
-    state: states.size === 1 ? [...states][0] : 'mixed',
-    active: g.alerts.filter((a) => a.status.state === 'active').length,
-    silenced: g.alerts.filter(isSilenced).length,
-    inhibited: g.alerts.filter(isInhibited).length,
+    state,
+    ...(state === 'active' ? {} : { ...nonZero('active', g.alerts.filter((a) => a.status.state === 'active').length), ...nonZero('silenced', g.alerts.filter(isSilenced).length), ...nonZero('inhibited', g.alerts.filter(isInhibited).length) }),
     since: Number.isFinite(since) ? iso(since) : '',
     instances: instances.slice(0, MAX_INSTANCES),
     ...(instances.length > MAX_INSTANCES ? { more_instances: instances.length - MAX_INSTANCES } : {}),
     receivers: receivers.slice(0, MAX_RECEIVERS).map((r) => userText(r, 120)),
-    ...(silenceIds.length ? { silenced_by: silenceIds.slice(0, MAX_REFS).map((id) => silenceRef(id, ctx.silences)) } : {}),
-    ...(inhibitors.length ? { inhibited_by: dedupeInhibitors(inhibitors.map((fp) => inhibitorRef(fp, ctx.byFingerprint))).slice(0, MAX_REFS) } : {}),
+    ...(silenceIds.length ? { silenced_by: silenceIds.slice(0, MAX_REFS).map((id) => ({ id, comment: silenceRef(id, ctx.silences).comment })) } : {}),
+    ...(inhibitors.length ? { inhibited_by: dedupeInhibitors(inhibitors.map((fp) => groupInhibitor(fp, ctx.byFingerprint))).slice(0, MAX_REFS) } : {}),
     ...(mutedBy.length ? { muted_by: mutedBy.slice(0, MAX_REFS).map((m) => userText(m, 120)) } : {}),
     ...(summary ? { summary } : {}),
   };
 }
 
+function groupInhibitor(fingerprint: string, byFingerprint: ReadonlyMap<string, AmAlert>): GroupInhibitor {
+  const a = byFingerprint.get(fingerprint);
+  return a ? { alertname: userText(labelValue(a.labels, 'alertname'), 120), on: identity(a.labels), fingerprint } : { alertname: '(no longer firing)', on: '', fingerprint };
+}
+
 /** Several alerts inhibited by the same source name it once. */
-function dedupeInhibitors(refs: InhibitorRef[]): InhibitorRef[] {
+function dedupeInhibitors(refs: GroupInhibitor[]): GroupInhibitor[] {
   const seen = new Set<string>();
-  return refs.filter((r) => !seen.has(r.labels || r.fingerprint) && seen.add(r.labels || r.fingerprint));
+  return refs.filter((r) => !seen.has(r.fingerprint) && seen.add(r.fingerprint));
 }

@@ -34,7 +34,7 @@ export function metricApi(ctx: Pick<ToolContext, 'backends'>, source: string | u
     return { name, api };
   }
   const api = all.get(source);
-  if (!api) throw new TelemcpError('backend_unavailable', `No metrics source named ${JSON.stringify(source)}.`, { hint: `Use one of: ${[...all.keys()].join(', ')}.` });
+  if (!api) throw new TelemcpError('invalid_input', `No metrics source named ${JSON.stringify(source.slice(0, 40))}.`, { hint: `Pass source as one of: ${[...all.keys()].join(', ')}, or omit it.` });
   return { name: source, api };
 }
 
