@@ -26,6 +26,7 @@
 #   nodeexp  node exporter 1.12.1          127.0.0.1:19100  Go build     NODE_EXPORTER_URL / NODE_EXPORTER_VERSION
 #                                                                         NODE_EXPORTER_TEXTFILE_DIR (textfile collector)
 #   prom     Prometheus 3.16.0             127.0.0.1:19090  Go build     PROMETHEUS_URL / PROMETHEUS_VERSION
+#   vlogs    VictoriaLogs 1.52.2           127.0.0.1:19428  Go build     VICTORIALOGS_URL / VICTORIALOGS_VERSION
 # Ports in use besides: 19300-19402 (JVM transport ranges); 19095 (a test's controlled scrape
 # target), 19096 (a telemcp under test), 19098 (Alertmanager's webhook receivers, closed),
 # 19099 (a scrape target that never listens): test/fixtures/metrics/prometheus.yml names them.
