@@ -7,13 +7,14 @@ import { logstashModule } from './logstash/module.js';
 import { beatsModule } from './beats/module.js';
 import { embeddedModule } from './embedded/module.js';
 import { METRICS_MODULES } from './metrics/module.js';
+import { victoriaLogsModule } from './victorialogs/module.js';
 
 /**
  * Every backend telemcp knows: the one place a backend is added. Order matters once: the
  * embedded store comes last, because `EMBEDDED_STORE=auto` turns it on only when no module
  * before it provides a log source.
  */
-export const BACKEND_MODULES: readonly BackendModule[] = [elasticsearchModule, opensearchModule, kibanaModule, logstashModule, beatsModule, ...METRICS_MODULES, embeddedModule];
+export const BACKEND_MODULES: readonly BackendModule[] = [elasticsearchModule, opensearchModule, kibanaModule, logstashModule, beatsModule, ...METRICS_MODULES, victoriaLogsModule, embeddedModule];
 
 /**
  * Whether this configuration serves the embedded store, decided without opening it (the stdio

@@ -95,7 +95,7 @@ describe('tool list contract', () => {
       elk: 'set ES_URL or set OPENSEARCH_URL or set EMBEDDED_STORE=on to enable it',
       kibana: 'set KIBANA_URL to enable it',
       logstash: 'set LOGSTASH_URL to enable it',
-      logs: 'set ES_URL or set OPENSEARCH_URL or set EMBEDDED_STORE=on to enable it',
+      logs: 'set ES_URL or set OPENSEARCH_URL or set VICTORIALOGS_URL or set EMBEDDED_STORE=on to enable it',
       metrics: 'set PROMETHEUS_URL or set ALERTMANAGER_URL to enable it',
     });
   });

@@ -4,7 +4,7 @@
  * against one zod schema and emits LogsQL in which the model chose the *shape* of the filter,
  * never a byte of its *syntax*. Pure: no I/O, no backend, no clock.
  *
- * Operator → LogsQL (checked on VictoriaLogs 1.52.2, see test/unit/vlogs-json-filter.test.ts):
+ * Operator → LogsQL (checked on VictoriaLogs 1.52.2, see test/unit/victorialogs-json-filter.test.ts):
  *
  *   {f: v} / {f: {_eq: v}}      "f":="v"            exact value (numbers and booleans as their text;
  *                                                    "" matches an empty or absent field)
