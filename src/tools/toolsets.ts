@@ -14,6 +14,7 @@ import { adviceTools } from './advice/index.js';
 import { logsTools } from './logs/index.js';
 import { DISCOVERY_TOOLSET, discoveryTools } from './discovery/index.js';
 import { metricsManifest } from './metrics/index.js';
+import { victorialogsManifest } from './victorialogs/index.js';
 
 /** What a toolset declares: its tools say what they require (ToolDefinition.requires); the rest follows. */
 export interface Manifest {
@@ -86,6 +87,7 @@ export const TOOLSETS: Toolset[] = [
     savedSearches: logSavedSearches,
   }),
   manifest(metricsManifest),
+  manifest(victorialogsManifest),
   manifest({ name: 'advice', description: 'Safe fix recommendations from findings; pure analysis, no backend needed', tools: adviceTools }),
   manifest({ name: DISCOVERY_TOOLSET, description: 'Find, describe and call the other tools: what TOOL_DISCOVERY=base and categories list', tools: discoveryTools }),
 ];

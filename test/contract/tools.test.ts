@@ -89,7 +89,7 @@ describe('tool list contract', () => {
   it('hides toolsets whose backend is not configured', () => {
     const bare = buildApp(testConfig());
     expect(bare.rt.registry.all().map((t) => t.name)).toEqual(['telemcp_status', 'elk_recommend_fix']);
-    expect(bare.rt.registry.hiddenToolsets.map((h) => h.name)).toEqual(['elk', 'kibana', 'logstash', 'logs', 'metrics']);
+    expect(bare.rt.registry.hiddenToolsets.map((h) => h.name)).toEqual(['elk', 'kibana', 'logstash', 'logs', 'metrics', 'victorialogs']);
     // Each says how to enable it, from the modules that provide what its tools require.
     expect(Object.fromEntries(bare.rt.registry.hiddenToolsets.map((h) => [h.name, h.reason]))).toEqual({
       elk: 'set ES_URL or set OPENSEARCH_URL or set EMBEDDED_STORE=on to enable it',
@@ -97,6 +97,7 @@ describe('tool list contract', () => {
       logstash: 'set LOGSTASH_URL to enable it',
       logs: 'set ES_URL or set OPENSEARCH_URL or set VICTORIALOGS_URL or set EMBEDDED_STORE=on to enable it',
       metrics: 'set PROMETHEUS_URL or set ALERTMANAGER_URL to enable it',
+      victorialogs: 'set VICTORIALOGS_URL to enable it',
     });
   });
 
@@ -114,7 +115,7 @@ describe('tool list contract', () => {
     } finally {
       await chosen.close();
     }
-    expect(() => buildApp(testConfig({ TOOLSETS: 'logs,kubernetes' }))).toThrow(/TOOLSETS: unknown toolset\(s\) kubernetes; known: server, elk, kibana, logstash, logs, metrics, advice/);
+    expect(() => buildApp(testConfig({ TOOLSETS: 'logs,kubernetes' }))).toThrow(/TOOLSETS: unknown toolset\(s\) kubernetes; known: server, elk, kibana, logstash, logs, metrics, victorialogs, advice/);
   });
 
   it('serves elk\'s log tools, and only those, on the embedded store when no cluster is configured, and says why', async () => {
@@ -122,7 +123,7 @@ describe('tool list contract', () => {
     try {
       const { registry: r } = zeroConfig.rt;
       expect(r.all().map((t) => t.name)).toEqual(['telemcp_status', 'elk_search_logs', 'elk_detect_errors', ...LOGS, 'elk_recommend_fix']);
-      expect(r.hiddenToolsets.map((h) => h.name)).toEqual(['kibana', 'logstash', 'metrics']);
+      expect(r.hiddenToolsets.map((h) => h.name)).toEqual(['kibana', 'logstash', 'metrics', 'victorialogs']);
       expect(r.narrowedToolsets).toEqual([{ name: 'elk', reason: 'elk_search_logs, elk_detect_errors served; elk_cluster_health, elk_nodes_stats, elk_indices_summary, elk_filebeat_status, elk_apm_summary, elk_query need more: set ES_URL or set OPENSEARCH_URL' }]);
     } finally {
       await zeroConfig.close();

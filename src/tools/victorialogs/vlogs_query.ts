@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { gridFor } from '../../analysis/correlate/events.js';
+import { jsonFilterSchema } from '../../backends/victorialogs/json-filter.js';
+import { LOGSQL_GUARD, MAX_LOGSQL_CHARS, type ApprovedLogsql, type LogsqlRequest } from '../../backends/victorialogs/logsql-guard.js';
+import { TelemcpError } from '../../core/errors.js';
+import { parseTime } from '../../core/time.js';
+import { sanitizeText } from '../../security/sanitize.js';
+import { runAnalysis } from '../analysis-thread.js';
+import { burstOut, toBurstOut } from '../logs/burst-output.js';
+import { defineTool, target, type ToolContext } from '../tool.js';
+
+const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
+/** Matches above this many times the lines read make a "too wide" answer. */
+const TOO_WIDE_FACTOR = 10;
+/** Characters of a sample line's message, the cut mark included. */
+const SAMPLE_MESSAGE_CHARS = 500;
+
+type QueryInput = { query?: string; filter?: unknown; start?: string; end?: string; limit?: number };
+
+/** The call as the guard checks it: times resolved once to unix ms; what is missing stays missing, for the guard to inject. */
+export function logsqlRequest(input: QueryInput, now = new Date()): LogsqlRequest {
+  return {
+    ...(input.query !== undefined ? { query: input.query } : {}),
+    ...(input.filter !== undefined ? { filter: input.filter as LogsqlRequest['filter'] } : {}),
+    ...(input.start !== undefined ? { start: parseTime(input.start, now, false, 'start').getTime() } : {}),
+    ...(input.end !== undefined ? { end: parseTime(input.end, now, true, 'end').getTime() } : {}),
+    ...(input.limit !== undefined ? { limit: input.limit } : {}),
+  };
+}
+
+function sourceName(ctx: Pick<ToolContext, 'backends'>, source: string | undefined): string {
+  return source ?? ctx.backends.all(LOGSQL_GUARD).keys().next().value ?? 'victorialogs';
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type State = 'ok' | 'empty' | 'too_wide' | 'truncated';
+
+function hintsFor(state: State, a: ApprovedLogsql, total: number, form: 'query' | 'filter'): string[] {
+  const minutes = Math.round((a.end - a.start) / 60_000);
+  if (state === 'empty') {
+    return [
+      `Nothing matched between ${iso(a.start)} and ${iso(a.end)} (${minutes} min). Widen the window (start now-24h)${a.injected.includes('window') ? '; the server used the last hour because start was missing' : ''}.`,
+      form === 'filter'
+        ? 'Loosen the filter: drop a condition, use _contains or _starts_with instead of an exact value, _in for several spellings ("error", "ERROR"); _search is word-aligned. Field names are case-sensitive: list them with the discovery tools.'
+        : 'Loosen the filter: drop a condition, use a prefix word* or "field":*substring* instead of an exact value, i("…") for any case. Field names are case-sensitive.',
+    ];
+  }
+  if (state === 'too_wide') {
+    return [
+      `${total} records match, ${Math.round(total / a.limit)}× the ${a.limit} lines read: the patterns cover only the newest lines. Narrow it: add a service or level condition (${form === 'filter' ? '{"service.name": "api", "log.level": {"_in": ["error", "warn"]}}' : '"service.name":="api" "log.level":in("error","warn")'}), words of the message, or a shorter window (start now-15m). The bursts and total cover the whole window.`,
+    ];
+  }
+  if (state === 'truncated') return [`${total} records match; the patterns are mined from the newest ${a.limit}. Raise limit (at most 1000) or narrow the window to cover them all.`];
+  return [];
+}
+
+export const vlogsQuery = defineTool({
+  name: 'vlogs_query',
+  title: 'VictoriaLogs LogsQL query, mined',
+  description:
+    'Runs a LogsQL filter (query) or the JSON filter form (filter, every value quoted) on VictoriaLogs and answers with findings: the exact total in the window, patterns of the lines read, bursts per bucket, a few sample lines, and hints when empty or too wide. Filters only: the server adds the window (default last hour), limit and pipes.',
+  readme:
+    'a LogsQL filter (`query`, no pipes: refused with `|`, `#` or `options(…)`) or seed 002\'s JSON filter form (`filter`: `_eq`, `_neq`, `_contains`, `_starts_with`, `_ends_with`, `_regex`, `_gt`/`_gte`/`_lt`/`_lte`, `_in`/`_nin`, `_and`/`_or`/`_not`, `_exists`/`_missing`, `_search`, compiled with every value quoted) on VictoriaLogs, through a guard VictoriaLogs owns: window (default the last hour, at most 31 days) and line limit (default 200, at most 1000) injected when missing, filters that match everything refused; answers with the exact total (`stats count()`), the patterns of the lines read, bursts over exact counts per bucket, a few sample lines, and hints that say how to widen an empty answer or narrow a too-wide one',
+  toolset: 'victorialogs',
+  requires: [LOGSQL_GUARD],
+  leastRole: 'elk_viewer',
+  input: z
+    .object({
+      query: z.string().min(1).max(MAX_LOGSQL_CHARS).optional().describe('A LogsQL filter, e.g. "service.name":="api" error; no pipes (the server adds them)'),
+      filter: jsonFilterSchema.optional(),
+      start: timeArg('Window start (default: end - 1h)').optional(),
+      end: timeArg('Window end (default now)').optional(),
+      limit: z.number().int().min(1).max(1000).optional().describe('Lines read, newest first, mined into patterns (default 200)'),
+      sample_lines: z.number().int().min(0).max(50).default(5).describe('Raw lines included in the answer'),
+      top_patterns: z.number().int().min(1).max(50).default(10),
+      source: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/).optional().describe('Named instance to read (VICTORIALOGS_INSTANCES); default: the first configured'),
+    })
+    .strict(),
+  output: z.object({
+    summary: z.string(),
+    state: z.enum(['ok', 'empty', 'too_wide', 'truncated']),
+    source: z.string(),
+    query: z.object({
+      logsql: z.string().describe('The query of the lines read, as sent: the filter and the server\'s pipes'),
+      start: z.string(),
+      end: z.string(),
+      limit: z.number(),
+      injected: z.array(z.string()).describe('What the server added because the call left it out'),
+    }),
+    total: z.number().describe('Records matching in the window (exact, stats count())'),
+    lines_read: z.number(),
+    patterns_counted: z.enum(['exact', 'in_lines_read']).describe('exact when the lines read are every match; otherwise counts are within the lines read'),
+    patterns: z.array(
+      z.object({
+        template: z.string(),
+        count: z.number(),
+        share: z.number(),
+        first_seen: z.string().optional(),
+        last_seen: z.string().optional(),
+        services: z.array(z.object({ service: z.string(), count: z.number() })),
+        levels: z.array(z.string()),
+        example: z.string(),
+      }),
+    ),
+    patterns_found: z.number(),
+    bursts: z.object({ bucket_seconds: z.number(), typical_per_bucket: z.number(), bursts: z.array(burstOut), truncated: z.boolean() }),
+    lines: z.array(z.object({ time: z.string(), message: z.string(), service: z.string().optional(), level: z.string().optional(), fields: z.record(z.string(), z.string()).optional() })),
+    hints: z.array(z.string()).optional(),
+    truncated: z.boolean(),
+  }),
+  targets: (input) => [target(LOGSQL_GUARD, logsqlRequest(input), { source: input.source })],
+  async handler(input, ctx) {
+    const a = ctx.guarded.get(LOGSQL_GUARD);
+    if (!a) throw new TelemcpError('backend_unavailable', 'No VictoriaLogs instance checked this query.', { hint: 'Set VICTORIALOGS_URL.' });
+    const grid = gridFor(a.start, a.end);
+    const [read, total, counts] = await Promise.all([a.lines(ctx.signal), a.count(ctx.signal), a.histogram(grid.startMs, grid.bucketMs, grid.buckets, ctx.signal)]);
+    const records = read.map((l) => l.record);
+    const sample = { records, total: records.length, totalExact: true, strategy: 'newest' as const, scope: '*', partial: false, notes: [] };
+    const [mined, found] = await Promise.all([
+      records.length ? runAnalysis('samplePatterns', { sample, topN: input.top_patterns }, ctx.signal) : Promise.resolve({ patterns: [], found: 0 }),
+      runAnalysis('detectBursts', { series: { startMs: grid.startMs, bucketMs: grid.bucketMs, counts } }, ctx.signal),
+    ]);
+    const patterns = mined.patterns.map(({ values: _v, trace_id: _t, ...p }) => p);
+    const exact = records.length >= total;
+    const state: State = total === 0 ? 'empty' : total > TOO_WIDE_FACTOR * a.limit ? 'too_wide' : exact ? 'ok' : 'truncated';
+    const hints = hintsFor(state, a, total, input.filter !== undefined ? 'filter' : 'query');
+    const lines = read.slice(0, input.sample_lines).map(({ record: r, fields }) => ({
+      time: iso(r.ts),
+      message: sanitizeText(r.message, SAMPLE_MESSAGE_CHARS - 1).text,
+      ...(r.service !== undefined ? { service: r.service } : {}),
+      ...(r.level !== undefined ? { level: r.level } : {}),
+      ...(Object.keys(fields).length ? { fields } : {}),
+    }));
+    const top = patterns[0];
+    const ongoing = found.ongoing;
+    const summary = [
+      `${total} records match between ${iso(a.start)} and ${iso(a.end)} (exact); read the newest ${records.length}.`,
+      top ? `${mined.found} patterns${exact ? '' : ` in the ${records.length} lines read`}; top: "${sanitizeText(top.template, 160).text}" ×${top.count}.` : '',
+      ongoing
+        ? `Ongoing burst since ${iso(ongoing.onsetMs)}: ${ongoing.count} records, ${ongoing.ratio}× the baseline.`
+        : found.bursts.length
+          ? `${found.bursts.length} burst(s), the last from ${iso(found.bursts.at(-1)!.onsetMs)}, resolved.`
+          : total
+            ? `No burst (about ${found.level} per ${grid.bucketMs / 1000}s bucket).`
+            : '',
+      state === 'empty' ? 'Nothing matched: see hints.' : state === 'too_wide' ? 'Too wide to read in full: see hints to narrow.' : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return {
+      summary,
+      state,
+      source: sourceName(ctx, input.source),
+      query: { logsql: a.logsql, start: iso(a.start), end: iso(a.end), limit: a.limit, injected: a.injected },
+      total,
+      lines_read: records.length,
+      patterns_counted: exact ? ('exact' as const) : ('in_lines_read' as const),
+      patterns,
+      patterns_found: mined.found,
+      bursts: { bucket_seconds: grid.bucketMs / 1000, typical_per_bucket: found.level, bursts: found.bursts.map(toBurstOut), truncated: found.truncated },
+      lines,
+      ...(hints.length ? { hints } : {}),
+      truncated: !exact || read.length > lines.length,
+    };
+  },
+});
