@@ -7,6 +7,8 @@
  * log sources apply before a query gets here.
  */
 
+import { SEARCHABLE, parseMessageQuery, type MessageWord } from '../core/message-query.js';
+
 export interface FtsQuery {
   /** What every matching message contains; absent when the query only excludes. */
   include?: string;
@@ -16,25 +18,11 @@ export interface FtsQuery {
   empty: boolean;
 }
 
-interface Word {
-  text: string;
-  prefix: boolean;
-}
-
-/** Words joined by `|`; a leading `-` negates the whole group. */
-interface Group {
-  words: Word[];
-  negated: boolean;
-}
-
-/** The tokenizer (unicode61) keeps letters and digits only: a word without any yields no token, and an empty FTS5 phrase matches nothing. */
-const SEARCHABLE = /[\p{L}\p{N}]/u;
-const SEPARATOR = /[\s()]/;
 
 export function toFtsQuery(query: string): FtsQuery {
   const include: string[] = [];
   const exclude: string[] = [];
-  for (const group of parseGroups(query)) {
+  for (const group of parseMessageQuery(query)) {
     const parts = group.words.filter((w) => SEARCHABLE.test(w.text)).map(ftsString);
     // Like Elasticsearch, a word that analyses to nothing is dropped rather than matching nothing.
     if (parts.length === 0) continue;
@@ -47,65 +35,7 @@ export function toFtsQuery(query: string): FtsQuery {
   };
 }
 
-function ftsString(word: Word): string {
+function ftsString(word: MessageWord): string {
   return `"${word.text.replaceAll('"', '""')}"${word.prefix ? '*' : ''}`;
 }
 
-function parseGroups(query: string): Group[] {
-  const groups: Group[] = [];
-  let open: Group | undefined;
-  let joined = false;
-  let i = 0;
-  while (i < query.length) {
-    const c = query[i];
-    if (SEPARATOR.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === '|') {
-      joined = open !== undefined;
-      i++;
-      continue;
-    }
-    let negated = false;
-    for (; query[i] === '-' || query[i] === '+'; i++) if (query[i] === '-') negated = true;
-    const read = query[i] === '"' ? readPhrase(query, i + 1) : readWord(query, i);
-    i = read.end;
-    if (read.word.text === '') continue;
-    if (joined && open) open.words.push(read.word);
-    else groups.push((open = { words: [read.word], negated }));
-    joined = false;
-  }
-  return groups;
-}
-
-/** Up to the closing quote (or the end); `\` escapes the next character; `*` right after the quote makes the last word a prefix. */
-function readPhrase(query: string, start: number): { word: Word; end: number } {
-  let text = '';
-  let i = start;
-  while (i < query.length && query[i] !== '"') {
-    if (query[i] === '\\' && i + 1 < query.length) i++;
-    text += query[i++];
-  }
-  i++;
-  const prefix = query[i] === '*';
-  return { word: { text, prefix }, end: prefix ? i + 1 : i };
-}
-
-/** Up to whitespace, `|` or a parenthesis; `\` escapes the next character; an unescaped trailing `*` makes it a prefix. */
-function readWord(query: string, start: number): { word: Word; end: number } {
-  let text = '';
-  let prefix = false;
-  let i = start;
-  while (i < query.length && !SEPARATOR.test(query[i]) && query[i] !== '|') {
-    if (query[i] === '\\' && i + 1 < query.length) {
-      text += query[i + 1];
-      i += 2;
-      continue;
-    }
-    if (query[i] === '*' && (i + 1 === query.length || SEPARATOR.test(query[i + 1]) || query[i + 1] === '|')) prefix = true;
-    else text += query[i];
-    i++;
-  }
-  return { word: { text, prefix }, end: i };
-}

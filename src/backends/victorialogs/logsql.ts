@@ -3,6 +3,7 @@ import { levelVariants } from '../../core/log-levels.js';
 import type { LogQuery } from '../capabilities.js';
 import { checkMessageQuery } from '../elasticsearch/log-fields.js';
 import { quoteLogsqlString } from './json-filter.js';
+import { SEARCHABLE, parseMessageQuery } from '../../core/message-query.js';
 
 /**
  * LogsQL for the VictoriaLogs log source: a LogQuery's filters as one LogsQL filter, and the
@@ -53,21 +54,6 @@ export function logsqlFilter(query: LogQuery, fields: VlFieldNames): string | un
   return parts.length ? parts.join(' ') : '*';
 }
 
-interface Word {
-  text: string;
-  prefix: boolean;
-}
-
-/** Words joined by `|`; a leading `-` negates the whole group. */
-interface Group {
-  words: Word[];
-  negated: boolean;
-}
-
-/** Like the embedded store's tokenizer: a word without a letter or digit matches no token, and is dropped. */
-const SEARCHABLE = /[\p{L}\p{N}]/u;
-const SEPARATOR = /[\s()]/;
-
 /**
  * The message-query syntax every log source accepts (`"phrase"`, `-not`, `a|b`, `prefix*`,
  * all words required), case-insensitive as on the other sources: each word or phrase is a
@@ -78,7 +64,7 @@ export function textFilter(text: string): string | undefined | null {
   const include: string[] = [];
   const exclude: string[] = [];
   let words = 0;
-  for (const group of parseGroups(text)) {
+  for (const group of parseMessageQuery(text)) {
     words += 1;
     const parts = group.words.filter((w) => SEARCHABLE.test(w.text)).map((w) => `${q(MSG)}:i(${q(w.text)}${w.prefix ? '*' : ''})`);
     if (parts.length === 0) continue;
@@ -89,62 +75,6 @@ export function textFilter(text: string): string | undefined | null {
   return [...include, ...exclude.map((e) => `NOT ${e}`)].join(' ');
 }
 
-function parseGroups(query: string): Group[] {
-  const groups: Group[] = [];
-  let open: Group | undefined;
-  let joined = false;
-  let i = 0;
-  while (i < query.length) {
-    const c = query[i];
-    if (SEPARATOR.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === '|') {
-      joined = open !== undefined;
-      i++;
-      continue;
-    }
-    let negated = false;
-    for (; query[i] === '-' || query[i] === '+'; i++) if (query[i] === '-') negated = true;
-    const read = query[i] === '"' ? readPhrase(query, i + 1) : readWord(query, i);
-    i = read.end;
-    if (read.word.text === '') continue;
-    if (joined && open) open.words.push(read.word);
-    else groups.push((open = { words: [read.word], negated }));
-    joined = false;
-  }
-  return groups;
-}
-
-function readPhrase(query: string, start: number): { word: Word; end: number } {
-  let text = '';
-  let i = start;
-  while (i < query.length && query[i] !== '"') {
-    if (query[i] === '\\' && i + 1 < query.length) i++;
-    text += query[i++];
-  }
-  i++;
-  const prefix = query[i] === '*';
-  return { word: { text, prefix }, end: prefix ? i + 1 : i };
-}
-
-function readWord(query: string, start: number): { word: Word; end: number } {
-  let text = '';
-  let prefix = false;
-  let i = start;
-  while (i < query.length && !SEPARATOR.test(query[i]) && query[i] !== '|') {
-    if (query[i] === '\\' && i + 1 < query.length) {
-      text += query[i + 1];
-      i += 2;
-      continue;
-    }
-    if (query[i] === '*' && (i + 1 === query.length || SEPARATOR.test(query[i + 1]) || query[i + 1] === '|')) prefix = true;
-    else text += query[i];
-    i++;
-  }
-  return { word: { text, prefix }, end: i };
-}
 
 /** A `_time` bucket of `stats by (…)` whose buckets start at `start` + i·stepMs. */
 export function timeBucket(stepMs: number, start: number): string {
