@@ -77,6 +77,12 @@ const MAX_GAP = 1;
  */
 const TAIL_BLOCK = 8;
 const TAIL = { sigmas: 3, relative: 0.5, perBucket: 0.5 };
+/**
+ * A tail longer than three times the burst is not the burst going on: a spike of a few buckets does
+ * not make the busier hours after it one incident (on Loghub's Linux log, a 2-bucket burst was
+ * otherwise "ongoing" for the 150 buckets after it).
+ */
+const TAIL_MAX_PER_BUCKET = 3;
 /** A reference read off a few buckets is too weak to call everything after it elevated. */
 const TAIL_MIN_HISTORY_SHARE = 0.5;
 
@@ -178,7 +184,8 @@ export function detectBursts(series: BucketSeries, opts: BurstOptions = {}): Bur
     // A burst that qualified on its own goes on while nothing after it fell back to what was
     // expected before it.
     const solidRef = Math.min(i, window) >= window * TAIL_MIN_HISTORY_SHARE;
-    if (solidRef && n - 1 - last > MAX_GAP && tailStillElevated(counts, ref, last)) last = n - 1;
+    const tail = n - 1 - last;
+    if (solidRef && tail > MAX_GAP && tail <= TAIL_MAX_PER_BUCKET * (last - i + 1) && tailStillElevated(counts, ref, last)) last = n - 1;
     const { count, expected, excess, peak } = last === own.last ? own : measure(counts, ref, i, last);
     const ongoing = n - 1 - last <= MAX_GAP;
     found.push({
