@@ -1,6 +1,6 @@
 import { TelemcpError } from '../core/errors.js';
 import type { HistogramOptions, LogLabel, LogQuery, LogSearchOptions, LogSourceCapabilities } from './capabilities.js';
-import { fingerprint } from './elasticsearch/cursor.js';
+import { fingerprint } from './cursor.js';
 
 /**
  * Checks and arithmetic every LogSource shares, so a query is refused (or sliced) the same
@@ -127,4 +127,32 @@ export function spreadQuotas(counts: number[], limit: number): number[] {
   const fuller = counts.flatMap((c, i) => (c > lo ? [i] : []));
   for (let j = 0; j < left; j++) quotas[fuller[Math.floor(((2 * j + 1) * fuller.length) / (2 * left))]] += 1;
   return quotas;
+}
+
+/**
+ * Message words, as every log source takes them (core/message-query.ts). Elasticsearch's
+ * simple_query_string never fails on syntax, but a leading wildcard scans
+ * the whole term dictionary and a one-letter prefix can expand to most of it, so both are refused.
+ */
+export function checkMessageQuery(query: string): string {
+  const terms = query.split(/\s+/).filter(Boolean);
+  if (terms.length > 32) throw new TelemcpError('invalid_input', `query has ${terms.length} terms; at most 32 are allowed.`, { hint: 'Use fewer, more specific words.' });
+  for (const raw of terms) {
+    const term = raw.replace(/^[+\-|("]+|[)"]+$/g, '');
+    if (!term.includes('*')) continue;
+    if (!/^[^*?]{3,}\*$/.test(term)) {
+      throw new TelemcpError('invalid_input', `query term ${JSON.stringify(raw.slice(0, 40))}: wildcards are only allowed at the end of a word of 3+ characters (timeo*).`, {
+        hint: 'Drop leading or inner wildcards; words match anywhere in the message already.',
+      });
+    }
+  }
+  return query;
+}
+
+const MAX_RECORD_FIELDS = 20;
+
+export function checkRecordFields(fields: readonly string[] | undefined): void {
+  if (fields && fields.length > MAX_RECORD_FIELDS) {
+    throw new TelemcpError('invalid_input', `${fields.length} fields asked for; at most ${MAX_RECORD_FIELDS} are allowed.`, { hint: 'Ask for fewer fields.' });
+  }
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '../../src/core/errors.js';
-import { cursorCodec } from '../../src/backends/elasticsearch/cursor.js';
+import { cursorCodec } from '../../src/backends/cursor.js';
 import { forceFlush, requireVlogsUrl } from '../helpers/vlogs-env.js';
 import { ingestEcsLines } from '../helpers/vlogs-seed.js';
 import { startServerProcess, type RunningServer } from '../helpers/server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CURSOR_TTL_MS, cursorCodec, fingerprint } from '../../src/backends/elasticsearch/cursor.js';
+import { CURSOR_TTL_MS, cursorCodec, fingerprint } from '../../src/backends/cursor.js';
 import { TelemcpError } from '../../src/core/errors.js';
 
 const codec = cursorCodec('test-secret');

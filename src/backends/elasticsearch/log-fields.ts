@@ -1,4 +1,3 @@
-import { TelemcpError } from '../../core/errors.js';
 import { SearchEngine } from './search-engine.js';
 import { levelVariants } from '../../core/log-levels.js';
 
@@ -204,25 +203,6 @@ export function levelFilter(field: LogField, levels: string[]): Record<string, u
 }
 
 const QUERY_FLAGS = 'AND|OR|NOT|PHRASE|PRECEDENCE|PREFIX|WHITESPACE|ESCAPE';
-
-/**
- * Message words for simple_query_string. It never fails on syntax, but a leading wildcard scans
- * the whole term dictionary and a one-letter prefix can expand to most of it, so both are refused.
- */
-export function checkMessageQuery(query: string): string {
-  const terms = query.split(/\s+/).filter(Boolean);
-  if (terms.length > 32) throw new TelemcpError('invalid_input', `query has ${terms.length} terms; at most 32 are allowed.`, { hint: 'Use fewer, more specific words.' });
-  for (const raw of terms) {
-    const term = raw.replace(/^[+\-|("]+|[)"]+$/g, '');
-    if (!term.includes('*')) continue;
-    if (!/^[^*?]{3,}\*$/.test(term)) {
-      throw new TelemcpError('invalid_input', `query term ${JSON.stringify(raw.slice(0, 40))}: wildcards are only allowed at the end of a word of 3+ characters (timeo*).`, {
-        hint: 'Drop leading or inner wildcards; words match anywhere in the message already.',
-      });
-    }
-  }
-  return query;
-}
 
 /** All words of a query that passed checkMessageQuery, in the message field (every field when none was detected). */
 export function messageFilter(fields: LogFields, query: string): Record<string, unknown> {

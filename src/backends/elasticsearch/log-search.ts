@@ -1,7 +1,7 @@
 import { TelemcpError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { TimeWindow } from '../../core/time.js';
-import type { CursorCodec } from './cursor.js';
+import type { CursorCodec } from '../cursor.js';
 import { timeSort } from './log-fields.js';
 import { SearchEngine } from './search-engine.js';
 
@@ -17,14 +17,7 @@ const MAX_SEEN = 300;
 /** The longest cursor issued; a tool's cursor argument accepts this much. */
 export const MAX_CURSOR_CHARS = 32_768;
 /** Fields beyond the normalised ones a search may return per record (LogSearchOptions.fields). */
-const MAX_RECORD_FIELDS = 20;
 const SEARCH_PARAMS = { expand_wildcards: 'open', ignore_unavailable: true, allow_partial_search_results: true } as const;
-
-export function checkRecordFields(fields: readonly string[] | undefined): void {
-  if (fields && fields.length > MAX_RECORD_FIELDS) {
-    throw new TelemcpError('invalid_input', `${fields.length} fields asked for; at most ${MAX_RECORD_FIELDS} are allowed.`, { hint: 'Ask for fewer fields.' });
-  }
-}
 
 export type Hit = { _index: string; _id: string; _source?: unknown; sort?: unknown[] };
 interface SearchResponse {

@@ -32,6 +32,8 @@ import {
   RECORD_VALUE_CHARS,
   checkLabel,
   checkLogQuery,
+  checkMessageQuery,
+  checkRecordFields,
   checkSampleLimit,
   checkSearchLimit,
   checkTop,
@@ -41,7 +43,6 @@ import {
   spreadSlices,
 } from '../log-query.js';
 import {
-  checkMessageQuery,
   detectLogFields,
   levelFilter,
   messageFilter,
@@ -53,10 +54,10 @@ import {
   type LogField,
   type LogFields,
 } from './log-fields.js';
-import { cursorCodec, type CursorCodec } from './cursor.js';
+import { cursorCodec, type CursorCodec } from '../cursor.js';
 import { MESSAGE_COUNT_CAPABILITY, checkMaxGroups } from '../message-counts.js';
 import { countMessages, uncountableNote } from './message-counts.js';
-import { checkRecordFields, pageWindow, readPageCursor, searchLogPage } from './log-search.js';
+import { pageWindow, readPageCursor, searchLogPage } from './log-search.js';
 import { SearchEngine } from './search-engine.js';
 
 /** Elasticsearch's and OpenSearch's default index.max_inner_result_window: the most one top_hits may return. */

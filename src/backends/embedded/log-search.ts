@@ -1,8 +1,8 @@
 import { TelemcpError } from '../../core/errors.js';
 import type { LogStoreReader, StoreQuery } from '../../store/log-store.js';
 import type { LogQuery, LogSearchOptions, LogSearchPage, LogSource } from '../capabilities.js';
-import type { CursorCodec } from '../elasticsearch/cursor.js';
-import { checkMessageQuery } from '../elasticsearch/log-fields.js';
+import type { CursorCodec } from '../cursor.js';
+import { checkMessageQuery } from '../log-query.js';
 import { checkLogQuery, checkSearchLimit, searchFingerprint } from '../log-query.js';
 import { checkAborted, toFoundRecord } from './answers.js';
 

@@ -17,8 +17,7 @@ import type {
   MessageCounts,
   SampleOptions,
 } from '../capabilities.js';
-import { cursorCodec, type CursorCodec } from '../elasticsearch/cursor.js';
-import { checkMessageQuery } from '../elasticsearch/log-fields.js';
+import { cursorCodec, type CursorCodec } from '../cursor.js';
 import {
   DEFAULT_TOP,
   LOG_SOURCE_LIMITS,
@@ -26,6 +25,8 @@ import {
   MAX_SERIES,
   checkLabel,
   checkLogQuery,
+  checkMessageQuery,
+  checkRecordFields,
   checkSampleLimit,
   bucketStart,
   checkTop,
@@ -36,7 +37,6 @@ import {
 import { MESSAGE_COUNT_CAPABILITY, MessageTally, cappedNote, checkMaxGroups } from '../message-counts.js';
 import { checkAborted, toLogRecord } from './answers.js';
 import { searchLogStore } from './log-search.js';
-import { checkRecordFields } from '../elasticsearch/log-search.js';
 
 export const EMBEDDED_CAPABILITIES: LogSourceCapabilities = {
   pastWindows: true,

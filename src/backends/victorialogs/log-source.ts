@@ -23,8 +23,7 @@ import type {
   MessageCounts,
   SampleOptions,
 } from '../capabilities.js';
-import { cursorCodec, type CursorCodec } from '../elasticsearch/cursor.js';
-import { checkRecordFields } from '../elasticsearch/log-search.js';
+import { cursorCodec, type CursorCodec } from '../cursor.js';
 import {
   DEFAULT_TOP,
   LOG_SOURCE_LIMITS,
@@ -35,6 +34,7 @@ import {
   bucketStart,
   checkLabel,
   checkLogQuery,
+  checkRecordFields,
   checkSampleLimit,
   checkSearchLimit,
   checkTop,
@@ -362,37 +362,31 @@ export class VictoriaLogsLogSource implements LogSource {
   /**
    * The matches per slice (one stats pipe), then, when they exceed the limit, each slice's
    * share (spreadQuotas) in one query: the newest `max share` records of every slice
-   * (`first N by (_time desc) partition by (slice)`), cut to each slice's own share here. A
-   * slice's share is at most one above every other full slice's, so the query returns fewer
-   * than limit + slices records.
+   * (`first N by (_time desc) partition by (slice)`), cut to each slice's own share here. Both
+   * queries take a record's slice from the same server-side expression on its nanosecond time,
+   * so a record near a slice boundary is counted and sampled in the same slice; records at
+   * exactly `to` (a slice of their own when the window divides evenly) join the last slice.
    */
   private async spread(filter: string, query: LogQuery, limit: number, signal: AbortSignal): Promise<{ records: LogRecord[]; total: number }> {
     const from = query.from.getTime();
     const window = windowParams(query.from, query.to);
     const { slices, sliceMs } = spreadSlices(query, limit);
+    const sliceOf = (r: VlRow) => Math.min(slices - 1, Math.max(0, Number(r[SLICE])));
+    const withSlice = `${filter} | math floor((${TIME} - ${BigInt(from) * 1_000_000n}) / ${BigInt(sliceMs) * 1_000_000n}) as ${SLICE}`;
     const counts = new Array<number>(slices).fill(0);
-    const sliceOf = (ms: number) => Math.min(slices - 1, Math.max(0, Math.floor((ms - from) / sliceMs)));
-    for (const r of await this.api.query(`${filter} | stats by (${timeBucket(sliceMs, from)}) count() ${COUNT}`, slices + 1, window, signal)) counts[sliceOf(timeMs(r[TIME]))] += count(r);
+    for (const r of await this.api.query(`${withSlice} | stats by (${SLICE}) count() ${COUNT}`, slices + 1, window, signal)) counts[sliceOf(r)] += count(r);
     const total = sum(counts);
     if (total <= limit) return { records: await this.newest(filter, window, limit, signal), total };
     const quotas = spreadQuotas(counts, limit);
     const most = Math.max(...quotas);
-    const budget = quotas.reduce((a, n) => a + Math.min(n, most), 0) + slices;
-    // Nanoseconds since the window's start over the slice width: the slice of each record.
-    const sliceExpr = `floor((${TIME} - ${BigInt(from) * 1_000_000n}) / ${BigInt(sliceMs) * 1_000_000n})`;
-    const rows = await this.api.query(
-      `${filter} | math ${sliceExpr} as ${SLICE} | first ${most} by (${TIME} desc) partition by (${SLICE}) | fields ${this.recordFields()}`,
-      Math.min(MAX_ROWS, Math.max(budget, most * slices)),
-      window,
-      signal,
-    );
+    const rows = await this.api.query(`${withSlice} | first ${most} by (${TIME} desc) partition by (${SLICE}) | fields ${this.recordFields()}, ${SLICE}`, Math.min(MAX_ROWS, most * (slices + 1)), window, signal);
     const taken = new Array<number>(slices).fill(0);
     const records: LogRecord[] = [];
-    for (const r of rows.map((row) => this.record(row)).sort((a, b) => b.ts - a.ts)) {
-      const i = sliceOf(r.ts);
-      if (taken[i] >= quotas[i]) continue;
-      taken[i] += 1;
-      records.push(r);
+    const newestFirst = rows.map((row) => ({ slice: sliceOf(row), record: this.record(row), ns: timeNanos(row[TIME] ?? '') })).sort((a, b) => (b.ns > a.ns ? 1 : b.ns < a.ns ? -1 : 0));
+    for (const { slice, record } of newestFirst) {
+      if (taken[slice] >= quotas[slice]) continue;
+      taken[slice] += 1;
+      records.push(record);
     }
     return { records, total };
   }

@@ -1,7 +1,7 @@
 import { TelemcpError } from '../../core/errors.js';
 import { levelVariants } from '../../core/log-levels.js';
 import type { LogQuery } from '../capabilities.js';
-import { checkMessageQuery } from '../elasticsearch/log-fields.js';
+import { checkMessageQuery } from '../log-query.js';
 import { quoteLogsqlString } from './json-filter.js';
 import { SEARCHABLE, parseMessageQuery } from '../../core/message-query.js';
 

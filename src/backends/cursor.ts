@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { TelemcpError } from '../../core/errors.js';
+import { TelemcpError } from '../core/errors.js';
 
 /**
  * Opaque, signed pagination cursors. A cursor carries server state (a point-in-time id, the
