@@ -2,6 +2,7 @@ import { LOG_SOURCE, type LogQuery } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { gridFor } from '../../analysis/correlate/events.js';
 import { defineTool } from '../tool.js';
+import { NO_CONTROL } from '../log-search-common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from './burst-output.js';
 import type { Burst } from '../../analysis/bursts/detect.js';
@@ -29,7 +30,7 @@ export const logsBursts = defineTool({
   input: z
     .object({
       ...logScopeInput,
-      log_level: z.string().min(1).max(32).optional().describe('Default error; "any" for all levels'),
+      log_level: z.string().min(1).max(32).regex(NO_CONTROL).optional().describe('Default error; "any" for all levels'),
       by: z.enum(['service', 'host', 'level']).default('service'),
       bucket_seconds: z.number().int().min(1).max(86_400).optional(),
       compare_day_earlier: z.boolean().default(true),

@@ -1,6 +1,7 @@
 import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { NO_CONTROL } from '../log-search-common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { describeSource, describeWindow, logScopeInput, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
 
@@ -30,8 +31,8 @@ export const logsPatterns = defineTool({
   input: z
     .object({
       ...logScopeInput,
-      log_level: z.string().min(1).max(32).optional().describe('Default: all levels'),
-      query: z.string().min(1).max(512).optional().describe('Message words'),
+      log_level: z.string().min(1).max(32).regex(NO_CONTROL).optional().describe('Default: all levels'),
+      query: z.string().min(1).max(512).regex(NO_CONTROL).optional().describe('Message words'),
       top_n: z.number().int().min(1).max(50).default(15),
       sample_size: z.number().int().min(100).max(5000).default(2000),
     })
