@@ -31,6 +31,20 @@ export interface VlParams {
   [name: string]: string | undefined;
 }
 
+/** A value with the records holding it, as field_names, field_values, streams and stream_field_names answer. */
+export interface VlValueHits {
+  value: string;
+  hits: number;
+}
+
+/** One series of /select/logsql/hits: records per bucket of a group of `field` values (`fields` is {} for the rest, or for all without `field`). */
+export interface VlHitsSeries {
+  fields: Record<string, string>;
+  timestamps: string[];
+  values: number[];
+  total: number;
+}
+
 /** Statuses VictoriaLogs answers with a plain-text reason: read here, never retried. */
 const ANSWER_STATUSES = [400, 422, 500];
 
@@ -77,12 +91,54 @@ export class VictoriaLogsApi {
 
   /** A select endpoint answering one JSON document (hits, field_names, streams, stats_query, …). */
   async json<T>(endpoint: Exclude<VlEndpoint, 'query'>, query: string, params: VlParams, signal: AbortSignal): Promise<T> {
-    const body = await this.select(endpoint, query, params, signal);
-    try {
-      return JSON.parse(body) as T;
-    } catch {
-      throw notVictoriaLogs();
+    return parseJson(await this.select(endpoint, query, params, signal)) as T;
+  }
+
+  /** Field names of the records a filter matches, each with its records; the server lists them all. */
+  fieldNames(query: string, params: VlParams, signal: AbortSignal): Promise<VlValueHits[]> {
+    return this.values('field_names', query, params, signal);
+  }
+
+  /** Names of the fields that make the streams (`_stream`) of the records a filter matches. */
+  streamFieldNames(query: string, params: VlParams, signal: AbortSignal): Promise<VlValueHits[]> {
+    return this.values('stream_field_names', query, params, signal);
+  }
+
+  /**
+   * Values of one field in the records a filter matches. Past `limit` distinct values the server
+   * returns an arbitrary `limit` of them with zero hits: a caller reads fewer than `limit` as the
+   * complete, exactly counted list.
+   */
+  fieldValues(query: string, field: string, limit: number, params: VlParams, signal: AbortSignal): Promise<VlValueHits[]> {
+    return this.values('field_values', query, { ...params, field, limit: String(limit) }, signal);
+  }
+
+  /** Streams (`{a="x",b="y"}`) of the records a filter matches; `limit` as for fieldValues. */
+  streams(query: string, limit: number, params: VlParams, signal: AbortSignal): Promise<VlValueHits[]> {
+    return this.values('streams', query, { ...params, limit: String(limit) }, signal);
+  }
+
+  /**
+   * Records per `step` bucket (buckets on the server's grid, whole multiples of step since the
+   * epoch unless `offset` moves it), grouped by the values of `fields` when given: the
+   * `fieldsLimit` groups with the most records, and the rest as one series with `fields` {}.
+   */
+  async hits(query: string, opts: { step: string; fields?: readonly string[]; fieldsLimit?: number }, params: VlParams, signal: AbortSignal): Promise<VlHitsSeries[]> {
+    const body = await this.select('hits', query, { ...params, step: opts.step, ...(opts.fields?.length ? { field: opts.fields } : {}), ...(opts.fieldsLimit !== undefined ? { fields_limit: String(opts.fieldsLimit) } : {}) }, signal);
+    const doc = parseJson(body) as { hits?: unknown };
+    if (!Array.isArray(doc?.hits)) throw notVictoriaLogs();
+    for (const h of doc.hits as VlHitsSeries[]) {
+      const ok = h && typeof h === 'object' && typeof h.fields === 'object' && h.fields !== null && Array.isArray(h.timestamps) && Array.isArray(h.values) && h.timestamps.length === h.values.length && typeof h.total === 'number';
+      if (!ok) throw notVictoriaLogs();
     }
+    return doc.hits as VlHitsSeries[];
+  }
+
+  private async values(endpoint: 'field_names' | 'field_values' | 'streams' | 'stream_field_names', query: string, params: VlParams | Record<string, string>, signal: AbortSignal): Promise<VlValueHits[]> {
+    const doc = parseJson(await this.select(endpoint, query, params, signal)) as { values?: unknown };
+    if (!Array.isArray(doc?.values)) throw notVictoriaLogs();
+    for (const v of doc.values as VlValueHits[]) if (!v || typeof v.value !== 'string' || typeof v.hits !== 'number') throw notVictoriaLogs();
+    return doc.values as VlValueHits[];
   }
 
   /** /health answers `OK` once the server serves. */
@@ -94,8 +150,8 @@ export class VictoriaLogsApi {
     await this.http.close();
   }
 
-  private async select(endpoint: VlEndpoint, query: string, params: VlParams, signal: AbortSignal): Promise<string> {
-    const form: Record<string, string> = { query };
+  private async select(endpoint: VlEndpoint, query: string, params: Record<string, string | readonly string[] | undefined>, signal: AbortSignal): Promise<string> {
+    const form: Record<string, string | readonly string[]> = { query };
     for (const [k, v] of Object.entries(params)) if (v !== undefined) form[k] = v;
     const { status, body } = await this.http.send({ method: 'POST', path: `/select/logsql/${endpoint}`, form, signal, answerStatuses: ANSWER_STATUSES });
     if (status >= 200 && status < 300) return body;
@@ -123,6 +179,14 @@ export function selectError(kind: string, status: number, body: string, query: s
     return new TelemcpError('backend_error', `${kind} refused the query (${status}).`, { hint: 'A parameter is not valid for this server (its version may not support a pipe); check the server version.', details });
   }
   return new TelemcpError('backend_error', `${kind} failed while running the query (${status}).`, { hint: 'The backend is failing (out of memory, a query over too much data); narrow the window or retry later.', details });
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw notVictoriaLogs();
+  }
 }
 
 function notVictoriaLogs(): TelemcpError {

@@ -3,6 +3,7 @@ import { connectionInstances } from '../../config/connection.js';
 import { LOG_SOURCE } from '../capabilities.js';
 import { hostOf, type BackendInstance, type BackendModule } from '../module.js';
 import { VictoriaLogsApi } from './client.js';
+import { LOGSQL_DISCOVERY, discoveryGuard } from './discovery.js';
 import { FIELD_NAME } from './json-filter.js';
 import { VictoriaLogsLogSource } from './log-source.js';
 import { LOGSQL_GUARD, logsqlGuard } from './logsql-guard.js';
@@ -46,7 +47,7 @@ const SETTINGS = {
 export const victoriaLogsModule: BackendModule = {
   kind: 'victorialogs',
   description: 'VictoriaLogs (LogsQL API): logs for the log tools, counted server-side; tenant by AccountID/ProjectID headers',
-  provides: [LOG_SOURCE, LOGSQL_GUARD],
+  provides: [LOG_SOURCE, LOGSQL_GUARD, LOGSQL_DISCOVERY],
   enable: 'set VICTORIALOGS_URL',
   configured: (config) => instances.read(config).length > 0,
   settings(raw) {
@@ -61,7 +62,7 @@ export const victoriaLogsModule: BackendModule = {
         kind: 'victorialogs',
         name,
         host: hostOf(connection.url),
-        provides: new Map<unknown, unknown>([[LOG_SOURCE, logs], [LOGSQL_GUARD, logsqlGuard(api, { timeoutMs: connection.timeoutMs ?? (config.BACKEND_TIMEOUT_MS as number), fields: config.VICTORIALOGS_FIELDS as VlFieldNames | undefined })]]) as BackendInstance['provides'],
+        provides: new Map<unknown, unknown>([[LOG_SOURCE, logs], [LOGSQL_GUARD, logsqlGuard(api, { timeoutMs: connection.timeoutMs ?? (config.BACKEND_TIMEOUT_MS as number), fields: config.VICTORIALOGS_FIELDS as VlFieldNames | undefined })], [LOGSQL_DISCOVERY, discoveryGuard(api, { timeoutMs: connection.timeoutMs ?? (config.BACKEND_TIMEOUT_MS as number) })]]) as BackendInstance['provides'],
         probe: (signal) => api.ping(signal),
         close: () => api.close(),
       };
