@@ -25,14 +25,14 @@ const LAYERS = {
   // pure functions: findings in, findings out, testable without any server or backend
   analysis: { path: 'src/analysis', src: ['core'], packages: [], io: false },
   // pure parsers: bytes in, records out; the HTTP layer, the CLI and the store do the I/O
-  ingest: { path: 'src/ingest', src: ['core', 'analysis'], packages: [], io: false },
+  ingest: { path: 'src/ingest', src: ['core', 'analysis'], packages: ['protobufjs', 'snappyjs'], io: false },
   // the embedded store, below the backend that serves it
   store: { path: 'src/store', src: ['core', 'config', 'security', 'analysis', 'ingest'], packages: ['better-sqlite3'], io: true },
   backends: { path: 'src/backends', src: ['core', 'config', 'security', 'telemetry', 'analysis', 'store'], packages: ['undici', 'zod', 'yaml', '@prometheus-io/lezer-promql', '@lezer/common'], io: true },
   // demo data, and telemcp's one write path to a backend (es-writer, see below)
   seed: { path: 'src/seed', src: ['core', 'config', 'security', 'ingest', 'backends'], packages: ['undici'], io: true },
   // tool declarations, the registry and the one pipeline
-  tools: { path: 'src/tools', src: ['core', 'config', 'security', 'telemetry', 'analysis', 'backends', 'store'], packages: ['zod'], io: true },
+  tools: { path: 'src/tools', src: ['core', 'config', 'security', 'telemetry', 'analysis', 'backends', 'store'], packages: ['zod', 'lru-cache'], io: true },
   // front doors call tools through invokeTool, never a backend (its types only); only server/mcp speaks MCP
   'server-mcp': { path: 'src/server/mcp', src: ['core', 'config', 'security', 'telemetry', 'tools', 'app', 'server'], types: ['backends'], packages: ['@modelcontextprotocol/sdk', 'fastify', 'zod'], io: true },
   server: { path: 'src/server', src: ['core', 'config', 'security', 'telemetry', 'tools', 'app', 'ingest', 'store', 'server-mcp'], types: ['backends'], packages: ['fastify', 'zod'], io: true },

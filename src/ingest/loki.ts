@@ -5,8 +5,10 @@
  * metadata is an object of string values. Loki answers 204 on success and a plain-text 400 on
  * invalid input; entries that are valid are kept even when others in the push are not.
  * Protobuf pushes (`Content-Type: application/x-protobuf`, snappy-compressed: Promtail's and
- * Alloy's `loki.write` default) are not read: lokiContentTypeProblem answers them 415 with the hint
- * to send JSON. Sources: https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs,
+ * Alloy's `loki.write` default) are read by loki-protobuf.ts into the same streams, mapped here by
+ * the same rules. A push without a Content-Type is read as JSON (Loki reads it as protobuf; curl
+ * users send JSON without one, shippers always name protobuf); any other type is a 415.
+ * Sources: https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs,
  * https://grafana.com/docs/loki/latest/get-started/labels/structured-metadata/.
  *
  * A record per entry: the line is the message, as Loki keeps it (an empty line is refused). From
@@ -55,7 +57,7 @@ const TRACE_KEYS = ['trace_id', 'traceID', 'traceId'];
 const DEFAULT_DATASET = 'loki';
 /** Error lines in a 400 answer; the rest are counted. */
 const MAX_REPORTED_ERRORS = 10;
-const JSON_HINT = 'send the push as JSON (Content-Type: application/json); protobuf pushes are not supported';
+const PUSH_HINT = 'send JSON with Content-Type: application/json (or none), or snappy-compressed protobuf with Content-Type: application/x-protobuf';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -75,27 +77,63 @@ function stringMap(value: unknown): Record<string, string> | undefined {
   return value as Record<string, string>;
 }
 
-/** A Loki push body (text, bytes, or already parsed JSON) as records and the entries that were refused. */
+/** An entry as read from either encoding, or why it was refused (the reason names it in that encoding's terms). */
+export type LokiEntryRead = { ts: number; line: string; meta: Record<string, string> } | { reason: string };
+/** A stream as read from either encoding: its labels and entries, or why it was refused as a whole. */
+export type LokiStreamRead = { labels: Record<string, string>; entries: LokiEntryRead[] } | { reason: string };
+
+/** A JSON stream's `values` as entries; every refusal names the entry's place in the JSON. */
+function readJsonEntries(values: unknown[], s: number): LokiEntryRead[] {
+  return values.map((entry, v) => {
+    const at = `streams[${s}].values[${v}]`;
+    if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) return { reason: `${at} must be [timestamp, line] or [timestamp, line, structured metadata]` };
+    const [tsValue, line, metaValue] = entry as unknown[];
+    if (typeof tsValue !== 'string') return { reason: `${at}[0]: the timestamp must be a string of Unix epoch nanoseconds, got ${typeof tsValue}` };
+    const ts = nanosToMs(tsValue);
+    if (ts === undefined) return { reason: `${at}[0]: "${tsValue.slice(0, 40)}" is not a Unix epoch in nanoseconds` };
+    if (typeof line !== 'string') return { reason: `${at}[1]: the log line must be a string, got ${line === null ? 'null' : typeof line}` };
+    if (line.trim() === '') return { reason: `${at}[1]: the log line is empty` };
+    const meta = metaValue === undefined ? {} : stringMap(metaValue);
+    if (!meta) return { reason: `${at}[2]: structured metadata must be an object of string values` };
+    return { ts, line, meta };
+  });
+}
+
+function readJsonStream(stream: unknown, s: number): LokiStreamRead {
+  if (!isObject(stream)) return { reason: `streams[${s}] must be an object with "stream" and "values"` };
+  const labels = stringMap(stream.stream);
+  if (!labels) return { reason: `streams[${s}].stream must be an object of string label values` };
+  if (Object.keys(labels).length === 0) return { reason: `streams[${s}].stream has no labels; at least one label pair is required per stream` };
+  if (!Array.isArray(stream.values)) return { reason: `streams[${s}].values must be an array of [timestamp, line] entries` };
+  return { labels, entries: readJsonEntries(stream.values, s) };
+}
+
+/** A Loki push body in JSON (text, bytes, or already parsed) as records and the entries that were refused. */
 export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPushResult {
   const maxRecords = opts.maxRecords ?? MAX_RECORDS_PER_REQUEST;
-  const dates = { now: opts.receivedAt ?? Date.now() };
-  const parsed = parseJsonBody(body, 'the push body', JSON_HINT);
+  const parsed = parseJsonBody(body, 'the push body', PUSH_HINT);
   if (!parsed.ok) return { ok: false, status: 400, message: parsed.message };
   const push = parsed.value;
   if (!isObject(push) || !Array.isArray(push.streams)) return { ok: false, status: 400, message: 'the push body must be an object with a "streams" array' };
   const streams: unknown[] = push.streams;
   const total = streams.reduce<number>((n, s) => n + (isObject(s) && Array.isArray(s.values) ? s.values.length : 0), 0);
-  if (total > maxRecords) return { ok: false, status: 413, message: `the push holds ${total} entries, more than ${maxRecords}; send smaller batches` };
+  if (total > maxRecords) return tooManyEntries(total, maxRecords);
+  return { ok: true, ...lokiRecords(streams.map(readJsonStream), opts.receivedAt) };
+}
 
+/** The 413 for a push with more entries than a request may hold. */
+export function tooManyEntries(total: number, maxRecords: number): LokiPushResult {
+  return { ok: false, status: 413, message: `the push holds ${total} entries, more than ${maxRecords}; send smaller batches` };
+}
+
+/** Streams read from either encoding as records (the mapping in this file's header), and the refusals in the order met. */
+export function lokiRecords(streams: readonly LokiStreamRead[], receivedAt = Date.now()): { records: IngestRecord[]; errors: LokiEntryError[] } {
+  const dates = { now: receivedAt };
   const records: IngestRecord[] = [];
   const errors: LokiEntryError[] = [];
   streams.forEach((stream, s) => {
-    if (!isObject(stream)) return errors.push({ stream: s, reason: `streams[${s}] must be an object with "stream" and "values"` });
-    const labels = stringMap(stream.stream);
-    if (!labels) return errors.push({ stream: s, reason: `streams[${s}].stream must be an object of string label values` });
-    if (Object.keys(labels).length === 0) return errors.push({ stream: s, reason: `streams[${s}].stream has no labels; at least one label pair is required per stream` });
-    if (!Array.isArray(stream.values)) return errors.push({ stream: s, reason: `streams[${s}].values must be an array of [timestamp, line] entries` });
-
+    if ('reason' in stream) return errors.push({ stream: s, reason: stream.reason });
+    const { labels, entries } = stream;
     const dataset = datasetName(pickLabel(labels, DATASET_LABELS)?.value) ?? DEFAULT_DATASET;
     const service = pickLabel(labels, SERVICE_LABELS);
     const host = pickLabel(labels, HOST_LABELS);
@@ -106,22 +144,13 @@ export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPu
     // Learned once, when the first entry needs a level from its line.
     let layout: PlainReader | undefined | null = null;
     const lineLevel = (line: string): string | undefined => {
-      if (layout === null) layout = learnSourceLayout((stream.values as unknown[]).slice(0, LAYOUT_SAMPLE_LINES).map((e) => (Array.isArray(e) && typeof e[1] === 'string' ? e[1] : '')), dates);
+      if (layout === null) layout = learnSourceLayout(entries.slice(0, LAYOUT_SAMPLE_LINES).map((e) => ('line' in e ? e.line : '')), dates);
       return layout ? normalizeLevel(layout.read(line)?.level) : levelFromText(line);
     };
 
-    (stream.values as unknown[]).forEach((entry, v) => {
-      const at = `streams[${s}].values[${v}]`;
-      if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) return errors.push({ stream: s, value: v, reason: `${at} must be [timestamp, line] or [timestamp, line, structured metadata]` });
-      const [tsValue, line, metaValue] = entry as unknown[];
-      if (typeof tsValue !== 'string') return errors.push({ stream: s, value: v, reason: `${at}[0]: the timestamp must be a string of Unix epoch nanoseconds, got ${typeof tsValue}` });
-      const ts = nanosToMs(tsValue);
-      if (ts === undefined) return errors.push({ stream: s, value: v, reason: `${at}[0]: "${tsValue.slice(0, 40)}" is not a Unix epoch in nanoseconds` });
-      if (typeof line !== 'string') return errors.push({ stream: s, value: v, reason: `${at}[1]: the log line must be a string, got ${line === null ? 'null' : typeof line}` });
-      if (line.trim() === '') return errors.push({ stream: s, value: v, reason: `${at}[1]: the log line is empty` });
-      const meta = metaValue === undefined ? {} : stringMap(metaValue);
-      if (!meta) return errors.push({ stream: s, value: v, reason: `${at}[2]: structured metadata must be an object of string values` });
-
+    entries.forEach((entry, v) => {
+      if ('reason' in entry) return errors.push({ stream: s, value: v, reason: entry.reason });
+      const { ts, line, meta } = entry;
       const metaLevel = labelLevel ? undefined : pickLabel(meta, LEVEL_KEYS);
       const trace = pickLabel(meta, TRACE_KEYS);
       const attrs = new AttrCollector(new Set([metaLevel?.key, trace?.key].filter((k): k is string => k !== undefined)));
@@ -137,7 +166,7 @@ export function parseLokiPush(body: unknown, opts: LokiPushOptions = {}): LokiPu
       records.push(finishRecord(draft, ts));
     });
   });
-  return { ok: true, records, errors };
+  return { records, errors };
 }
 
 /** Loki's answer to a push: 204 when every entry was taken, else 400 with the reasons as text. */
@@ -150,10 +179,19 @@ export function lokiPushResponse(result: LokiPushResult): { status: 204 } | { st
   return { status: 400, body: [...shown, ...(more > 0 ? [`… and ${more} more`] : []), kept].join('\n') };
 }
 
-/** A 415 answer for a push the JSON reader cannot take (protobuf), or undefined when the content type is JSON or not given. */
-export function lokiContentTypeProblem(contentType: string | undefined): { status: 415; body: string } | undefined {
-  if (contentType === undefined || contentType.trim() === '') return undefined;
+export type LokiPushEncoding = 'json' | 'protobuf';
+
+/** The encoding a push's Content-Type names, or undefined for one Loki clients never send. */
+export function lokiPushEncoding(contentType: string | undefined): LokiPushEncoding | undefined {
+  if (contentType === undefined || contentType.trim() === '') return 'json';
   const type = contentType.split(';')[0].trim().toLowerCase();
-  if (type === 'application/json' || type.endsWith('+json')) return undefined;
-  return { status: 415, body: `unsupported Content-Type ${type}: ${JSON_HINT}` };
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  return type === 'application/x-protobuf' ? 'protobuf' : undefined;
+}
+
+/** A 415 answer for a push in neither encoding, or undefined when it is JSON, protobuf, or not given. */
+export function lokiContentTypeProblem(contentType: string | undefined): { status: 415; body: string } | undefined {
+  if (lokiPushEncoding(contentType)) return undefined;
+  const type = contentType!.split(';')[0].trim().toLowerCase();
+  return { status: 415, body: `unsupported Content-Type ${type.slice(0, 80)}: ${PUSH_HINT}` };
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/security/audit.js';
 import { EmbeddedStore } from '../../src/backends/embedded/service.js';
 import { STORE_FILE, openLogStore, type LogStoreReader, type StoredLog } from '../../src/store/log-store.js';
+import { lokiProtobufBody } from '../helpers/loki-push-protobuf.js';
 import { startServerInProcess, type InProcessServer } from '../helpers/server.js';
 
 const INGEST_KEY = `ing_${randomBytes(18).toString('hex')}`;
@@ -337,10 +338,20 @@ describe('POST /loki/api/v1/push', () => {
     expect(storedIn(main, 'loki-logcat').map((r) => r.level)).toEqual(['debug', 'warn', 'error']);
   });
 
-  it('answers a protobuf push 415 with the hint to send JSON', async () => {
-    const res = await call(`${main.server.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'X-API-Key': INGEST_KEY }, body: Buffer.from([0xff, 0x06, 0, 0]) });
-    expect(res.status).toBe(415);
-    expect(res.text).toMatch(/JSON/);
+  it('takes a snappy-compressed protobuf push as Promtail sends it, with Content-Encoding snappy or gzip too; refuses the framed format 400 and other types 415', async () => {
+    const push = (line: string) => lokiProtobufBody([{ labels: '{job="loki-proto", level="error"}', entries: [{ ns: BigInt(nowNs()), line: `${MARKER} ${line}` }] }]);
+    const url = `${main.server.url}/loki/api/v1/push`;
+    const proto = { 'content-type': 'application/x-protobuf', 'X-API-Key': INGEST_KEY };
+    expect((await call(url, { method: 'POST', headers: proto, body: push('promtail') })).status).toBe(204);
+    expect((await call(url, { method: 'POST', headers: { ...proto, 'content-encoding': 'snappy' }, body: push('grafana') })).status).toBe(204);
+    expect((await call(url, { method: 'POST', headers: { ...proto, 'content-encoding': 'gzip' }, body: gzipSync(push('gzipped')) })).status).toBe(204);
+    expect(storedIn(main, 'loki-proto').map((r) => [r.message, r.level])).toEqual(['promtail', 'grafana', 'gzipped'].map((l) => [`${MARKER} ${l}`, 'error']));
+    const framed = await call(url, { method: 'POST', headers: { ...proto, 'content-encoding': 'snappy' }, body: Buffer.from([0xff, 0x06, 0, 0, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]) });
+    expect(framed.status).toBe(400);
+    expect(framed.text).toMatch(/snappy framed .* send the block format/);
+    const other = await call(url, { method: 'POST', headers: { 'content-type': 'application/msgpack', 'X-API-Key': INGEST_KEY }, body: Buffer.from([0x80]) });
+    expect(other.status).toBe(415);
+    expect(other.text).toMatch(/application\/x-protobuf/);
   });
 });
 

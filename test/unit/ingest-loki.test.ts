@@ -152,8 +152,9 @@ describe('invalid input, precisely', () => {
     expect(parseLokiPush(body, { maxRecords: 2 })).toEqual({ ok: false, status: 413, message: 'the push holds 3 entries, more than 2; send smaller batches' });
   });
 
-  it('tells a protobuf push to use JSON with 415', () => {
-    expect(lokiContentTypeProblem('application/x-protobuf')).toEqual({ status: 415, body: expect.stringContaining('Content-Type: application/json') });
+  it('answers 415 to a content type that is neither JSON nor protobuf, naming both', () => {
+    expect(lokiContentTypeProblem('text/plain')).toEqual({ status: 415, body: expect.stringMatching(/application\/json.*application\/x-protobuf/) });
+    expect(lokiContentTypeProblem('application/x-protobuf')).toBeUndefined();
     expect(lokiContentTypeProblem('application/json; charset=utf-8')).toBeUndefined();
     expect(lokiContentTypeProblem(undefined)).toBeUndefined();
   });

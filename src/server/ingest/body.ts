@@ -10,14 +10,15 @@ const INFLATE_CHUNK = 64 * 1024;
 
 /**
  * The body's Content-Encoding: identity, gzip (Filebeat, Fluent Bit, Vector, Logstash, the
- * Collector) or deflate (Vector's `zlib`); anything else (br, zstd, snappy) is a 415.
+ * Collector) or deflate (Vector's `zlib`); anything else (br, zstd, snappy) is a 415, except the
+ * codings the endpoint undoes itself (`selfDecoded`), which the body keeps.
  */
-export function contentEncodingOf(headers: IncomingHttpHeaders): Encoding {
+export function contentEncodingOf(headers: IncomingHttpHeaders, selfDecoded: readonly string[] = []): Encoding {
   const raw = headers['content-encoding'];
   const codings = (Array.isArray(raw) ? raw.join(',') : (raw ?? ''))
     .split(',')
     .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity');
+    .filter((c) => c !== '' && c !== 'identity' && !selfDecoded.includes(c));
   if (codings.length === 0) return 'identity';
   if (codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip')) return 'gzip';
   if (codings.length === 1 && codings[0] === 'deflate') return 'deflate';
@@ -43,12 +44,12 @@ function looksLikeZlib(first: Buffer): boolean {
  * output, never inflated whole. On refusal the request stream is left paused, not destroyed, so the
  * 413 can still be sent (with Connection: close, which drops the unread rest).
  */
-export function readIngestBody(source: Readable | undefined, headers: IncomingHttpHeaders, maxBytes: number): Promise<Buffer> {
+export function readIngestBody(source: Readable | undefined, headers: IncomingHttpHeaders, maxBytes: number, selfDecoded?: readonly string[]): Promise<Buffer> {
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes, ''));
   let encoding: Encoding;
   try {
-    encoding = contentEncodingOf(headers);
+    encoding = contentEncodingOf(headers, selfDecoded);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -28,12 +28,18 @@ export interface EndpointRequest {
   index?: string;
   /** Milliseconds since the request arrived (the bulk answer's `took`). */
   elapsedMs: () => number;
+  /** The Content-Type header, for an endpoint that reads more than one encoding (Loki: JSON or protobuf). */
+  contentType?: string;
+  /** INGEST_MAX_BYTES, for a body the endpoint decompresses itself. */
+  maxBytes: number;
 }
 
 /** One data endpoint: how it refuses a content type it cannot read, and how it turns a body into records and an answer. */
 export interface EndpointSpec {
   name: IngestEndpoint;
   protocol: IngestProtocol;
+  /** Content-Encodings the endpoint undoes itself (Loki's `snappy`), passed through by the body reader. */
+  selfDecoded?: readonly string[];
   contentTypeProblem(contentType: string | undefined): Pick<Answer, 'status' | 'body'> | undefined;
   handle(body: Buffer, write: WriteRecords, request: EndpointRequest): Promise<Answer>;
 }

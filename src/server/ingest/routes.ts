@@ -51,7 +51,7 @@ const MAX_NAME_ECHO = 128;
 
 /**
  * HTTP ingest into the embedded store, on the same server and port as everything else: the
- * Elasticsearch bulk API subset with the calls shippers make around it, Loki's JSON push and
+ * Elasticsearch bulk API subset with the calls shippers make around it, Loki's push (JSON or protobuf) and
  * OTLP/HTTP JSON logs. Only keys with role `ingest` get past the first check; every answer is
  * shaped in the protocol of the route (Elasticsearch error bodies, Loki's text, OTLP's Status), so
  * a shipper logs something it understands. Acknowledged means durable: a success is sent only after
@@ -191,10 +191,10 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
         answer = problem;
         outcome = { status: problem.status, code: 'unsupported_media_type', rejected: 0 };
       } else {
-        const body = await readIngestBody(req.body as Readable | undefined, req.headers, rt.config.INGEST_MAX_BYTES);
+        const body = await readIngestBody(req.body as Readable | undefined, req.headers, rt.config.INGEST_MAX_BYTES, spec.selfDecoded);
         bytes = body.length;
         rt.metrics.ingestBytes.labels(spec.name).inc(bytes);
-        const result = await spec.handle(body, writer(store, progress), { index: req.params.index, elapsedMs });
+        const result = await spec.handle(body, writer(store, progress), { index: req.params.index, elapsedMs, contentType: req.headers['content-type'], maxBytes: rt.config.INGEST_MAX_BYTES });
         answer = result;
         outcome = { status: result.status, code: result.status < 300 ? 'ok' : 'invalid_input', rejected: result.rejected };
       }
