@@ -11,6 +11,7 @@ import { Metrics } from './telemetry/metrics.js';
 import { ToolRegistry } from './tools/registry.js';
 import { TOOLSETS, assertKnownToolsets } from './tools/toolsets.js';
 import type { Runtime } from './tools/invoke.js';
+import { queryCacheFor } from './tools/query-cache.js';
 
 export interface App {
   rt: Runtime;
@@ -77,6 +78,7 @@ export function buildApp(config: Config, opts: { logger?: Logger; needKeys?: boo
     audit,
     metrics,
     log,
+    queryCache: queryCacheFor(config, metrics),
   };
   return {
     rt,

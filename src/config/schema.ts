@@ -96,6 +96,9 @@ export const serverSettings = z.object({
     BACKEND_MAX_RETRIES: int(0, 5).default(2).describe('bounded retries with jitter for idempotent reads on 502/503/504/429'),
     /** The most a backend may send for one request before reading stops. */
     BACKEND_MAX_RESPONSE_BYTES: int(1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024).describe('reading a backend response stops beyond this many bytes'),
+    /** Answers of windowed backend reads kept for repeated calls (tools/query-cache.ts). */
+    QUERY_CACHE_MAX_BYTES: int(0, 4 * 1024 ** 3).default(64 * 1024 * 1024).describe('memory for the query cache, in bytes of serialised answers (least recently used answers go first); `0` turns the cache off. Tools reading a remote backend over a time window keep their answers: until the current step ends when the window ends now (10 s–5 min, by window length), a minute when it ended within the last hour, longer when it ended before; an answer from the cache says `cached_at`. Errors, partial answers and the embedded store are never cached'),
+    QUERY_CACHE_MAX_TTL_MS: int(1_000, 86_400_000).default(600_000).describe('the longest the query cache keeps an answer (a window that ended over an hour ago); shorter lifetimes are capped by it too'),
     READY_CACHE_MS: int(0, 600_000).default(5_000).describe('`/readyz` probes each backend at most once per interval (2 s probe timeout)'),
     MAX_SSE_SESSIONS: int(1, 100_000).default(100).describe('legacy SSE session cap'),
     SSE_IDLE_TIMEOUT_MS: int(1_000, 86_400_000).default(15 * 60_000).describe('legacy SSE session idle expiry'),

@@ -15,6 +15,8 @@ export interface AuditRecord {
   code?: string;
   latency_ms?: number;
   result_bytes?: number;
+  /** Calls the query cache may answer: whether this one was (hit) or read the backend (miss). */
+  cache?: 'hit' | 'miss';
   /** Redacted and cut to a few KB: enough to see what was asked, never a secret. */
   input?: unknown;
   /** Ingest requests (tool `(ingest)`): the endpoint and counts, never the records' contents. */

@@ -34,6 +34,18 @@ export class Metrics {
   /** No dataset label: dataset names are user-chosen (D-10); telemcp_status and the log name them. */
   readonly retentionDeleted = new Counter({ name: 'telemcp_store_retention_deleted_records_total', help: 'Embedded-store records deleted by retention (RETENTION_DAYS after they were stored) since this process started', registers: [this.registry] });
 
+  /** Query cache (tools/query-cache.ts): tool names only, never keys or queries. */
+  readonly queryCacheHits = new Counter({ name: 'telemcp_query_cache_hits_total', help: 'Tool calls answered from the query cache (identical in-flight calls included)', labelNames: ['tool'], registers: [this.registry] });
+  readonly queryCacheMisses = new Counter({ name: 'telemcp_query_cache_misses_total', help: 'Cacheable tool calls that read the backend', labelNames: ['tool'], registers: [this.registry] });
+  private queryCacheSize: () => { entries: number; bytes: number } = () => ({ entries: 0, bytes: 0 });
+  readonly queryCacheEntries: Gauge = new Gauge({ name: 'telemcp_query_cache_entries', help: 'Answers held by the query cache', registers: [this.registry], collect: (): void => this.queryCacheEntries.set(this.queryCacheSize().entries) });
+  readonly queryCacheBytes: Gauge = new Gauge({ name: 'telemcp_query_cache_bytes', help: 'Bytes of the answers held by the query cache (serialised)', registers: [this.registry], collect: (): void => this.queryCacheBytes.set(this.queryCacheSize().bytes) });
+
+  /** The gauges read the cache's size when scraped, so expired answers are never counted. */
+  observeQueryCache(size: () => { entries: number; bytes: number }): void {
+    this.queryCacheSize = size;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'telemcp_' });
   }

@@ -12,6 +12,7 @@ import { scrubResult } from '../security/scrub.js';
 import { redactString, redactValue } from '../core/redact.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { ToolRegistry } from './registry.js';
+import { PreparedAnswer, type QueryCache } from './query-cache.js';
 import type { Caller, GuardedTargets, ToolContext, ToolDefinition, ToolTarget } from './tool.js';
 
 export interface Runtime {
@@ -24,6 +25,8 @@ export interface Runtime {
   audit: AuditSink;
   metrics: Metrics;
   log: Logger;
+  /** Answers of windowed backend reads, for repeated calls; absent when QUERY_CACHE_MAX_BYTES is 0. */
+  queryCache?: QueryCache;
 }
 
 export type InvokeResult =
@@ -89,9 +92,11 @@ export interface PipelineRequest {
 
 /**
  * The one pipeline every front door calls. Order: role → input → rate limit → guards →
- * handler under a deadline → output bound → scrub → audit + metrics. The rate limit runs
- * before the guards (a change from DESIGN.md's listing) because the index guard itself calls
- * the backend (_resolve/index), and that must be limited too. Never throws.
+ * query cache → handler under a deadline → scrub → output bound → audit + metrics. The rate
+ * limit runs before the guards (a change from DESIGN.md's listing) because the index guard
+ * itself calls the backend (_resolve/index), and that must be limited too. An answer from the
+ * query cache has passed the role check, rate limit and guards of this call like any other, so
+ * a changed role or allowlist applies at once. Never throws.
  */
 export async function invokeTool(rt: Runtime, toolName: string, rawInput: unknown, given: Caller, opts: InvokeOptions = {}): Promise<InvokeResult> {
   const tool = rt.registry.get(toolName);
@@ -139,15 +144,17 @@ export async function runPipeline(rt: Runtime, request: PipelineRequest, rawInpu
       throw err;
     }
     const data = await entry.run(input);
-    const scrubbed = scrubResult(data);
-    const text = JSON.stringify(scrubbed);
+    // The query cache hands over answers it has scrubbed and serialised already (a hit, or what it kept).
+    const prepared = data instanceof PreparedAnswer ? data : undefined;
+    const scrubbed = prepared ? prepared.data : scrubResult(data);
+    const text = prepared ? prepared.json : JSON.stringify(scrubbed);
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > rt.config.MAX_RESPONSE_BYTES) {
       throw new TelemcpError('response_too_large', `The result of ${entry.name} is ${bytes} bytes, over MAX_RESPONSE_BYTES (${rt.config.MAX_RESPONSE_BYTES}).`, {
         hint: 'Narrow the call: a smaller limit, a tighter index_pattern or time range, or fewer fields.',
       });
     }
-    await finish(rt, base, 'allowed', 200, 'ok', started, bytes);
+    await finish(rt, base, 'allowed', 200, 'ok', started, bytes, prepared?.cache);
     return { ok: true, toolName: name, data: scrubbed, json: text, bytes };
   } catch (err) {
     if (err === CANCELLED) {
@@ -172,9 +179,9 @@ export async function runPipeline(rt: Runtime, request: PipelineRequest, rawInpu
 
 type AuditBase = Pick<AuditRecord, 'request_id' | 'tool' | 'caller' | 'role' | 'transport'>;
 
-async function finish(rt: Runtime, base: AuditBase, decision: 'allowed', status: number, outcome: string, started: bigint, bytes: number): Promise<void> {
+async function finish(rt: Runtime, base: AuditBase, decision: 'allowed', status: number, outcome: string, started: bigint, bytes: number, cache: 'hit' | 'miss' | undefined): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await rt.audit.write({ ...base, phase: 'after', decision, status, code: outcome, latency_ms: Math.round(seconds * 1000), result_bytes: bytes });
+  await rt.audit.write({ ...base, phase: 'after', decision, status, code: outcome, latency_ms: Math.round(seconds * 1000), result_bytes: bytes, ...(cache ? { cache } : {}) });
   rt.metrics.toolCalls.labels(base.tool, outcome).inc();
   rt.metrics.toolLatency.labels(base.tool).observe(seconds);
 }
@@ -194,6 +201,8 @@ async function safeAudit(rt: Runtime, base: AuditBase, label: string, decision: 
 /**
  * Runs guards and handler under one abort signal that fires on caller cancellation or at
  * the deadline. The race makes the deadline absolute even for a handler that ignores it.
+ * A call the query cache may answer is answered from it after the guards, or its handler's
+ * answer is scrubbed here so that what is kept is what is sent.
  */
 async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknown, caller: Caller, opts: InvokeOptions): Promise<unknown> {
   const controller = new AbortController();
@@ -214,6 +223,8 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
   if (opts.signal?.aborted) onCancel();
   opts.signal?.addEventListener('abort', onCancel, { once: true });
   try {
+    // The window is resolved when the call starts, as the handler will resolve it.
+    const plan = rt.queryCache?.plan(tool, input, caller, rt);
     const work = (async () => {
       const guarded = await runGuards(rt.backends, tool.targets?.(input as never, rt.config) ?? [], controller.signal);
       const ctx: ToolContext = {
@@ -232,7 +243,8 @@ async function runUnderDeadline(rt: Runtime, tool: ToolDefinition, input: unknow
           call: (name, args) => invokeTool({ ...rt, rateLimiter: NO_FURTHER_LIMIT }, name, args, caller, { signal: controller.signal, onProgress: opts.onProgress }),
         },
       };
-      return tool.handler(input as never, ctx);
+      if (!plan || !rt.queryCache) return tool.handler(input as never, ctx);
+      return rt.queryCache.serve(plan, async () => scrubResult(await tool.handler(input as never, ctx)), controller.signal);
     })();
     work.catch(() => {});
     return await Promise.race([work, aborted]);

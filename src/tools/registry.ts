@@ -164,10 +164,21 @@ function listingOf(tool: AnyTool): ToolListing {
     description: tool.description,
     toolset: tool.toolset,
     inputSchema: withoutNoOps(z.toJSONSchema(tool.input, { io: 'input', target: 'draft-2020-12' })) as Record<string, unknown>,
-    outputSchema: withoutNoOps(z.toJSONSchema(tool.output, { io: 'output', target: 'draft-2020-12' })) as Record<string, unknown>,
+    outputSchema: allowingCachedAt(tool, withoutNoOps(z.toJSONSchema(tool.output, { io: 'output', target: 'draft-2020-12' })) as Record<string, unknown>),
     annotations: tool.annotations,
     role: tool.leastRole,
   };
+}
+
+/**
+ * An answer from the query cache carries `cached_at` beside the tool's own fields: the schema of
+ * a tool that opts in must not forbid extra fields (zod's output schemas do). tools/list's schema
+ * never does (mcp-server.ts), and leaving the field unnamed there keeps the listing's bytes.
+ */
+function allowingCachedAt(tool: AnyTool, schema: Record<string, unknown>): Record<string, unknown> {
+  if (!tool.cache || schema.additionalProperties !== false) return schema;
+  const { additionalProperties: _closed, ...open } = schema;
+  return open;
 }
 
 /**

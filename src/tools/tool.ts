@@ -6,6 +6,7 @@ import type { Capability, GuardKey } from '../backends/module.js';
 import type { Logger } from '../core/logger.js';
 import type { ToolRegistry } from './registry.js';
 import type { InvokeResult } from './invoke.js';
+import type { CachePolicy } from './query-cache.js';
 
 /** Who is calling, decided by the front door from credentials only (never from headers like X-Role). */
 export interface Caller {
@@ -93,6 +94,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   output: O;
   annotations: ToolAnnotations;
   targets?: (input: z.infer<I>, config: Config) => readonly ToolTarget[];
+  /** Opts the tool into the query cache: for tools reading a remote backend over a time window (tools/query-cache.ts). */
+  cache?: CachePolicy<z.infer<I>>;
   handler: (input: z.infer<I>, ctx: ToolContext) => Promise<z.infer<O>>;
 }
 

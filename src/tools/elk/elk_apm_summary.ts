@@ -5,6 +5,7 @@ import { SearchEngine } from '../../backends/elasticsearch/search-engine.js';
 import { isCoveredByAllowlist } from '../../backends/elasticsearch/index-guard.js';
 import { sanitizeText } from '../../security/sanitize.js';
 import { defineTool, target } from '../tool.js';
+import { elkLogCache } from '../cache-windows.js';
 import { INDEX_GUARD, SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { num, pct, searchEngine } from './common.js';
 
@@ -218,6 +219,7 @@ export const elkApmSummary = defineTool({
     recommendation: z.array(z.string()),
   }),
   targets: (input, config) => [target(INDEX_GUARD, input.index_pattern ?? defaultApmIndices(config))],
+  cache: elkLogCache('now-1h'),
   async handler(input, ctx) {
     const es = searchEngine(ctx);
     const window = resolveWindow(input.start_time, input.end_time, { defaultStart: DEFAULT_WINDOW_START, maxDays: 31 });

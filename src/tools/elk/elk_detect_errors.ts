@@ -2,6 +2,7 @@ import { SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { STORE_READER } from '../../backends/embedded/module.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { elkLogCache } from '../cache-windows.js';
 import { elkLogSource, logToolTargets } from './common.js';
 import { sampleOut } from './detect-errors-answer.js';
 import { detectErrorsOnSource } from './detect-errors-on-source.js';
@@ -53,6 +54,7 @@ export const elkDetectErrors = defineTool({
     partial: z.boolean().optional(),
   }),
   targets: (input, config) => logToolTargets(input.index_pattern, config),
+  cache: elkLogCache('now-1h'),
   async handler(input, ctx) {
     const { source, scope } = elkLogSource(ctx, input.index_pattern);
     return detectErrorsOnSource(source, { ...input, index_pattern: scope }, ctx.signal);

@@ -2,6 +2,7 @@ import { SEARCH_ENGINE } from '../../backends/elasticsearch/module.js';
 import { STORE_READER } from '../../backends/embedded/module.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { elkLogCache, SEARCH_PAGE_TTL_MS } from '../cache-windows.js';
 import { NO_CONTROL, logFilterInput, logPageInput, searchHitOut, searchPageOut } from '../log-search-common.js';
 import { elkLogSource, fieldsUsed, logToolTargets } from './common.js';
 import { searchSource } from '../logs/search-page.js';
@@ -38,6 +39,7 @@ export const elkSearchLogs = defineTool({
     .strict(),
   output: searchPageOut(hitOut).extend({ fields_used: z.record(z.string(), z.string()) }),
   targets: (input, config) => logToolTargets(input.index_pattern, config),
+  cache: elkLogCache('now-15m', { maxTtlMs: SEARCH_PAGE_TTL_MS }),
   async handler(input, ctx) {
     const { source, scope } = elkLogSource(ctx, input.index_pattern);
     const { answer, roles } = await searchSource(source, scope, input, { tool: NAME, defaultStart: 'now-15m' }, ctx.signal);

@@ -1,6 +1,7 @@
 import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { logToolCache } from '../cache-windows.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { describeSource, describeWindow, sourceOut, windowOut } from './common.js';
 import { incidentInput, readIncidentSamples } from './incident-events.js';
@@ -67,6 +68,7 @@ export const incidentSummary = defineTool({
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
+  cache: logToolCache(),
   async handler(input, ctx) {
     const read = await readIncidentSamples(ctx, input);
     // Next checks name only what this caller can call, on the logs this summary read.

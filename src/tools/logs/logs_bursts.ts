@@ -2,6 +2,7 @@ import { LOG_SOURCE, type LogQuery } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { gridFor } from '../../analysis/correlate/events.js';
 import { defineTool } from '../tool.js';
+import { logToolCache } from '../cache-windows.js';
 import { NO_CONTROL } from '../log-search-common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from './burst-output.js';
@@ -51,6 +52,7 @@ export const logsBursts = defineTool({
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
+  cache: logToolCache(),
   async handler(input, ctx) {
     const asked = input.log_level;
     const levels = asked === undefined ? { levels: ['error'] } : asked.toLowerCase() === 'any' ? {} : { levels: [asked] };

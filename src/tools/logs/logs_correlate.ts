@@ -2,6 +2,7 @@ import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import type { BurstGroup, RankedService } from '../../analysis/correlate/correlate.js';
 import { defineTool } from '../tool.js';
+import { logToolCache } from '../cache-windows.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from './burst-output.js';
 import { describeSource, describeWindow, sourceOut, windowOut } from './common.js';
@@ -84,6 +85,7 @@ export const logsCorrelate = defineTool({
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
+  cache: logToolCache(),
   async handler(input, ctx) {
     const read = await readIncidentSamples(ctx, input);
     const c = await runAnalysis('correlateIncident', read.analysis, ctx.signal);

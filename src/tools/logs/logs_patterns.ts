@@ -1,6 +1,7 @@
 import { LOG_SOURCE } from '../../backends/capabilities.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
+import { logToolCache } from '../cache-windows.js';
 import { NO_CONTROL } from '../log-search-common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { describeSource, describeWindow, logScopeInput, sampleNote, scopedRequest, sourceOut, windowOut } from './common.js';
@@ -53,6 +54,7 @@ export const logsPatterns = defineTool({
     notes: z.array(z.string()).optional(),
     partial: z.boolean().optional(),
   }),
+  cache: logToolCache(),
   async handler(input, ctx) {
     const { source, window, query } = scopedRequest(ctx, input, {
       ...(input.log_level ? { levels: [input.log_level] } : {}),

@@ -3,6 +3,7 @@ import { DEFAULT_WINDOW_START } from '../../core/time.js';
 import { z } from 'zod';
 import { logFilterInput, logPageInput, searchHitOut, searchPageOut } from '../log-search-common.js';
 import { defineTool } from '../tool.js';
+import { logToolCache, SEARCH_PAGE_TTL_MS } from '../cache-windows.js';
 import { describeSource, logScopeInput, sourceOut } from './common.js';
 import { searchSourcePage } from './search-page.js';
 import { resolveLogSource } from './sources.js';
@@ -30,6 +31,7 @@ export const logsSearch = defineTool({
     })
     .strict(),
   output: searchPageOut(searchHitOut).extend({ source: sourceOut }),
+  cache: logToolCache({ maxTtlMs: SEARCH_PAGE_TTL_MS }),
   async handler(input, ctx) {
     const source = resolveLogSource(ctx, input.source);
     const { summary, scope, ...answer } = await searchSourcePage(source, input.scope, input, { tool: NAME, defaultStart: DEFAULT_WINDOW_START }, ctx.signal);

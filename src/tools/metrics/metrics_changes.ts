@@ -6,6 +6,7 @@ import { MAX_EXPR_CHARS } from '../../backends/metrics/promql-guard.js';
 import { durationMs } from '../../backends/metrics/promql-ast.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { defineTool, target } from '../tool.js';
+import { metricWindowCache } from '../cache-windows.js';
 import { clip, durationArg, iso, metricApi, sourceArg, timeArg, toMs } from './common.js';
 import { countUnitOf } from './count-unit.js';
 import { labelText } from './labels.js';
@@ -93,6 +94,7 @@ export const metricsChanges = defineTool({
     const p = changesPlan(input);
     return [target(PROMQL_GUARD, { expr: p.expr, start: p.lookbackStart, end: p.end, stepMs: p.stepMs }, { source: input.source })];
   },
+  cache: metricWindowCache,
   async handler(input, ctx) {
     const approved = ctx.guarded.get(PROMQL_GUARD)!;
     const plan = changesPlan(input);

@@ -5,6 +5,7 @@ import type { MetricMetadata, PrometheusApi, TargetHealth } from '../../backends
 import { parsePromql, durationMs, type Selector } from '../../backends/metrics/promql-ast.js';
 import { MAX_EXPR_CHARS, checkPromqlShape, checkSelector, countSelectorSeries, selectorText, type PromqlLimits } from '../../backends/metrics/promql-guard.js';
 import { defineTool } from '../tool.js';
+import { metricWindowCache } from '../cache-windows.js';
 import { clip, iso, metricApi, sourceArg, timeArg, toMs } from './common.js';
 import { labelText } from './labels.js';
 import { lintPromql, type LintFinding } from './promql-lint.js';
@@ -94,6 +95,7 @@ export const promDiscover = defineTool({
     warnings: z.array(z.string()).optional(),
     truncated: z.boolean(),
   }),
+  cache: metricWindowCache,
   async handler(input, ctx) {
     const { name, api } = metricApi(ctx, input.source);
     const now = new Date();

@@ -7,6 +7,7 @@ import { durationMs } from '../../backends/metrics/promql-ast.js';
 import type { Config } from '../../config/load.js';
 import { SavedQueries, type SavedQueriesSetting } from '../../backends/metrics/saved-queries.js';
 import { defineTool, target } from '../tool.js';
+import { promqlRangeCache } from '../cache-windows.js';
 import { clip, durationArg, iso, metricApi, sourceArg, timeArg, toMs } from './common.js';
 import { runAnalysis } from '../analysis-thread.js';
 import type { RankBy } from './series-findings.js';
@@ -103,6 +104,7 @@ export const promqlQuery = defineTool({
     truncated: z.boolean(),
   }),
   targets: (input, config) => [target(PROMQL_GUARD, promqlRequest(resolveSaved(input, config)), { source: input.source })],
+  cache: promqlRangeCache,
   async handler(input, ctx) {
     const q = ctx.guarded.get(PROMQL_GUARD)!;
     const { name, api } = metricApi(ctx, input.source);
