@@ -8,13 +8,14 @@ import { beatsModule } from './beats/module.js';
 import { embeddedModule } from './embedded/module.js';
 import { METRICS_MODULES } from './metrics/module.js';
 import { victoriaLogsModule } from './victorialogs/module.js';
+import { lokiModule } from './loki/module.js';
 
 /**
  * Every backend telemcp knows: the one place a backend is added. Order matters once: the
  * embedded store comes last, because `EMBEDDED_STORE=auto` turns it on only when no module
  * before it provides a log source.
  */
-export const BACKEND_MODULES: readonly BackendModule[] = [elasticsearchModule, opensearchModule, kibanaModule, logstashModule, beatsModule, ...METRICS_MODULES, victoriaLogsModule, embeddedModule];
+export const BACKEND_MODULES: readonly BackendModule[] = [elasticsearchModule, opensearchModule, kibanaModule, logstashModule, beatsModule, ...METRICS_MODULES, victoriaLogsModule, lokiModule, embeddedModule];
 
 /**
  * Whether this configuration serves the embedded store, decided without opening it (the stdio

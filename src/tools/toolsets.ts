@@ -15,6 +15,7 @@ import { logsTools } from './logs/index.js';
 import { DISCOVERY_TOOLSET, discoveryTools } from './discovery/index.js';
 import { metricsManifest } from './metrics/index.js';
 import { victorialogsManifest } from './victorialogs/index.js';
+import { lokiManifest } from './loki/index.js';
 
 /** What a toolset declares: its tools say what they require (ToolDefinition.requires); the rest follows. */
 export interface Manifest {
@@ -88,6 +89,7 @@ export const TOOLSETS: Toolset[] = [
   }),
   manifest(metricsManifest),
   manifest(victorialogsManifest),
+  manifest(lokiManifest),
   manifest({ name: 'advice', description: 'Safe fix recommendations from findings; pure analysis, no backend needed', tools: adviceTools }),
   manifest({ name: DISCOVERY_TOOLSET, description: 'Find, describe and call the other tools: what TOOL_DISCOVERY=base and categories list', tools: discoveryTools }),
 ];

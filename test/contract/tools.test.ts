@@ -89,15 +89,16 @@ describe('tool list contract', () => {
   it('hides toolsets whose backend is not configured', () => {
     const bare = buildApp(testConfig());
     expect(bare.rt.registry.all().map((t) => t.name)).toEqual(['telemcp_status', 'elk_recommend_fix']);
-    expect(bare.rt.registry.hiddenToolsets.map((h) => h.name)).toEqual(['elk', 'kibana', 'logstash', 'logs', 'metrics', 'victorialogs']);
+    expect(bare.rt.registry.hiddenToolsets.map((h) => h.name)).toEqual(['elk', 'kibana', 'logstash', 'logs', 'metrics', 'victorialogs', 'loki']);
     // Each says how to enable it, from the modules that provide what its tools require.
     expect(Object.fromEntries(bare.rt.registry.hiddenToolsets.map((h) => [h.name, h.reason]))).toEqual({
       elk: 'set ES_URL or set OPENSEARCH_URL or set EMBEDDED_STORE=on to enable it',
       kibana: 'set KIBANA_URL to enable it',
       logstash: 'set LOGSTASH_URL to enable it',
-      logs: 'set ES_URL or set OPENSEARCH_URL or set VICTORIALOGS_URL or set EMBEDDED_STORE=on to enable it',
+      logs: 'set ES_URL or set OPENSEARCH_URL or set VICTORIALOGS_URL or set LOKI_URL or set EMBEDDED_STORE=on to enable it',
       metrics: 'set PROMETHEUS_URL or set ALERTMANAGER_URL to enable it',
       victorialogs: 'set VICTORIALOGS_URL to enable it',
+      loki: 'set LOKI_URL to enable it',
     });
   });
 
@@ -115,7 +116,7 @@ describe('tool list contract', () => {
     } finally {
       await chosen.close();
     }
-    expect(() => buildApp(testConfig({ TOOLSETS: 'logs,kubernetes' }))).toThrow(/TOOLSETS: unknown toolset\(s\) kubernetes; known: server, elk, kibana, logstash, logs, metrics, victorialogs, advice/);
+    expect(() => buildApp(testConfig({ TOOLSETS: 'logs,kubernetes' }))).toThrow(/TOOLSETS: unknown toolset\(s\) kubernetes; known: server, elk, kibana, logstash, logs, metrics, victorialogs, loki, advice/);
   });
 
   it('serves elk\'s log tools, and only those, on the embedded store when no cluster is configured, and says why', async () => {
@@ -123,7 +124,7 @@ describe('tool list contract', () => {
     try {
       const { registry: r } = zeroConfig.rt;
       expect(r.all().map((t) => t.name)).toEqual(['telemcp_status', 'elk_search_logs', 'elk_detect_errors', ...LOGS, 'elk_recommend_fix']);
-      expect(r.hiddenToolsets.map((h) => h.name)).toEqual(['kibana', 'logstash', 'metrics', 'victorialogs']);
+      expect(r.hiddenToolsets.map((h) => h.name)).toEqual(['kibana', 'logstash', 'metrics', 'victorialogs', 'loki']);
       expect(r.narrowedToolsets).toEqual([{ name: 'elk', reason: 'elk_search_logs, elk_detect_errors served; elk_cluster_health, elk_nodes_stats, elk_indices_summary, elk_filebeat_status, elk_apm_summary, elk_query need more: set ES_URL or set OPENSEARCH_URL' }]);
     } finally {
       await zeroConfig.close();

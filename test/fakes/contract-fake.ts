@@ -16,6 +16,13 @@ export type Fault =
   /** Every request gets the product's 5xx answer. */
   | 'server_error';
 
+/** What a fake that reads requests (headers, a POSTed body) gets beside the path and query. */
+export interface FakeRequest {
+  method: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
 export interface SeenRequest {
   method: string;
   path: string;
@@ -65,7 +72,7 @@ export abstract class ContractFake {
   }
 
   /** The product's answer to an authorised request in its current state. */
-  protected abstract answer(path: string, query: URLSearchParams, authenticated: boolean): { status: number; body: unknown; headers?: Record<string, string> };
+  protected abstract answer(path: string, query: URLSearchParams, authenticated: boolean, request: FakeRequest): { status: number; body: unknown; headers?: Record<string, string> };
   /** The product's answer to wrong credentials. */
   protected abstract unauthorized(): { status: number; body: unknown; headers?: Record<string, string> };
   /** The product's answer to an internal failure. */
@@ -77,24 +84,25 @@ export abstract class ContractFake {
     res.on('close', () => {
       if (!res.writableFinished) this.clientAborts += 1;
     });
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     const respond = () => {
       if (res.destroyed) return;
       if (this.fault === 'server_error') return send(res, this.serverError(url.pathname));
       const auth = req.headers.authorization;
       if (this.expectedAuthorization !== undefined && auth !== undefined && auth !== this.expectedAuthorization) return send(res, this.unauthorized());
       const authenticated = this.expectedAuthorization === undefined || auth === this.expectedAuthorization;
-      send(res, this.answer(url.pathname, url.searchParams, authenticated));
+      send(res, this.answer(url.pathname, url.searchParams, authenticated, { method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks) }));
     };
-    if (this.fault === 'slow') {
+    // The answer is scheduled once the whole body is in (push APIs read it).
+    req.on('end', () => {
+      if (this.fault !== 'slow') return respond();
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         respond();
       }, this.slowMs);
       this.timers.add(timer);
-      return;
-    }
-    respond();
+    });
   }
 
 }
