@@ -1,6 +1,6 @@
 import { DEFAULT_WINDOW_START, parseTime } from '../core/time.js';
 import { SEARCH_ENGINE } from '../backends/elasticsearch/module.js';
-import { LOGSQL_GUARD } from '../backends/victorialogs/logsql-guard.js';
+import type { Capability } from '../backends/module.js';
 import { cacheByWindow, type CacheEnv, type CachePolicy, type CacheWindow } from './query-cache.js';
 import { resolveLogSource } from './logs/sources.js';
 import { metricApi } from './metrics/common.js';
@@ -67,15 +67,21 @@ export function elkLogCache(defaultStart: string, opts: { maxTtlMs?: number } = 
   );
 }
 
-/** vlogs_query: start defaults to an hour before end (as its guard injects it); `source` the first instance by default. */
-export const vlogsCache: CachePolicy<{ start?: string; end?: string; source?: string }> = cacheByWindow(['start', 'end'], (input, env) => {
-  const source = input.source ?? env.backends.all(LOGSQL_GUARD).keys().next().value;
-  if (source === undefined) return undefined;
-  const to = input.end ?? 'now';
-  const toMs = parseTime(to, env.now, true).getTime();
-  const fromMs = input.start === undefined ? toMs - HOUR_MS : parseTime(input.start, env.now, false).getTime();
-  return { from: fromMs, to: toMs, fromRelative: input.start === undefined ? isRelative(to) : isRelative(input.start), toRelative: isRelative(to), source };
-});
+/**
+ * The native query tools (vlogs_query, vlogs_discover, loki_query, loki_discover): start defaults
+ * to an hour before end (as their guards inject it); `source` is the first instance providing the
+ * tool's guard by default.
+ */
+export function nativeQueryCache(guard: Capability<unknown>): CachePolicy<{ start?: string; end?: string; source?: string }> {
+  return cacheByWindow(['start', 'end'], (input, env) => {
+    const source = input.source ?? env.backends.all(guard).keys().next().value;
+    if (source === undefined) return undefined;
+    const to = input.end ?? 'now';
+    const toMs = parseTime(to, env.now, true).getTime();
+    const fromMs = input.start === undefined ? toMs - HOUR_MS : parseTime(input.start, env.now, false).getTime();
+    return { from: fromMs, to: toMs, fromRelative: input.start === undefined ? isRelative(to) : isRelative(input.start), toRelative: isRelative(to), source };
+  });
+}
 
 type MetricWindowInput = { start?: string; end?: string; source?: string };
 

@@ -13,7 +13,10 @@ import { parseTime } from '../../src/core/time.js';
 import type { AuditRecord, AuditSink } from '../../src/security/audit.js';
 import { RateLimiter } from '../../src/security/rate-limit.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
-import { logToolCache, vlogsCache } from '../../src/tools/cache-windows.js';
+import { logToolCache, nativeQueryCache } from '../../src/tools/cache-windows.js';
+import { LOGSQL_GUARD } from '../../src/backends/victorialogs/logsql-guard.js';
+
+const vlogsCache = nativeQueryCache(LOGSQL_GUARD);
 import { invokeTool, type Runtime } from '../../src/tools/invoke.js';
 import { cacheByWindow, canonicalJson, planOf, QueryCache, stepFor, ttlFor, type CacheWindow } from '../../src/tools/query-cache.js';
 import { ToolRegistry } from '../../src/tools/registry.js';

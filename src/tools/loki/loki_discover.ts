@@ -4,6 +4,7 @@ import { durationMs, MAX_LOGQL_CHARS } from '../../backends/loki/logql-guard.js'
 import { TelemcpError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
+import { nativeQueryCache } from '../cache-windows.js';
 
 const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
 
@@ -59,6 +60,7 @@ export const lokiDiscover = defineTool({
     hits: z.object({ bucket_seconds: z.number(), buckets: z.array(z.object({ start: z.string(), count: z.number() })) }).optional(),
     truncated: z.boolean(),
   }),
+  cache: nativeQueryCache(LOKI_DISCOVER_GUARD),
   targets: (input) => [target(LOKI_DISCOVER_GUARD, discoverRequest(input), { source: input.source })],
   async handler(input, ctx) {
     const a = ctx.guarded.get(LOKI_DISCOVER_GUARD);

@@ -8,6 +8,7 @@ import { sanitizeText } from '../../security/sanitize.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from '../logs/burst-output.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
+import { nativeQueryCache } from '../cache-windows.js';
 
 const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
 /** Matches above this many times the lines read make a "too wide" answer. */
@@ -147,6 +148,7 @@ export const lokiQuery = defineTool({
     hints: z.array(z.string()).optional(),
     truncated: z.boolean(),
   }),
+  cache: nativeQueryCache(LOGQL_GUARD),
   targets: (input) => [target(LOGQL_GUARD, logqlRequest(input), { source: input.source })],
   async handler(input, ctx) {
     const a = ctx.guarded.get(LOGQL_GUARD);

@@ -5,6 +5,7 @@ import { MAX_LOGSQL_CHARS } from '../../backends/victorialogs/logsql-guard.js';
 import { TelemcpError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
+import { nativeQueryCache } from '../cache-windows.js';
 
 const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
 const STEP = /^(\d{1,7})(s|m|h|d)$/;
@@ -114,6 +115,7 @@ export const vlogsDiscover = defineTool({
     hints: z.array(z.string()).optional(),
     truncated: z.boolean(),
   }),
+  cache: nativeQueryCache(LOGSQL_DISCOVERY),
   targets: (input) => [target(LOGSQL_DISCOVERY, discoveryRequest(input), { source: input.source })],
   async handler(input, ctx) {
     const a = ctx.guarded.get(LOGSQL_DISCOVERY);

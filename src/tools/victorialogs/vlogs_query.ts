@@ -8,7 +8,7 @@ import { sanitizeText } from '../../security/sanitize.js';
 import { runAnalysis } from '../analysis-thread.js';
 import { burstOut, toBurstOut } from '../logs/burst-output.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
-import { vlogsCache } from '../cache-windows.js';
+import { nativeQueryCache } from '../cache-windows.js';
 
 const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
 /** Matches above this many times the lines read make a "too wide" answer. */
@@ -111,7 +111,7 @@ export const vlogsQuery = defineTool({
     truncated: z.boolean(),
   }),
   targets: (input) => [target(LOGSQL_GUARD, logsqlRequest(input), { source: input.source })],
-  cache: vlogsCache,
+  cache: nativeQueryCache(LOGSQL_GUARD),
   async handler(input, ctx) {
     const a = ctx.guarded.get(LOGSQL_GUARD);
     if (!a) throw new TelemcpError('backend_unavailable', 'No VictoriaLogs instance checked this query.', { hint: 'Set VICTORIALOGS_URL.' });
