@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bulkResponse, parseBulk, type BulkFailure } from '../../ingest/bulk.js';
+import { bulkResponse, type BulkFailure } from '../../ingest/bulk.js';
 import { esErrorBody } from './failure.js';
 import type { EndpointSpec } from './endpoint.js';
 
@@ -117,7 +117,7 @@ export const bulkEndpoint: EndpointSpec = {
     return { status: 406, body: esErrorBody(406, 'media_type_header_exception', reason) };
   },
   async handle(body, write, request) {
-    const parsed = parseBulk(body, request.index === undefined ? {} : { defaultIndex: request.index });
+    const parsed = await request.parse({ kind: 'bulk', body, receivedAt: request.receivedAt, ...(request.index === undefined ? {} : { defaultIndex: request.index }) });
     if (!parsed.ok) return { status: parsed.status, body: parsed.body, stored: 0, rejected: 0 };
     const written = await write(parsed.records);
     const failures = new Map<number, BulkFailure>();

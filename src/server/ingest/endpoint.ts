@@ -1,5 +1,6 @@
 import type { IngestRecord } from '../../ingest/record.js';
 import type { IngestProtocol } from './failure.js';
+import type { ParseJob, ParseResultOf } from './parse-jobs.js';
 
 /** The ingest endpoints, as the `endpoint` label of the ingest metrics and audit records name them. */
 export type IngestEndpoint = 'bulk' | 'loki_push' | 'otlp_logs';
@@ -32,6 +33,10 @@ export interface EndpointRequest {
   contentType?: string;
   /** INGEST_MAX_BYTES, for a body the endpoint decompresses itself. */
   maxBytes: number;
+  /** Epoch ms the body was complete: the time of records that carry none. */
+  receivedAt: number;
+  /** Parses the body (a large one in the parse thread, parse-thread.ts); the records come back here. */
+  parse<J extends ParseJob>(job: J): Promise<ParseResultOf<J>>;
 }
 
 /** One data endpoint: how it refuses a content type it cannot read, and how it turns a body into records and an answer. */

@@ -1,6 +1,5 @@
-import { lokiContentTypeProblem, lokiPushEncoding, lokiPushResponse, parseLokiPush } from '../../ingest/loki.js';
-import { parseLokiProtobufPush } from '../../ingest/loki-protobuf.js';
-import { otlpContentTypeProblem, otlpErrorStatus, otlpLogsResponse, parseOtlpLogs } from '../../ingest/otlp.js';
+import { lokiContentTypeProblem, lokiPushEncoding, lokiPushResponse } from '../../ingest/loki.js';
+import { otlpContentTypeProblem, otlpErrorStatus, otlpLogsResponse } from '../../ingest/otlp.js';
 import type { EndpointSpec } from './endpoint.js';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -18,7 +17,10 @@ export const lokiEndpoint: EndpointSpec = {
   selfDecoded: ['snappy'],
   contentTypeProblem: (contentType) => lokiContentTypeProblem(contentType),
   async handle(body, write, request) {
-    const result = lokiPushEncoding(request.contentType) === 'protobuf' ? parseLokiProtobufPush(body, { maxBytes: request.maxBytes }) : parseLokiPush(body);
+    const { receivedAt } = request;
+    const result = await request.parse(
+      lokiPushEncoding(request.contentType) === 'protobuf' ? { kind: 'loki_protobuf', body, receivedAt, maxBytes: request.maxBytes } : { kind: 'loki_json', body, receivedAt },
+    );
     if (!result.ok) return { ...lokiPushResponse(result), contentType: TEXT, stored: 0, rejected: 0 };
     const written = await write(result.records);
     const storeErrors = [...written.rejected.values()].map((reason) => ({ stream: -1, reason: `an entry was not stored: ${reason}` }));
@@ -38,8 +40,8 @@ export const otlpEndpoint: EndpointSpec = {
   name: 'otlp_logs',
   protocol: 'otlp',
   contentTypeProblem: (contentType) => otlpContentTypeProblem(contentType),
-  async handle(body, write) {
-    const result = parseOtlpLogs(body);
+  async handle(body, write, request) {
+    const result = await request.parse({ kind: 'otlp', body, receivedAt: request.receivedAt });
     if (!result.ok) return { status: result.status, body: otlpErrorStatus(result.message), stored: 0, rejected: 0 };
     const written = await write(result.records);
     const rejected = result.rejected + written.rejected.size;

@@ -13,6 +13,7 @@ import { clusterHealth, clusterInfo, clusterUuid, license, SETUP_RESOURCES, bulk
 import type { Answer, EndpointSpec, IngestEndpoint, Written } from './endpoint.js';
 import { IngestFailure, elasticsearchReply, sendIngestFailure, toIngestFailure, type IngestProtocol } from './failure.js';
 import { lokiEndpoint, otlpEndpoint } from './loki-otlp.js';
+import { IngestParser } from './parse-thread.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -59,12 +60,16 @@ const MAX_NAME_ECHO = 128;
  *
  * The routes live in their own encapsulated context with a pass-through body parser: bodies are
  * read by readIngestBody, which inflates gzip/deflate with INGEST_MAX_BYTES enforced while it
- * inflates, instead of by the server's JSON parser with its MAX_REQUEST_BYTES.
+ * inflates, instead of by the server's JSON parser with its MAX_REQUEST_BYTES. A large body is
+ * parsed in the ingest parse thread (parse-thread.ts), so a big push never holds `/healthz` or a
+ * tool call; the thread ends when the server closes.
  */
 export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoutesOptions): void {
   const { app } = opts;
   const { rt } = app;
   const uuid = clusterUuid(rt.config.DATA_DIR);
+  const parser = new IngestParser();
+  fastify.addHook('onClose', () => parser.close());
 
   const callerOf = (req: FastifyRequest): Caller => {
     if (!req.caller) throw new TelemcpError('authentication_failed', 'Missing or invalid API key.');
@@ -179,6 +184,12 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
     }
     let bytes: number | undefined;
     const store = opts.store();
+    // A client that goes away mid-parse gets nothing stored: its parse is dropped (the thread replaced), not finished for no one.
+    const clientGone = new AbortController();
+    const onSocketClose = () => {
+      if (!reply.sent) clientGone.abort(new TelemcpError('invalid_input', 'The client closed the connection before the body was parsed; nothing was stored.'));
+    };
+    req.raw.socket.once('close', onSocketClose);
     try {
       if (!store) {
         throw new IngestFailure(503, 'backend_unavailable', 'The embedded store is off, so there is nowhere to keep ingested logs; nothing was stored.', {
@@ -194,7 +205,14 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
         const body = await readIngestBody(req.body as Readable | undefined, req.headers, rt.config.INGEST_MAX_BYTES, spec.selfDecoded);
         bytes = body.length;
         rt.metrics.ingestBytes.labels(spec.name).inc(bytes);
-        const result = await spec.handle(body, writer(store, progress), { index: req.params.index, elapsedMs, contentType: req.headers['content-type'], maxBytes: rt.config.INGEST_MAX_BYTES });
+        const result = await spec.handle(body, writer(store, progress), {
+          index: req.params.index,
+          elapsedMs,
+          contentType: req.headers['content-type'],
+          maxBytes: rt.config.INGEST_MAX_BYTES,
+          receivedAt: Date.now(),
+          parse: (job) => parser.parse(job, clientGone.signal),
+        });
         answer = result;
         outcome = { status: result.status, code: result.status < 300 ? 'ok' : 'invalid_input', rejected: result.rejected };
       }
@@ -204,6 +222,7 @@ export function registerIngestRoutes(fastify: FastifyInstance, opts: IngestRoute
       answer = failure;
       outcome = { status: failure.status, code: failure.code, rejected: 0 };
     } finally {
+      req.raw.socket.off('close', onSocketClose);
       release();
     }
     rt.metrics.ingestRequests.labels(spec.name, String(outcome.status)).inc();
