@@ -51,7 +51,8 @@ describe('PromQL tools on Prometheus 3 and VictoriaMetrics', () => {
       { name: METRIC, labels: { service: 'cart', run: RUN }, points: points(0.05, 0.05) },
     ]);
     await proxy.start();
-    app = buildApp(testConfig({ PROMETHEUS_URL: prom, PROMETHEUS_INSTANCES: 'vm', PROMETHEUS_VM_URL: proxy.url, PROMETHEUS_VM_HEADERS: 'X-Scope-OrgID=tenant-a', EMBEDDED_STORE: 'off' }));
+    // The query cache off: these tests look at what each call sends, and several ask the same range twice.
+    app = buildApp(testConfig({ PROMETHEUS_URL: prom, PROMETHEUS_INSTANCES: 'vm', PROMETHEUS_VM_URL: proxy.url, PROMETHEUS_VM_HEADERS: 'X-Scope-OrgID=tenant-a', EMBEDDED_STORE: 'off', QUERY_CACHE_MAX_BYTES: '0' }));
     await waitForScrape(prom, `up{instance="${UNREACHABLE_TARGET}"} == 0`);
   }, 120_000);
 

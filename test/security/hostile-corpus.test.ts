@@ -49,7 +49,8 @@ beforeAll(async () => {
   proxy = new CountingProxy({ target });
   await proxy.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'telemcp-sec-corpus-'));
-  const common = { ES_URL: proxy.url, ALLOWED_INDEX_PATTERNS: ALLOWED, RATE_LIMIT_PER_MINUTE: '1000000', DATA_DIR: dataDir };
+  // Every door must reach Elasticsearch itself: the query cache (tested in query-cache tests) would answer the doors after the first.
+  const common = { ES_URL: proxy.url, ALLOWED_INDEX_PATTERNS: ALLOWED, RATE_LIMIT_PER_MINUTE: '1000000', QUERY_CACHE_MAX_BYTES: '0', DATA_DIR: dataDir };
   server = await startServerProcess({ ...common, API_KEYS: `${OPERATOR_KEY}:elk_operator,${VIEWER_KEY}:elk_viewer` });
   doorEnv = { ...common, LOG_LEVEL: 'warn' };
   operator = new FrontDoors({ url: server.url, apiKey: OPERATOR_KEY, role: 'elk_operator', env: doorEnv });

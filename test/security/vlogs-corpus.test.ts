@@ -95,6 +95,8 @@ beforeAll(async () => {
     CURSOR_SECRET,
     EMBEDDED_STORE: 'off',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Every door must reach the backend itself: the query cache (tested in query-cache tests) would answer the doors after the first.
+    QUERY_CACHE_MAX_BYTES: '0',
     DATA_DIR: dataDir,
   };
   server = await startServerProcess({ ...common, API_KEYS: `${VIEWER_KEY}:elk_viewer` });

@@ -100,6 +100,8 @@ beforeAll(async () => {
     VICTORIALOGS_HEADERS: `AccountID=${TENANT.accountId},ProjectID=${TENANT.projectId}`,
     EMBEDDED_STORE: 'off',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Every door must reach the backend itself: the query cache (tested in query-cache tests) would answer the doors after the first.
+    QUERY_CACHE_MAX_BYTES: '0',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'telemcp-vlogs-doors-')),
   };
   server = await startServerProcess({ ...common, API_KEYS: `${VIEWER_KEY}:elk_viewer` });

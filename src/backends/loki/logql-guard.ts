@@ -7,6 +7,7 @@ import { capability, type Guard } from '../module.js';
 import { MAX_ENTRIES, type LokiApi, type LokiEntry, type LokiMatrixSeries } from './client.js';
 import { countBuckets, countWindow } from './counts.js';
 import { DEFAULT_LOKI_FIELDS, entryMs, windowParams, type LokiFieldNames } from './logql.js';
+import { matchesEmptyValue, matchesEveryValue } from '../label-regex.js';
 
 /**
  * The guard of loki_query: a caller's LogQL checked and bounded before anything reaches Loki.
@@ -162,33 +163,6 @@ export function unquote(literal: string): string {
   }
 }
 
-/** A regex branch that matches any value (or any non-empty one): `.*`, `.+`, `(?s).*`, `[^x]*`, repeated. */
-const MATCH_ANY_BRANCH = /^(?:\(\?[a-zA-Z]+\))?(?:(?:\.|\[\^[^\]]*\]|\\[SsWwDd])[*+]|\(\?:(?:\.|\[\^[^\]]*\])[*+]\))+$/;
-
-/** Whether a regex matches every value: an empty pattern (every label-less stream) or a top-level branch that matches anything. */
-export function matchesAny(re: string): boolean {
-  if (re === '' || re === '^$') return true;
-  const branches: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (let i = 0; i < re.length; i++) {
-    const c = re[i]!;
-    if (c === '\\') {
-      cur += re.slice(i, i + 2);
-      i++;
-      continue;
-    }
-    if (c === '(' || c === '[') depth++;
-    if (c === ')' || c === ']') depth--;
-    if (c === '|' && depth === 0) {
-      branches.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  branches.push(cur);
-  return branches.some((b) => b === '' || MATCH_ANY_BRANCH.test(b.replace(/^\^/, '').replace(/\$$/, '')));
-}
-
 /** A selector narrows when one of its matchers selects some streams only. */
 export function selectorNarrows(selector: string): boolean {
   const parts: string[] = [];
@@ -211,7 +185,8 @@ export function selectorNarrows(selector: string): boolean {
     const m = MATCHER.exec(part);
     if (!m) throw invalid(`The stream selector {${sanitizeText(selector, 120).text}} has a matcher telemcp cannot read.`, 'Write matchers as label="value", label=~"regex", label!="value" or label!~"regex", separated by commas.');
     const value = unquote(m[3]!);
-    if ((m[2] === '=' && value !== '') || (m[2] === '=~' && !matchesAny(value))) narrows = true;
+    // A regex narrows when it refuses some value and the empty one (a stream without the label), as Loki itself requires of one matcher.
+    if ((m[2] === '=' && value !== '') || (m[2] === '=~' && !matchesEveryValue(value) && !matchesEmptyValue(value))) narrows = true;
   }
   return narrows;
 }

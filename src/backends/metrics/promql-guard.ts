@@ -1,6 +1,6 @@
 import { TelemcpError } from '../../core/errors.js';
 import type { PrometheusApi } from './prometheus.js';
-import { UnsupportedRegex, compileRegex } from '../../analysis/metrics/re2.js';
+import { NAME_PROBES, compiledLabelRegex, matchesEveryValue } from '../label-regex.js';
 import { parsePromql, type Matcher, type Selector } from './promql-ast.js';
 
 /** A PromQL evaluation a tool is about to run: instant at `time`, or a range with `start`/`end`/`step` (unix ms). */
@@ -48,53 +48,6 @@ function invalid(message: string, hint: string): TelemcpError {
   return new TelemcpError('invalid_input', message, { hint });
 }
 
-const ANY_CHAR_RUN = /^(?:(?:\.|\[\^[^\]]*\]|\[\\[sSwWdD]\\[sSwWdD]\])(?:\*|\+|\{[01],\})\??)+$/;
-/**
- * Values a regex that matches "every value" accepts whatever its spelling (`.+`, `..*`, `\S+`,
- * `.{1,1000}`, `(?s:.+)`, `[a-zA-Z_:].*`): metric names, label values, punctuation. Short, so
- * testing them with a backtracking engine stays cheap even for a pattern the screen let through.
- */
-const PROBES = ['a', 'zq_probe_1', 'x:y', 'Up', 'node_cpu', 'A.b-c/9', '0', '_'];
-/** For the metric name: names as Prometheus allows them (a letter, `_` or `:` first). */
-const NAME_PROBES = ['a', 'zq_probe_1', 'x:y', 'Up', 'node_cpu', '_', 'A1'];
-
-/** The RE2 pattern as JavaScript reads it (anchored, as Prometheus anchors it), or undefined when it cannot be read faithfully or cheaply. */
-function compiled(pattern: string): RegExp | undefined {
-  try {
-    return compileRegex(pattern);
-  } catch (err) {
-    if (err instanceof UnsupportedRegex) return undefined;
-    throw err;
-  }
-}
-
-/** Whether a regex accepts (almost) every value of its label: it accepts every probe, or is written as a run of any-character tokens. */
-function matchesAnyValue(pattern: string, label: string): boolean {
-  const re = compiled(pattern);
-  if (re) return (label === '__name__' ? NAME_PROBES : PROBES).every((p) => re.test(p));
-  // Not readable here (inline flags and the like): judged by how it is written, flags and an enclosing group set aside.
-  const bare = pattern.replace(/^\(\?[is]+\)/, '').replace(/^\(\?[is]*:(.*)\)$/, '$1');
-  return topLevelBranches(bare).some((b) => ANY_CHAR_RUN.test(b));
-}
-
-function topLevelBranches(p: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '\\') i++;
-    else if (p[i] === '[') while (i < p.length && p[i] !== ']') i++;
-    else if (p[i] === '(') depth++;
-    else if (p[i] === ')') depth--;
-    else if (p[i] === '|' && depth === 0) {
-      out.push(p.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(p.slice(start));
-  return out;
-}
-
 /** Whether a matcher accepts the empty value (a label the series does not have). */
 function matchesEmpty(m: Matcher): boolean {
   switch (m.op) {
@@ -103,16 +56,16 @@ function matchesEmpty(m: Matcher): boolean {
     case '!=':
       return m.value !== '';
     case '=~':
-      return compiled(m.value)?.test('') ?? false;
+      return compiledLabelRegex(m.value)?.test('') ?? false;
     case '!~':
-      return !(compiled(m.value)?.test('') ?? true);
+      return !(compiledLabelRegex(m.value)?.test('') ?? true);
   }
 }
 
 /** A matcher narrows the series set: an equality to a value, or a regex that does not match every value. */
 function narrows(m: Matcher): boolean {
   if (m.op === '=') return m.value !== '';
-  if (m.op === '=~') return !matchesAnyValue(m.value, m.name) && !matchesEmpty(m);
+  if (m.op === '=~') return !matchesEveryValue(m.value, m.name === '__name__' ? NAME_PROBES : undefined) && !matchesEmpty(m);
   return false;
 }
 
