@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { NAME_PROBES, matchesEmptyValue, matchesEveryValue } from '../../src/backends/label-regex.js';
 
 describe('matchesEveryValue: a label regex judged by what it matches, not how it is written', () => {
-  it.each(['.*', '.+', '.{1,}', '.{1,1000}', '(.+)', '.+?', '..*', '[\\s\\S]+', '(?:api|.+)', 'api|.*', '\\S+', '(?s).+', '(?i).*'])('%s accepts every value', (re) => {
+  it.each(['.*', '.+', '.{1,}', '.{1,1000}', '(.+)', '.+?', '..*', '[\\s\\S]+', '(?:api|.+)', 'api|.*', '\\S+', '(?s).+', '(?i).*', '[^x]+', '([^x]+)', '[^x][^x]*', '(?:api|[^x]+)'])('%s accepts every value', (re) => {
     expect(matchesEveryValue(re)).toBe(true);
   });
 
-  it.each(['api', 'api.*', '(api|web)', '.*-prod', '[a-z]+', '\\w+', '\\d+', 'node_.*'])('%s selects some values only', (re) => {
+  it.each(['api', 'api.*', '(api|web)', '.*-prod', '[a-z]+', '\\w+', '\\d+', 'node_.*', '(?i)API', '.+x', '[a-z]+-[0-9]+'])('%s selects some values only', (re) => {
     expect(matchesEveryValue(re)).toBe(false);
   });
 

@@ -1,20 +1,14 @@
 import { z } from 'zod';
-import { gridFor } from '../../analysis/correlate/events.js';
 import type { LokiMatrixSeries } from '../../backends/loki/client.js';
 import { durationMs, LOGQL_GUARD, MAX_LOGQL_CHARS, type ApprovedLogQuery, type ApprovedMetricQuery, type LogqlRequest } from '../../backends/loki/logql-guard.js';
 import { TelemcpError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import { sanitizeText } from '../../security/sanitize.js';
-import { runAnalysis } from '../analysis-thread.js';
-import { burstOut, toBurstOut } from '../logs/burst-output.js';
+import { findingsShape, iso, linesFindings, type QueryState } from '../native-query-findings.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
 import { nativeQueryCache } from '../cache-windows.js';
 
 const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
-/** Matches above this many times the lines read make a "too wide" answer. */
-const TOO_WIDE_FACTOR = 10;
-/** Characters of a sample line's message, the cut mark included. */
-const SAMPLE_MESSAGE_CHARS = 500;
 /** Series of a metric answer shown, largest last value first; and their labels, each cut. */
 const MAX_SERIES_SHOWN = 20;
 const LABEL_CHARS = 128;
@@ -36,11 +30,7 @@ function sourceName(ctx: Pick<ToolContext, 'backends'>, source: string | undefin
   return source ?? ctx.backends.all(LOGQL_GUARD).keys().next().value ?? 'loki';
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-type State = 'ok' | 'empty' | 'too_wide' | 'truncated';
-
-function hintsFor(state: State, a: ApprovedLogQuery | ApprovedMetricQuery, total: number): string[] {
+function hintsFor(state: QueryState, a: ApprovedLogQuery | ApprovedMetricQuery, total: number): string[] {
   const minutes = Math.round((a.end - a.start) / 60_000);
   if (state === 'empty') {
     return [
@@ -123,26 +113,9 @@ export const lokiQuery = defineTool({
       step_seconds: z.number().optional(),
       injected: z.array(z.string()).describe('What the server added because the call left it out'),
     }),
+    ...z.object(findingsShape({ labels: z.record(z.string(), z.string()).optional() })).partial().shape,
     total: z.number().optional().describe('Log queries: lines matching in the window (exact, sum(count_over_time))'),
-    lines_read: z.number().optional(),
     patterns_counted: z.enum(['exact', 'in_lines_read']).optional().describe('exact when the lines read are every match; otherwise counts are within the lines read'),
-    patterns: z
-      .array(
-        z.object({
-          template: z.string(),
-          count: z.number(),
-          share: z.number(),
-          first_seen: z.string().optional(),
-          last_seen: z.string().optional(),
-          services: z.array(z.object({ service: z.string(), count: z.number() })),
-          levels: z.array(z.string()),
-          example: z.string(),
-        }),
-      )
-      .optional(),
-    patterns_found: z.number().optional(),
-    bursts: z.object({ bucket_seconds: z.number(), typical_per_bucket: z.number(), bursts: z.array(burstOut), truncated: z.boolean() }).optional(),
-    lines: z.array(z.object({ time: z.string(), message: z.string(), service: z.string().optional(), level: z.string().optional(), labels: z.record(z.string(), z.string()).optional() })).optional(),
     series: z.array(seriesOut).optional().describe('Metric queries: the largest series by last value'),
     series_total: z.number().optional(),
     hints: z.array(z.string()).optional(),
@@ -157,7 +130,7 @@ export const lokiQuery = defineTool({
     const window = { start: iso(a.start), end: iso(a.end) };
     if (a.kind === 'metric') {
       const { shown, total } = summarizeMatrix(await a.matrix(ctx.signal));
-      const state: State = total === 0 ? 'empty' : 'ok';
+      const state: QueryState = total === 0 ? 'empty' : 'ok';
       const hints = hintsFor(state, a, 0);
       const top = shown[0];
       return {
@@ -174,56 +147,20 @@ export const lokiQuery = defineTool({
         truncated: total > shown.length,
       };
     }
-    const grid = gridFor(a.start, a.end);
-    const [read, total, counts] = await Promise.all([a.lines(ctx.signal), a.count(ctx.signal), a.histogram(grid.startMs, grid.bucketMs, grid.buckets, ctx.signal)]);
-    const records = read.map((l) => l.record);
-    const sample = { records, total: records.length, totalExact: true, strategy: 'newest' as const, scope: '*', partial: false, notes: [] };
-    const [mined, found] = await Promise.all([
-      records.length ? runAnalysis('samplePatterns', { sample, topN: input.top_patterns }, ctx.signal) : Promise.resolve({ patterns: [], found: 0 }),
-      runAnalysis('detectBursts', { series: { startMs: grid.startMs, bucketMs: grid.bucketMs, counts } }, ctx.signal),
-    ]);
-    const patterns = mined.patterns.map(({ values: _v, trace_id: _t, ...p }) => p);
-    const exact = records.length >= total;
-    const state: State = total === 0 ? 'empty' : total > TOO_WIDE_FACTOR * a.limit ? 'too_wide' : exact ? 'ok' : 'truncated';
-    const hints = hintsFor(state, a, total);
-    const lines = read.slice(0, input.sample_lines).map(({ record: r, labels }) => ({
-      time: iso(r.ts),
-      message: sanitizeText(r.message, SAMPLE_MESSAGE_CHARS - 1).text,
-      ...(r.service !== undefined ? { service: r.service } : {}),
-      ...(r.level !== undefined ? { level: r.level } : {}),
-      ...(Object.keys(labels).length ? { labels } : {}),
-    }));
-    const top = patterns[0];
-    const ongoing = found.ongoing;
-    const summary = [
-      `${total} lines match between ${window.start} and ${window.end} (exact); read the newest ${records.length}.`,
-      top ? `${mined.found} patterns${exact ? '' : ` in the ${records.length} lines read`}; top: "${sanitizeText(top.template, 160).text}" ×${top.count}.` : '',
-      ongoing
-        ? `Ongoing burst since ${iso(ongoing.onsetMs)}: ${ongoing.count} lines, ${ongoing.ratio}× the baseline.`
-        : found.bursts.length
-          ? `${found.bursts.length} burst(s), the last from ${iso(found.bursts.at(-1)!.onsetMs)}, resolved.`
-          : total
-            ? `No burst (about ${found.level} per ${grid.bucketMs / 1000}s bucket).`
-            : '',
-      state === 'empty' ? 'Nothing matched: see hints.' : state === 'too_wide' ? 'Too wide to read in full: see hints to narrow.' : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
+    const { summary, state, findings, hints, truncated } = await linesFindings(
+      a,
+      { topPatterns: input.top_patterns, sampleLines: input.sample_lines, noun: 'lines', lineExtra: ({ labels }) => (Object.keys(labels).length ? { labels } : {}), hints: (st, total) => hintsFor(st, a, total) },
+      ctx.signal,
+    );
     return {
       summary,
       kind: 'log' as const,
       state,
       source,
       query: { logql: a.logql, ...window, limit: a.limit, injected: a.injected },
-      total,
-      lines_read: records.length,
-      patterns_counted: exact ? ('exact' as const) : ('in_lines_read' as const),
-      patterns,
-      patterns_found: mined.found,
-      bursts: { bucket_seconds: grid.bucketMs / 1000, typical_per_bucket: found.level, bursts: found.bursts.map(toBurstOut), truncated: found.truncated },
-      lines,
+      ...findings,
       ...(hints.length ? { hints } : {}),
-      truncated: !exact || read.length > lines.length,
+      truncated,
     };
   },
 });

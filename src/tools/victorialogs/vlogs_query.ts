@@ -1,20 +1,13 @@
 import { z } from 'zod';
-import { gridFor } from '../../analysis/correlate/events.js';
 import { jsonFilterSchema } from '../../backends/victorialogs/json-filter.js';
 import { LOGSQL_GUARD, MAX_LOGSQL_CHARS, type ApprovedLogsql, type LogsqlRequest } from '../../backends/victorialogs/logsql-guard.js';
 import { TelemcpError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
-import { sanitizeText } from '../../security/sanitize.js';
-import { runAnalysis } from '../analysis-thread.js';
-import { burstOut, toBurstOut } from '../logs/burst-output.js';
+import { findingsShape, iso, linesFindings, type QueryState } from '../native-query-findings.js';
 import { defineTool, target, type ToolContext } from '../tool.js';
 import { nativeQueryCache } from '../cache-windows.js';
 
 const timeArg = (what: string) => z.string().min(1).max(40).describe(`${what}: now-1h, 2026-12-07T14:00:00Z, or epoch seconds/ms`);
-/** Matches above this many times the lines read make a "too wide" answer. */
-const TOO_WIDE_FACTOR = 10;
-/** Characters of a sample line's message, the cut mark included. */
-const SAMPLE_MESSAGE_CHARS = 500;
 
 type QueryInput = { query?: string; filter?: unknown; start?: string; end?: string; limit?: number };
 
@@ -33,11 +26,7 @@ function sourceName(ctx: Pick<ToolContext, 'backends'>, source: string | undefin
   return source ?? ctx.backends.all(LOGSQL_GUARD).keys().next().value ?? 'victorialogs';
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-type State = 'ok' | 'empty' | 'too_wide' | 'truncated';
-
-function hintsFor(state: State, a: ApprovedLogsql, total: number, form: 'query' | 'filter'): string[] {
+function hintsFor(state: QueryState, a: ApprovedLogsql, total: number, form: 'query' | 'filter'): string[] {
   const minutes = Math.round((a.end - a.start) / 60_000);
   if (state === 'empty') {
     return [
@@ -89,24 +78,9 @@ export const vlogsQuery = defineTool({
       limit: z.number(),
       injected: z.array(z.string()).describe('What the server added because the call left it out'),
     }),
+    ...findingsShape({ fields: z.record(z.string(), z.string()).optional() }),
     total: z.number().describe('Records matching in the window (exact, stats count())'),
-    lines_read: z.number(),
     patterns_counted: z.enum(['exact', 'in_lines_read']).describe('exact when the lines read are every match; otherwise counts are within the lines read'),
-    patterns: z.array(
-      z.object({
-        template: z.string(),
-        count: z.number(),
-        share: z.number(),
-        first_seen: z.string().optional(),
-        last_seen: z.string().optional(),
-        services: z.array(z.object({ service: z.string(), count: z.number() })),
-        levels: z.array(z.string()),
-        example: z.string(),
-      }),
-    ),
-    patterns_found: z.number(),
-    bursts: z.object({ bucket_seconds: z.number(), typical_per_bucket: z.number(), bursts: z.array(burstOut), truncated: z.boolean() }),
-    lines: z.array(z.object({ time: z.string(), message: z.string(), service: z.string().optional(), level: z.string().optional(), fields: z.record(z.string(), z.string()).optional() })),
     hints: z.array(z.string()).optional(),
     truncated: z.boolean(),
   }),
@@ -115,55 +89,19 @@ export const vlogsQuery = defineTool({
   async handler(input, ctx) {
     const a = ctx.guarded.get(LOGSQL_GUARD);
     if (!a) throw new TelemcpError('backend_unavailable', 'No VictoriaLogs instance checked this query.', { hint: 'Set VICTORIALOGS_URL.' });
-    const grid = gridFor(a.start, a.end);
-    const [read, total, counts] = await Promise.all([a.lines(ctx.signal), a.count(ctx.signal), a.histogram(grid.startMs, grid.bucketMs, grid.buckets, ctx.signal)]);
-    const records = read.map((l) => l.record);
-    const sample = { records, total: records.length, totalExact: true, strategy: 'newest' as const, scope: '*', partial: false, notes: [] };
-    const [mined, found] = await Promise.all([
-      records.length ? runAnalysis('samplePatterns', { sample, topN: input.top_patterns }, ctx.signal) : Promise.resolve({ patterns: [], found: 0 }),
-      runAnalysis('detectBursts', { series: { startMs: grid.startMs, bucketMs: grid.bucketMs, counts } }, ctx.signal),
-    ]);
-    const patterns = mined.patterns.map(({ values: _v, trace_id: _t, ...p }) => p);
-    const exact = records.length >= total;
-    const state: State = total === 0 ? 'empty' : total > TOO_WIDE_FACTOR * a.limit ? 'too_wide' : exact ? 'ok' : 'truncated';
-    const hints = hintsFor(state, a, total, input.filter !== undefined ? 'filter' : 'query');
-    const lines = read.slice(0, input.sample_lines).map(({ record: r, fields }) => ({
-      time: iso(r.ts),
-      message: sanitizeText(r.message, SAMPLE_MESSAGE_CHARS - 1).text,
-      ...(r.service !== undefined ? { service: r.service } : {}),
-      ...(r.level !== undefined ? { level: r.level } : {}),
-      ...(Object.keys(fields).length ? { fields } : {}),
-    }));
-    const top = patterns[0];
-    const ongoing = found.ongoing;
-    const summary = [
-      `${total} records match between ${iso(a.start)} and ${iso(a.end)} (exact); read the newest ${records.length}.`,
-      top ? `${mined.found} patterns${exact ? '' : ` in the ${records.length} lines read`}; top: "${sanitizeText(top.template, 160).text}" ×${top.count}.` : '',
-      ongoing
-        ? `Ongoing burst since ${iso(ongoing.onsetMs)}: ${ongoing.count} records, ${ongoing.ratio}× the baseline.`
-        : found.bursts.length
-          ? `${found.bursts.length} burst(s), the last from ${iso(found.bursts.at(-1)!.onsetMs)}, resolved.`
-          : total
-            ? `No burst (about ${found.level} per ${grid.bucketMs / 1000}s bucket).`
-            : '',
-      state === 'empty' ? 'Nothing matched: see hints.' : state === 'too_wide' ? 'Too wide to read in full: see hints to narrow.' : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
+    const { summary, state, findings, hints, truncated } = await linesFindings(
+      a,
+      { topPatterns: input.top_patterns, sampleLines: input.sample_lines, noun: 'records', lineExtra: ({ fields }) => (Object.keys(fields).length ? { fields } : {}), hints: (st, total) => hintsFor(st, a, total, input.filter !== undefined ? 'filter' : 'query') },
+      ctx.signal,
+    );
     return {
       summary,
       state,
       source: sourceName(ctx, input.source),
       query: { logsql: a.logsql, start: iso(a.start), end: iso(a.end), limit: a.limit, injected: a.injected },
-      total,
-      lines_read: records.length,
-      patterns_counted: exact ? ('exact' as const) : ('in_lines_read' as const),
-      patterns,
-      patterns_found: mined.found,
-      bursts: { bucket_seconds: grid.bucketMs / 1000, typical_per_bucket: found.level, bursts: found.bursts.map(toBurstOut), truncated: found.truncated },
-      lines,
+      ...findings,
       ...(hints.length ? { hints } : {}),
-      truncated: !exact || read.length > lines.length,
+      truncated,
     };
   },
 });
