@@ -1,5 +1,7 @@
 import { TelemcpError } from '../core/errors.js';
-import type { HistogramOptions, LogLabel, LogQuery, LogSearchOptions, LogSourceCapabilities } from './capabilities.js';
+import { canonicalLevel } from '../core/log-levels.js';
+import { sanitizeText } from '../security/sanitize.js';
+import type { HistogramOptions, LogLabel, LogQuery, LogRecord, LogSearchOptions, LogSourceCapabilities } from './capabilities.js';
 import { fingerprint } from './cursor.js';
 
 /**
@@ -155,4 +157,47 @@ export function checkRecordFields(fields: readonly string[] | undefined): void {
   if (fields && fields.length > MAX_RECORD_FIELDS) {
     throw new TelemcpError('invalid_input', `${fields.length} fields asked for; at most ${MAX_RECORD_FIELDS} are allowed.`, { hint: 'Ask for fewer fields.' });
   }
+}
+
+/** A record's role values as the backend stores them; missing or empty ones are left out of the record. */
+export interface RoleValues {
+  service?: string;
+  level?: string;
+  traceId?: string;
+  host?: string;
+}
+
+/** A LogRecord from what a backend returned: message and values cleaned and cut, the level in its canonical spelling. */
+export function logRecord(ts: number, message: string, roles: RoleValues): LogRecord {
+  const text = (v: string | undefined) => (v === undefined || v === '' ? undefined : sanitizeText(v, RECORD_VALUE_CHARS).text);
+  const record: LogRecord = { ts, message: sanitizeText(message, RECORD_MESSAGE_CHARS).text };
+  const service = text(roles.service);
+  const level = text(roles.level);
+  const traceId = text(roles.traceId);
+  const host = text(roles.host);
+  if (service !== undefined) record.service = service;
+  if (level !== undefined) record.level = canonicalLevel(level);
+  if (traceId !== undefined) record.traceId = traceId;
+  if (host !== undefined) record.host = host;
+  return record;
+}
+
+/** Characters of a search record's extra field value. */
+const FIELD_TEXT_CHARS = 500;
+
+/** The values of LogSearchOptions.fields a record holds, each cut; undefined when it holds none. */
+export function askedFields(values: Readonly<Record<string, string>>, names: readonly string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (values[name] !== undefined && values[name] !== '') out[name] = sanitizeText(values[name], FIELD_TEXT_CHARS).text;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** A record's fields besides its roles, at most `max`, names and values cut: what a native query's sample line shows beside its message. */
+export function otherFields(values: Readonly<Record<string, string>>, roles: ReadonlySet<string | undefined>, max: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (roles.has(k) || v === '' || Object.keys(out).length >= max) continue;
+    out[sanitizeText(k, 64).text] = sanitizeText(v, RECORD_VALUE_CHARS).text;
+  }
+  return out;
 }

@@ -27,10 +27,11 @@ import type {
 import { cursorCodec, type CursorCodec } from '../cursor.js';
 import {
   DEFAULT_TOP,
+  askedFields,
+  logRecord,
   LOG_SOURCE_LIMITS,
   MAX_COUNT_VALUES,
   MAX_SERIES,
-  RECORD_MESSAGE_CHARS,
   RECORD_VALUE_CHARS,
   bucketStart,
   checkLabel,
@@ -296,7 +297,7 @@ export class LokiLogSource implements LogSource {
       .sort((a, b) => compareNs(a.e.ns, b.e.ns) * (order === 'desc' ? -1 : 1) || (a.h < b.h ? -1 : a.h > b.h ? 1 : 0));
     const page = rows.slice(0, opts.limit);
     const records = page.map(({ e }): FoundLogRecord => {
-      const fields = extraFields(e.labels, extra);
+      const fields = askedFields(e.labels, extra);
       return { ...this.record(e), index: sanitizeText(streamText(e.labels), RECORD_VALUE_CHARS).text, ...(fields ? { fields } : {}) };
     });
     let next: string | undefined;
@@ -417,18 +418,9 @@ export class LokiLogSource implements LogSource {
   }
 
   private record(e: LokiEntry): LogRecord {
-    const text = (v: string | undefined) => (v === undefined || v === '' ? undefined : sanitizeText(v, RECORD_VALUE_CHARS).text);
-    const record: LogRecord = { ts: entryMs(e.ns), message: sanitizeText(e.line, RECORD_MESSAGE_CHARS).text };
-    const service = text(e.labels[this.fields.service]);
-    const level = text(levelOf(e.labels, this.fields));
-    const traceId = text(e.labels[this.fields.traceId]);
-    const host = text(e.labels[this.fields.host]);
-    if (service !== undefined) record.service = service;
-    if (level !== undefined) record.level = canonicalLevel(level);
-    if (traceId !== undefined) record.traceId = traceId;
-    if (host !== undefined) record.host = host;
-    return record;
+    return lokiRecord(e, this.fields);
   }
+
 }
 
 /** The level of a record: its level label, or the fallback when that is empty. */
@@ -462,11 +454,6 @@ async function inBatches<T, R>(items: readonly T[], run: (item: T) => Promise<R>
   return out;
 }
 
-function extraFields(labels: Record<string, string>, names: readonly string[]): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  for (const name of names) if (labels[name] !== undefined && labels[name] !== '') out[name] = sanitizeText(labels[name], 500).text;
-  return Object.keys(out).length ? out : undefined;
-}
 
 function readState(raw: Record<string, unknown>): PageState {
   const st = raw as unknown as PageState;
@@ -477,4 +464,9 @@ function readState(raw: Record<string, unknown>): PageState {
     Array.isArray(st.b.h) && st.b.h.every((h) => typeof h === 'string' && /^[A-Za-z0-9_-]{16}$/.test(h));
   if (!ok) throw new TelemcpError('invalid_input', 'cursor is not a cursor this server issued.', { hint: 'Omit cursor to start over.' });
   return st;
+}
+
+/** An entry as a LogRecord, its roles read from the labels `fields` names. */
+export function lokiRecord(e: LokiEntry, fields: LokiFieldNames): LogRecord {
+  return logRecord(entryMs(e.ns), e.line, { service: e.labels[fields.service], level: levelOf(e.labels, fields), traceId: e.labels[fields.traceId], host: e.labels[fields.host] });
 }

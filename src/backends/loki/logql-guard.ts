@@ -1,12 +1,12 @@
 import { TelemcpError } from '../../core/errors.js';
-import { canonicalLevel } from '../../core/log-levels.js';
 import { sanitizeText } from '../../security/sanitize.js';
 import type { LogRecord } from '../capabilities.js';
-import { RECORD_MESSAGE_CHARS, RECORD_VALUE_CHARS } from '../log-query.js';
+import { otherFields } from '../log-query.js';
 import { capability, type Guard } from '../module.js';
 import { MAX_ENTRIES, type LokiApi, type LokiEntry, type LokiMatrixSeries } from './client.js';
 import { countBuckets, countWindow } from './counts.js';
-import { DEFAULT_LOKI_FIELDS, entryMs, windowParams, type LokiFieldNames } from './logql.js';
+import { lokiRecord } from './log-source.js';
+import { DEFAULT_LOKI_FIELDS, windowParams, type LokiFieldNames } from './logql.js';
 import { matchesEmptyValue, matchesEveryValue } from '../label-regex.js';
 
 /**
@@ -259,23 +259,8 @@ export function normalizeLogql(req: LogqlRequest, limits: LogqlLimits = DEFAULT_
 const MAX_LINE_LABELS = 12;
 
 function readLine(e: LokiEntry, fields: LokiFieldNames): ReadLine {
-  const text = (name: string | undefined) => (name === undefined || !e.labels[name] ? undefined : sanitizeText(e.labels[name], RECORD_VALUE_CHARS).text);
-  const record: LogRecord = { ts: entryMs(e.ns), message: sanitizeText(e.line, RECORD_MESSAGE_CHARS).text };
-  const service = text(fields.service);
-  const level = text(fields.level) ?? text(fields.levelFallback);
-  const traceId = text(fields.traceId);
-  const host = text(fields.host);
-  if (service !== undefined) record.service = service;
-  if (level !== undefined) record.level = canonicalLevel(level);
-  if (traceId !== undefined) record.traceId = traceId;
-  if (host !== undefined) record.host = host;
   const roles = new Set([fields.service, fields.level, fields.levelFallback, fields.traceId, fields.host]);
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.labels)) {
-    if (roles.has(k) || v === '' || Object.keys(labels).length >= MAX_LINE_LABELS) continue;
-    labels[sanitizeText(k, 64).text] = sanitizeText(v, RECORD_VALUE_CHARS).text;
-  }
-  return { record, labels };
+  return { record: lokiRecord(e, fields), labels: otherFields(e.labels, roles, MAX_LINE_LABELS) };
 }
 
 /** The guard an instance provides: checks and normalises the request, and binds the approved reads to this instance. */

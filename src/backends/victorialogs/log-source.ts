@@ -26,10 +26,11 @@ import type {
 import { cursorCodec, type CursorCodec } from '../cursor.js';
 import {
   DEFAULT_TOP,
+  askedFields,
+  logRecord,
   LOG_SOURCE_LIMITS,
   MAX_COUNT_VALUES,
   MAX_SERIES,
-  RECORD_MESSAGE_CHARS,
   RECORD_VALUE_CHARS,
   bucketStart,
   checkLabel,
@@ -63,8 +64,6 @@ const LEVEL_VALUES = 30;
 /** Groups, and messages per group, one examples call may ask for (as on Elasticsearch). */
 const MAX_EXAMPLE_GROUPS = 50;
 const MAX_EXAMPLE_MESSAGES = 200;
-/** Extra field values of a search record, cut to this length. */
-const FIELD_TEXT_CHARS = 500;
 /** Names of the results the stats pipes produce, prefixed so that a record's own field of the same name is unlikely. */
 const COUNT = 'telemcp_n';
 const FIRST = 'telemcp_first';
@@ -280,7 +279,7 @@ export class VictoriaLogsLogSource implements LogSource {
     const [rows, total] = await Promise.all([this.api.query(pipe, opts.limit + 1, window, signal), state ? Promise.resolve(state.n) : this.count(filter, windowParams(w[0], w[1]), signal)]);
     const page = rows.slice(0, opts.limit);
     const records = page.map((r): FoundLogRecord => {
-      const fields = extraFields(r, extra);
+      const fields = askedFields(r, extra);
       return { ...this.record(r), index: sanitizeText(r._stream ?? '', RECORD_VALUE_CHARS).text, ...(fields ? { fields } : {}) };
     });
     let next: string | undefined;
@@ -392,18 +391,9 @@ export class VictoriaLogsLogSource implements LogSource {
   }
 
   private record(r: VlRow): LogRecord {
-    const text = (name: string) => (nonEmpty(r[name]) === undefined ? undefined : sanitizeText(r[name], RECORD_VALUE_CHARS).text);
-    const record: LogRecord = { ts: timeMs(r[TIME]), message: sanitizeText(r[MSG] ?? '', RECORD_MESSAGE_CHARS).text };
-    const service = text(this.fields.service);
-    const level = text(this.fields.level);
-    const traceId = text(this.fields.traceId);
-    const host = text(this.fields.host);
-    if (service !== undefined) record.service = service;
-    if (level !== undefined) record.level = canonicalLevel(level);
-    if (traceId !== undefined) record.traceId = traceId;
-    if (host !== undefined) record.host = host;
-    return record;
+    return vlRecord(r, this.fields);
   }
+
 }
 
 /** Rows a pipe whose row count the source cannot fix in advance may return: the query API's own maximum. */
@@ -438,11 +428,6 @@ function sum(counts: number[]): number {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-function extraFields(r: VlRow, names: readonly string[]): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  for (const name of names) if (r[name] !== undefined && r[name] !== '') out[name] = sanitizeText(r[name], FIELD_TEXT_CHARS).text;
-  return Object.keys(out).length ? out : undefined;
-}
 
 function readState(raw: Record<string, unknown>): PageState {
   const st = raw as unknown as PageState;
@@ -452,4 +437,9 @@ function readState(raw: Record<string, unknown>): PageState {
     typeof st.b === 'object' && st.b !== null && typeof st.b.t === 'string' && /^\d{1,20}$/.test(st.b.t) && Number.isInteger(st.b.k) && st.b.k >= 0;
   if (!ok) throw new TelemcpError('invalid_input', 'cursor is not a cursor this server issued.', { hint: 'Omit cursor to start over.' });
   return st;
+}
+
+/** A record as a LogRecord, its roles read from the fields `fields` names. */
+export function vlRecord(r: VlRow, fields: VlFieldNames): LogRecord {
+  return logRecord(timeMs(r[TIME]), r[MSG] ?? '', { service: r[fields.service], level: r[fields.level], traceId: r[fields.traceId], host: r[fields.host] });
 }

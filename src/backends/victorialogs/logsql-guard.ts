@@ -1,11 +1,10 @@
 import { TelemcpError } from '../../core/errors.js';
-import { canonicalLevel } from '../../core/log-levels.js';
-import { sanitizeText } from '../../security/sanitize.js';
 import type { LogRecord } from '../capabilities.js';
-import { RECORD_MESSAGE_CHARS, RECORD_VALUE_CHARS } from '../log-query.js';
+import { otherFields } from '../log-query.js';
 import { capability, type Guard } from '../module.js';
 import type { VictoriaLogsApi, VlParams, VlRow } from './client.js';
 import { compileJsonFilter, type JsonFilter } from './json-filter.js';
+import { vlRecord } from './log-source.js';
 import { DEFAULT_VL_FIELDS, MSG, TIME, timeBucket, timeMs, windowParams, type VlFieldNames } from './logsql.js';
 
 /**
@@ -282,31 +281,12 @@ export function normalizeLogsql(req: LogsqlRequest, limits: Omit<LogsqlLimits, '
   return { filter: `(${text})`, start, end, limit, injected };
 }
 
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v === '' ? undefined : v;
-}
-
 /** Fields of a line besides its roles, at most this many, each cut. */
 const MAX_LINE_FIELDS = 12;
 
 function readLine(r: VlRow, fields: VlFieldNames): ReadLine {
-  const text = (name: string) => (nonEmpty(r[name]) === undefined ? undefined : sanitizeText(r[name]!, RECORD_VALUE_CHARS).text);
-  const record: LogRecord = { ts: timeMs(r[TIME]), message: sanitizeText(r[MSG] ?? '', RECORD_MESSAGE_CHARS).text };
-  const service = text(fields.service);
-  const level = text(fields.level);
-  const traceId = text(fields.traceId);
-  const host = text(fields.host);
-  if (service !== undefined) record.service = service;
-  if (level !== undefined) record.level = canonicalLevel(level);
-  if (traceId !== undefined) record.traceId = traceId;
-  if (host !== undefined) record.host = host;
   const roles = new Set<string>([TIME, MSG, '_stream', '_stream_id', fields.service, fields.level, fields.traceId, fields.host]);
-  const extra: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r)) {
-    if (roles.has(k) || v === '' || Object.keys(extra).length >= MAX_LINE_FIELDS) continue;
-    extra[sanitizeText(k, 64).text] = sanitizeText(v, RECORD_VALUE_CHARS).text;
-  }
-  return { record, fields: extra };
+  return { record: vlRecord(r, fields), fields: otherFields(r, roles, MAX_LINE_FIELDS) };
 }
 
 /**
