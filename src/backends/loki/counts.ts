@@ -58,14 +58,30 @@ export async function countBuckets(api: LokiApi, log: string, by: readonly strin
   if (tail < g.toEx) parts.push([tail, g.toEx, Math.floor((tail - g.start) / g.bucketMs)]);
   const regularStart = g.start + first * g.bucketMs;
   await Promise.all([
-    whole > first
-      ? api.matrix(countOverTime(log, g.bucketMs, by), bucketEvaluation(regularStart, g.bucketMs, whole - first), signal).then((series) => {
-          for (const s of series) for (const [t, v] of s.values) add(s.metric, first + bucketIndex(t, regularStart, g.bucketMs), sampleValue(v));
-        })
-      : undefined,
+    ...chunks(whole - first, g.bucketMs).map(([offset, n]) => {
+      const chunkStart = regularStart + offset * g.bucketMs;
+      return api.matrix(countOverTime(log, g.bucketMs, by), bucketEvaluation(chunkStart, g.bucketMs, n), signal).then((series) => {
+        for (const s of series) for (const [t, v] of s.values) add(s.metric, first + offset + bucketIndex(t, chunkStart, g.bucketMs), sampleValue(v));
+      });
+    }),
     ...parts.map(async ([a, b, i]) => {
       for (const r of await api.vector(countOverTime(log, b - a, by), lastNs(b), signal)) add(r.metric, i, sampleValue(r.value[1]));
     }),
   ]);
+  return out;
+}
+
+/**
+ * Loki's default max_query_length (721 h): a range query's evaluation times may span no more. A
+ * tool's histogram with a baseline before its window can span longer (logs_bursts over 12 days of
+ * Zookeeper asks for 41), so its whole buckets go as consecutive range queries within it.
+ */
+const MAX_QUERY_LENGTH_MS = 721 * 3_600_000;
+
+/** [first bucket, buckets] of consecutive range queries covering `buckets` buckets, each within MAX_QUERY_LENGTH_MS. */
+function chunks(buckets: number, bucketMs: number): [number, number][] {
+  const per = Math.max(1, Math.floor(MAX_QUERY_LENGTH_MS / bucketMs));
+  const out: [number, number][] = [];
+  for (let i = 0; i < buckets; i += per) out.push([i, Math.min(per, buckets - i)]);
   return out;
 }

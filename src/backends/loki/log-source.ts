@@ -334,7 +334,7 @@ export class LokiLogSource implements LogSource {
 
   /** A breakdown's value for a label set: the level (or its fallback) in its canonical spelling, or the label's value. */
   private labelValue(by: LogLabel, labels: Record<string, string>): string {
-    const raw = by === 'level' ? levelOf(labels, this.fields) ?? '' : labels[this.labelField(by)] ?? '';
+    const raw = by === 'level' ? levelOf(labels, this.fields) ?? '' : by === 'service' ? serviceOf(labels, this.fields) ?? '' : labels[this.labelField(by)] ?? '';
     const value = sanitizeText(raw, RECORD_VALUE_CHARS).text;
     return by === 'level' && value !== '' ? canonicalLevel(value) : value;
   }
@@ -423,11 +423,27 @@ export class LokiLogSource implements LogSource {
 
 }
 
-/** The level of a record: its level label, or the fallback when that is empty. */
+/**
+ * What Loki 3 writes as `service_name` on a stream that names no service (its discover_service_name
+ * found none of the labels it looks for): no service, as the other sources report such a record.
+ */
+const NO_SERVICE = 'unknown_service';
+
+/** The service of a record, none when Loki's placeholder stands for it. */
+function serviceOf(labels: Record<string, string>, fields: LokiFieldNames): string | undefined {
+  const service = labels[fields.service];
+  return service === NO_SERVICE ? undefined : service;
+}
+
+/** What Loki 3 writes as `detected_level` when it finds no level in a line: no level. */
+const NO_LEVEL = 'unknown';
+
+/** The level of a record: its level label, or the fallback when that is empty (Loki's placeholder for none aside). */
 function levelOf(labels: Record<string, string>, fields: LokiFieldNames): string | undefined {
   const direct = labels[fields.level];
   if (direct !== undefined && direct !== '') return direct;
-  return fields.levelFallback ? labels[fields.levelFallback] : undefined;
+  const detected = fields.levelFallback ? labels[fields.levelFallback] : undefined;
+  return detected === NO_LEVEL ? undefined : detected;
 }
 
 /** A record's identity for page boundaries: its labels, time and line (Loki keeps one of identical entries of a stream). */
@@ -468,5 +484,5 @@ function readState(raw: Record<string, unknown>): PageState {
 
 /** An entry as a LogRecord, its roles read from the labels `fields` names. */
 export function lokiRecord(e: LokiEntry, fields: LokiFieldNames): LogRecord {
-  return logRecord(entryMs(e.ns), e.line, { service: e.labels[fields.service], level: levelOf(e.labels, fields), traceId: e.labels[fields.traceId], host: e.labels[fields.host] });
+  return logRecord(entryMs(e.ns), e.line, { service: serviceOf(e.labels, fields), level: levelOf(e.labels, fields), traceId: e.labels[fields.traceId], host: e.labels[fields.host] });
 }
